@@ -1,0 +1,366 @@
+// DOMException, Event, EventTarget, CustomEvent, AbortController/AbortSignal and
+// queueMicrotask. Evaluated first: later files rely on DOMException and AbortSignal.
+(() => {
+  'use strict';
+
+  const internal = (globalThis.__hearth_internal ||= {});
+
+  const define = (name, value) => {
+    Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
+  };
+
+  // Sets Symbol.toStringTag so Object.prototype.toString reports the Web IDL class name.
+  const tag = (cls, name = cls.name) => {
+    Object.defineProperty(cls.prototype, Symbol.toStringTag, { value: name, configurable: true });
+  };
+
+  const LEGACY_CODES = {
+    IndexSizeError: 1, HierarchyRequestError: 3, WrongDocumentError: 4, InvalidCharacterError: 5,
+    NoModificationAllowedError: 7, NotFoundError: 8, NotSupportedError: 9, InvalidStateError: 11,
+    SyntaxError: 12, InvalidModificationError: 13, NamespaceError: 14, InvalidAccessError: 15,
+    TypeMismatchError: 17, SecurityError: 18, NetworkError: 19, AbortError: 20, URLMismatchError: 21,
+    QuotaExceededError: 22, TimeoutError: 23, InvalidNodeTypeError: 24, DataCloneError: 25,
+  };
+
+  class DOMException extends Error {
+    #name;
+    #message;
+    constructor(message = '', options = 'Error') {
+      super();
+      this.#message = String(message);
+      if (options !== null && typeof options === 'object') {
+        this.#name = 'name' in options ? String(options.name) : 'Error';
+        if ('cause' in options) {
+          Object.defineProperty(this, 'cause', { value: options.cause, writable: true, configurable: true });
+        }
+      } else {
+        this.#name = String(options);
+      }
+      // Error() captured a stack naming "Error"; rebuild its first line with the real name.
+      if (typeof this.stack === 'string') {
+        const nl = this.stack.indexOf('\n');
+        const rest = nl === -1 ? '' : this.stack.slice(nl);
+        Object.defineProperty(this, 'stack', {
+          value: `${this.#name}: ${this.#message}${rest}`, writable: true, configurable: true,
+        });
+      }
+    }
+    get name() { return this.#name; }
+    get message() { return this.#message; }
+    get code() { return LEGACY_CODES[this.#name] || 0; }
+  }
+  tag(DOMException);
+  for (const [name, code] of Object.entries(LEGACY_CODES)) {
+    const constName = name.replace(/[A-Z]/g, (c, i) => (i ? '_' : '') + c).toUpperCase().replace(/_ERROR$/, '_ERR');
+    const desc = { value: code, enumerable: true };
+    Object.defineProperty(DOMException, constName, desc);
+    Object.defineProperty(DOMException.prototype, constName, desc);
+  }
+  define('DOMException', DOMException);
+
+  if (typeof globalThis.queueMicrotask !== 'function') {
+    define('queueMicrotask', function queueMicrotask(callback) {
+      if (typeof callback !== 'function') {
+        throw new TypeError("Failed to execute 'queueMicrotask': parameter 1 is not of type 'Function'.");
+      }
+      // Rethrow asynchronously so an exception surfaces as unhandled instead of vanishing.
+      Promise.resolve().then(callback).catch((e) => Promise.reject(e));
+    });
+  }
+
+  const NONE = 0, CAPTURING_PHASE = 1, AT_TARGET = 2, BUBBLING_PHASE = 3;
+
+  class Event {
+    #type;
+    #bubbles;
+    #cancelable;
+    #composed;
+    #target = null;
+    #currentTarget = null;
+    #phase = NONE;
+    #canceled = false;
+    #stop = false;
+    #stopImmediate = false;
+    #inPassive = false;
+    #dispatching = false;
+    #timeStamp = Date.now();
+    #isTrusted = false;
+
+    constructor(type, eventInitDict = undefined) {
+      if (arguments.length === 0) {
+        throw new TypeError("Failed to construct 'Event': 1 argument required, but only 0 present.");
+      }
+      const init = eventInitDict == null ? {} : eventInitDict;
+      this.#type = String(type);
+      this.#bubbles = !!init.bubbles;
+      this.#cancelable = !!init.cancelable;
+      this.#composed = !!init.composed;
+    }
+    get type() { return this.#type; }
+    get target() { return this.#target; }
+    get srcElement() { return this.#target; }
+    get currentTarget() { return this.#currentTarget; }
+    get eventPhase() { return this.#phase; }
+    get bubbles() { return this.#bubbles; }
+    get cancelable() { return this.#cancelable; }
+    get composed() { return this.#composed; }
+    get defaultPrevented() { return this.#canceled; }
+    get returnValue() { return !this.#canceled; }
+    set returnValue(v) { if (!v) this.preventDefault(); }
+    get cancelBubble() { return this.#stop; }
+    set cancelBubble(v) { if (v) this.#stop = true; }
+    get timeStamp() { return this.#timeStamp; }
+    get isTrusted() { return this.#isTrusted; }
+    composedPath() { return this.#dispatching && this.#currentTarget ? [this.#currentTarget] : []; }
+    stopPropagation() { this.#stop = true; }
+    stopImmediatePropagation() { this.#stop = true; this.#stopImmediate = true; }
+    preventDefault() { if (this.#cancelable && !this.#inPassive) this.#canceled = true; }
+
+    static {
+      // Dispatch needs to drive the private state; expose it only inside this file.
+      eventInternals = {
+        isDispatching: (e) => e.#dispatching,
+        begin(e, target) {
+          e.#dispatching = true;
+          e.#target = target;
+          e.#currentTarget = target;
+          e.#phase = AT_TARGET;
+          e.#stop = false;
+          e.#stopImmediate = false;
+        },
+        end(e) {
+          e.#dispatching = false;
+          e.#currentTarget = null;
+          e.#phase = NONE;
+          e.#stop = false;
+          e.#stopImmediate = false;
+        },
+        stoppedImmediate: (e) => e.#stopImmediate,
+        setPassive(e, v) { e.#inPassive = v; },
+        setTrusted(e) { e.#isTrusted = true; },
+      };
+    }
+  }
+  var eventInternals;
+  for (const [k, v] of Object.entries({ NONE, CAPTURING_PHASE, AT_TARGET, BUBBLING_PHASE })) {
+    Object.defineProperty(Event, k, { value: v, enumerable: true });
+    Object.defineProperty(Event.prototype, k, { value: v, enumerable: true });
+  }
+  tag(Event);
+  define('Event', Event);
+
+  class CustomEvent extends Event {
+    #detail;
+    constructor(type, eventInitDict = undefined) {
+      if (arguments.length === 0) {
+        throw new TypeError("Failed to construct 'CustomEvent': 1 argument required, but only 0 present.");
+      }
+      super(type, eventInitDict);
+      this.#detail = eventInitDict != null && eventInitDict.detail !== undefined ? eventInitDict.detail : null;
+    }
+    get detail() { return this.#detail; }
+  }
+  tag(CustomEvent);
+  define('CustomEvent', CustomEvent);
+
+  const flattenOptions = (options) => (typeof options === 'boolean' ? options : !!(options && options.capture));
+
+  class EventTarget {
+    // type -> array of {callback, capture, once, passive, removed}
+    #listeners = new Map();
+
+    constructor() {}
+
+    addEventListener(type, callback, options = undefined) {
+      if (arguments.length < 2) {
+        throw new TypeError(`Failed to execute 'addEventListener' on 'EventTarget': 2 arguments required, but only ${arguments.length} present.`);
+      }
+      if (callback == null) return;
+      if (typeof callback !== 'function' && typeof callback !== 'object') {
+        throw new TypeError("Failed to execute 'addEventListener' on 'EventTarget': The callback provided as parameter 2 is not an object.");
+      }
+      type = String(type);
+      const capture = flattenOptions(options);
+      const opts = typeof options === 'object' && options !== null ? options : {};
+      const signal = opts.signal;
+      if (signal !== undefined && !(signal instanceof AbortSignal)) {
+        throw new TypeError("Failed to execute 'addEventListener' on 'EventTarget': member signal is not of type AbortSignal.");
+      }
+      if (signal && signal.aborted) return;
+      let list = this.#listeners.get(type);
+      if (!list) this.#listeners.set(type, (list = []));
+      if (list.some((l) => l.callback === callback && l.capture === capture)) return;
+      const listener = { callback, capture, once: !!opts.once, passive: !!opts.passive, removed: false };
+      list.push(listener);
+      if (signal) {
+        signal.addEventListener('abort', () => this.removeEventListener(type, callback, { capture }));
+      }
+    }
+
+    removeEventListener(type, callback, options = undefined) {
+      if (arguments.length < 2) {
+        throw new TypeError(`Failed to execute 'removeEventListener' on 'EventTarget': 2 arguments required, but only ${arguments.length} present.`);
+      }
+      const list = this.#listeners.get(String(type));
+      if (!list) return;
+      const capture = flattenOptions(options);
+      const i = list.findIndex((l) => l.callback === callback && l.capture === capture);
+      if (i !== -1) {
+        list[i].removed = true;
+        list.splice(i, 1);
+      }
+    }
+
+    dispatchEvent(event) {
+      if (!(event instanceof Event)) {
+        throw new TypeError("Failed to execute 'dispatchEvent' on 'EventTarget': parameter 1 is not of type 'Event'.");
+      }
+      if (eventInternals.isDispatching(event)) {
+        throw new DOMException("Failed to execute 'dispatchEvent' on 'EventTarget': The event is already being dispatched.", 'InvalidStateError');
+      }
+      eventInternals.begin(event, this);
+      try {
+        const list = this.#listeners.get(event.type);
+        if (list) {
+          // Listeners added during dispatch are not invoked; removed ones are skipped.
+          for (const l of list.slice()) {
+            if (l.removed) continue;
+            if (l.once) this.removeEventListener(event.type, l.callback, { capture: l.capture });
+            eventInternals.setPassive(event, l.passive);
+            try {
+              if (typeof l.callback === 'function') {
+                l.callback.call(this, event);
+              } else {
+                const handle = l.callback.handleEvent;
+                if (typeof handle !== 'function') throw new TypeError("'handleEvent' property of event listener is not a function");
+                handle.call(l.callback, event);
+              }
+            } catch (err) {
+              reportError(err);
+            }
+            eventInternals.setPassive(event, false);
+            if (eventInternals.stoppedImmediate(event)) break;
+          }
+        }
+      } finally {
+        eventInternals.end(event);
+      }
+      return !event.defaultPrevented;
+    }
+  }
+  tag(EventTarget);
+  define('EventTarget', EventTarget);
+
+  // Listener exceptions must not interrupt dispatch; surface them the way a host would.
+  function reportError(err) {
+    if (typeof globalThis.reportError === 'function') {
+      globalThis.reportError(err);
+    } else if (typeof console !== 'undefined' && console && typeof console.error === 'function') {
+      console.error(err);
+    }
+  }
+
+  // Installs an `on<type>` attribute handler backed by a single listener.
+  const defineHandler = (proto, type) => {
+    const key = Symbol(`on${type}`);
+    Object.defineProperty(proto, `on${type}`, {
+      get() { return this[key] ? this[key].handler : null; },
+      set(fn) {
+        if (!this[key]) {
+          const slot = { handler: null };
+          this[key] = slot;
+          this.addEventListener(type, (e) => {
+            if (typeof slot.handler === 'function') slot.handler.call(this, e);
+          });
+        }
+        this[key].handler = typeof fn === 'function' || (fn && typeof fn === 'object') ? fn : null;
+      },
+      configurable: true,
+      enumerable: true,
+    });
+  };
+
+  const ILLEGAL = Symbol('illegal constructor');
+
+  class AbortSignal extends EventTarget {
+    #aborted = false;
+    #reason = undefined;
+    // Dependent signals created by AbortSignal.any(), held weakly where possible.
+    #dependents = [];
+
+    constructor(key) {
+      if (key !== ILLEGAL) throw new TypeError('Illegal constructor');
+      super();
+    }
+    get aborted() { return this.#aborted; }
+    get reason() { return this.#reason; }
+    throwIfAborted() { if (this.#aborted) throw this.#reason; }
+
+    static abort(reason = undefined) {
+      const s = new AbortSignal(ILLEGAL);
+      s.#aborted = true;
+      s.#reason = reason === undefined ? new DOMException('This operation was aborted', 'AbortError') : reason;
+      return s;
+    }
+
+    static timeout(ms) {
+      if (arguments.length === 0) throw new TypeError("Failed to execute 'timeout' on 'AbortSignal': 1 argument required, but only 0 present.");
+      ms = Number(ms);
+      if (!Number.isFinite(ms) || ms < 0) throw new TypeError("Failed to execute 'timeout' on 'AbortSignal': Value is outside the 'unsigned long long' value range.");
+      const s = new AbortSignal(ILLEGAL);
+      setTimeout(() => {
+        s.#signalAbort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
+      }, ms);
+      return s;
+    }
+
+    static any(signals) {
+      const list = Array.from(signals);
+      for (const sig of list) {
+        if (!(sig instanceof AbortSignal)) throw new TypeError("Failed to execute 'any' on 'AbortSignal': Failed to convert value to 'AbortSignal'.");
+      }
+      const result = new AbortSignal(ILLEGAL);
+      for (const sig of list) {
+        if (sig.#aborted) {
+          result.#aborted = true;
+          result.#reason = sig.#reason;
+          return result;
+        }
+      }
+      for (const sig of list) sig.#dependents.push(result);
+      return result;
+    }
+
+    #signalAbort(reason) {
+      if (this.#aborted) return;
+      this.#aborted = true;
+      this.#reason = reason === undefined ? new DOMException('This operation was aborted', 'AbortError') : reason;
+      const dependents = this.#dependents;
+      this.#dependents = [];
+      const event = new Event('abort');
+      eventInternals.setTrusted(event);
+      this.dispatchEvent(event);
+      for (const dep of dependents) dep.#signalAbort(this.#reason);
+    }
+
+    static {
+      abortSignal = (s, reason) => s.#signalAbort(reason);
+    }
+  }
+  var abortSignal;
+  defineHandler(AbortSignal.prototype, 'abort');
+  tag(AbortSignal);
+  define('AbortSignal', AbortSignal);
+
+  class AbortController {
+    #signal = new AbortSignal(ILLEGAL);
+    get signal() { return this.#signal; }
+    abort(reason = undefined) { abortSignal(this.#signal, reason); }
+  }
+  tag(AbortController);
+  define('AbortController', AbortController);
+
+  internal.abortSignal = abortSignal;
+  internal.newAbortSignal = () => new AbortSignal(ILLEGAL);
+  internal.defineEventHandler = defineHandler;
+})();

@@ -1,0 +1,105 @@
+export const tests = [
+  ['DOMException name/message/code', `
+    const e = new DOMException('boom', 'AbortError');
+    assert.equal(e.name, 'AbortError'); assert.equal(e.message, 'boom'); assert.equal(e.code, 20);
+    assert.ok(e instanceof Error); assert.ok(e instanceof DOMException);
+    assert.equal(new DOMException('x').name, 'Error'); assert.equal(new DOMException('x').code, 0);
+    assert.equal(DOMException.ABORT_ERR, 20); assert.equal(DOMException.INVALID_CHARACTER_ERR, 5);
+    assert.equal(new DOMException('m', { name: 'DataCloneError', cause: 1 }).code, 25);
+    assert.equal(Object.prototype.toString.call(e), '[object DOMException]');
+    assert.equal(String(e), 'AbortError: boom');
+  `],
+  ['Event basics', `
+    const e = new Event('foo', { cancelable: true, bubbles: true });
+    assert.equal(e.type, 'foo'); assert.ok(e.bubbles); assert.equal(e.defaultPrevented, false);
+    e.preventDefault(); assert.ok(e.defaultPrevented);
+    const e2 = new Event('bar'); e2.preventDefault(); assert.equal(e2.defaultPrevented, false);
+    assert.throws(() => new Event(), TypeError);
+    assert.equal(Event.AT_TARGET, 2);
+  `],
+  ['EventTarget add/remove/dispatch', `
+    const t = new EventTarget(); const calls = [];
+    const f = (e) => calls.push(['f', e.type, e.target === t, e.currentTarget === t, e.eventPhase]);
+    t.addEventListener('x', f); t.addEventListener('x', f);
+    t.addEventListener('x', { handleEvent(e) { calls.push(['h', this !== t]); } });
+    assert.equal(t.dispatchEvent(new Event('x')), true);
+    assert.deepEqual(calls, [['f', 'x', true, true, 2], ['h', true]]);
+    t.removeEventListener('x', f); calls.length = 0;
+    t.dispatchEvent(new Event('x')); assert.equal(calls.length, 1);
+    const ev = new Event('y', { cancelable: true });
+    t.addEventListener('y', (e) => e.preventDefault());
+    assert.equal(t.dispatchEvent(ev), false);
+    assert.equal(ev.currentTarget, null); assert.equal(ev.target, t);
+  `],
+  ['once, signal, stopImmediatePropagation, passive', `
+    const t = new EventTarget(); let n = 0;
+    t.addEventListener('a', () => n++, { once: true });
+    t.dispatchEvent(new Event('a')); t.dispatchEvent(new Event('a')); assert.equal(n, 1);
+    const ac = new AbortController(); let m = 0;
+    t.addEventListener('b', () => m++, { signal: ac.signal });
+    t.dispatchEvent(new Event('b')); ac.abort(); t.dispatchEvent(new Event('b')); assert.equal(m, 1);
+    t.addEventListener('b', () => m++, { signal: ac.signal }); t.dispatchEvent(new Event('b')); assert.equal(m, 1);
+    const order = [];
+    t.addEventListener('c', (e) => { order.push(1); e.stopImmediatePropagation(); });
+    t.addEventListener('c', () => order.push(2));
+    t.dispatchEvent(new Event('c')); assert.deepEqual(order, [1]);
+    const pe = new Event('d', { cancelable: true });
+    t.addEventListener('d', (e) => e.preventDefault(), { passive: true });
+    assert.equal(t.dispatchEvent(pe), true);
+    assert.throws(() => t.dispatchEvent({}), TypeError);
+  `],
+  ['listener added during dispatch not invoked; errors do not stop dispatch', `
+    const t = new EventTarget(); const seen = [];
+    globalThis.reportError = (e) => seen.push('err:' + e.message);
+    t.addEventListener('x', () => { seen.push(1); t.addEventListener('x', () => seen.push('late')); throw new Error('boom'); });
+    t.addEventListener('x', () => seen.push(2));
+    t.dispatchEvent(new Event('x'));
+    assert.deepEqual(seen, [1, 'err:boom', 2]);
+  `],
+  ['CustomEvent detail and subclassing EventTarget', `
+    class Foo extends EventTarget {}
+    const f = new Foo(); let d;
+    f.addEventListener('z', (e) => { d = e.detail; });
+    f.dispatchEvent(new CustomEvent('z', { detail: { a: 1 } }));
+    assert.deepEqual(d, { a: 1 });
+    assert.equal(new CustomEvent('q').detail, null);
+    assert.ok(new CustomEvent('q') instanceof Event);
+  `],
+  ['AbortController / AbortSignal', `
+    const ac = new AbortController(); const s = ac.signal; let evs = 0, on = 0;
+    assert.equal(s.aborted, false); assert.equal(s.reason, undefined);
+    s.addEventListener('abort', (e) => { evs++; assert.ok(e.isTrusted); });
+    s.onabort = () => on++;
+    s.throwIfAborted();
+    ac.abort(); ac.abort();
+    assert.equal(evs, 1); assert.equal(on, 1);
+    assert.ok(s.aborted); assert.equal(s.reason.name, 'AbortError');
+    assert.throws(() => s.throwIfAborted(), 'AbortError');
+    const ac2 = new AbortController(); ac2.abort('why'); assert.equal(ac2.signal.reason, 'why');
+    assert.throws(() => new AbortSignal(), TypeError);
+    assert.ok(s instanceof EventTarget);
+  `],
+  ['AbortSignal.abort / timeout / any', `
+    const a = AbortSignal.abort(); assert.ok(a.aborted); assert.equal(a.reason.name, 'AbortError');
+    assert.equal(AbortSignal.abort(42).reason, 42);
+    const t = AbortSignal.timeout(10);
+    assert.equal(t.aborted, false);
+    await new Promise((r) => t.addEventListener('abort', r));
+    assert.equal(t.reason.name, 'TimeoutError'); assert.equal(t.reason.code, 23);
+    const c1 = new AbortController(), c2 = new AbortController();
+    const any = AbortSignal.any([c1.signal, c2.signal]); let fired = 0;
+    any.onabort = () => fired++;
+    c2.abort('second'); c1.abort('first');
+    assert.ok(any.aborted); assert.equal(any.reason, 'second'); assert.equal(fired, 1);
+    assert.equal(AbortSignal.any([a]).reason, a.reason);
+  `],
+  ['queueMicrotask ordering', `
+    const order = [];
+    queueMicrotask(() => order.push('micro'));
+    Promise.resolve().then(() => order.push('promise'));
+    order.push('sync');
+    await new Promise((r) => setTimeout(r, 0));
+    assert.deepEqual(order, ['sync', 'micro', 'promise']);
+    assert.throws(() => queueMicrotask(1), TypeError);
+  `],
+];

@@ -1,0 +1,194 @@
+// Test harness: runs the hearth JS layer inside quickjs-ng (compiled to wasm by
+// quickjs-emscripten) so the code is exercised by the same engine the runtime embeds.
+import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const jsDir = path.resolve(here, '../../src/js');
+export const FILES = ['00_events.js', '01_encoding.js', '02_url.js', '03_streams.js', '04_fetch_types.js'];
+
+function loadQuickJS() {
+  const bases = [process.env.QJS_NODE_MODULES, here + '/', '/tmp/jstest/'].filter(Boolean);
+  for (const base of bases) {
+    try {
+      const req = createRequire(path.join(base, 'package.json'));
+      const core = req('quickjs-emscripten');
+      const variant = req('@jitl/quickjs-ng-wasmfile-release-sync').default;
+      return { core, variant };
+    } catch {}
+  }
+  throw new Error('quickjs-emscripten not found; see tests/js/README.md');
+}
+
+let modulePromise;
+function getModule() {
+  if (!modulePromise) {
+    const { core, variant } = loadQuickJS();
+    modulePromise = core.newQuickJSWASMModuleFromVariant(variant).then((mod) => ({ mod, core }));
+  }
+  return modulePromise;
+}
+
+const sources = new Map();
+function source(name) {
+  if (!sources.has(name)) sources.set(name, readFileSync(path.join(jsDir, name), 'utf8'));
+  return sources.get(name);
+}
+
+function components(u) {
+  const o = {};
+  for (const k of ['href', 'origin', 'protocol', 'username', 'password', 'host', 'hostname', 'port', 'pathname', 'search', 'hash']) o[k] = u[k];
+  return o;
+}
+
+// Prelude evaluated before the hearth files: assert helper and the native URL stub.
+const PRELUDE = `
+globalThis.assert = {
+  ok(v, m) { if (!v) throw new Error('assert.ok failed' + (m ? ': ' + m : '')); },
+  equal(a, b, m) { if (!Object.is(a, b)) throw new Error('expected ' + fmt(b) + ', got ' + fmt(a) + (m ? ' (' + m + ')' : '')); },
+  deepEqual(a, b, m) { const x = fmt(a), y = fmt(b); if (x !== y) throw new Error('expected ' + y + ', got ' + x + (m ? ' (' + m + ')' : '')); },
+  throws(fn, check, m) {
+    try { fn(); } catch (e) { checkErr(e, check, m); return e; }
+    throw new Error('expected throw' + (m ? ' (' + m + ')' : ''));
+  },
+  async rejects(p, check, m) {
+    try { await (typeof p === 'function' ? p() : p); } catch (e) { checkErr(e, check, m); return e; }
+    throw new Error('expected rejection' + (m ? ' (' + m + ')' : ''));
+  },
+};
+function checkErr(e, check, m) {
+  if (!check) return;
+  if (typeof check === 'function' && !(e instanceof check)) throw new Error('wrong error type: ' + e + (m ? ' (' + m + ')' : ''));
+  if (typeof check === 'string' && (e && e.name) !== check) throw new Error('wrong error name: ' + (e && e.name) + ' ' + e + (m ? ' (' + m + ')' : ''));
+}
+function fmt(v) {
+  const seen = new Set();
+  return JSON.stringify(v, (k, x) => {
+    if (x instanceof Uint8Array) return 'u8[' + Array.from(x).join(',') + ']';
+    if (typeof x === 'bigint') return x + 'n';
+    if (x === undefined) return '<undefined>';
+    if (typeof x === 'number' && !Number.isFinite(x)) return String(x);
+    if (x && typeof x === 'object') { if (seen.has(x)) return '<cycle>'; seen.add(x); }
+    return x;
+  });
+}
+globalThis.__hearth_native = {
+  urlParse(input, base) { const r = __host_url('parse', String(input), base === undefined ? undefined : String(base)); return r === undefined ? null : JSON.parse(r); },
+  urlSet(href, field, value) { return JSON.parse(__host_url('set', href, field, String(value))); },
+};
+`;
+
+export async function createContext() {
+  const { mod, core } = await getModule();
+  const rt = mod.newRuntime();
+  rt.setMemoryLimit(256 * 1024 * 1024);
+  rt.setMaxStackSize(1024 * 1024);
+  const vm = rt.newContext();
+  let now = 0;
+  let nextId = 1;
+  const timers = new Map();
+  const logs = [];
+
+  const fn = (name, impl) => { const h = vm.newFunction(name, impl); vm.setProp(vm.global, name, h); h.dispose(); };
+  fn('print', (...args) => { logs.push(args.map((a) => vm.dump(a)).join(' ')); });
+  fn('setTimeout', (cb, ms) => {
+    const id = nextId++;
+    const delay = ms ? Math.max(0, vm.getNumber(ms)) : 0;
+    timers.set(id, { due: now + delay, seq: id, cb: cb.dup() });
+    return vm.newNumber(id);
+  });
+  fn('clearTimeout', (id) => {
+    const t = timers.get(vm.getNumber(id));
+    if (t) { t.cb.dispose(); timers.delete(vm.getNumber(id)); }
+  });
+  fn('__host_url', (op, a, b, c) => {
+    const opS = vm.getString(op);
+    try {
+      if (opS === 'parse') {
+        const base = vm.typeof(b) === 'undefined' ? undefined : vm.getString(b);
+        return vm.newString(JSON.stringify(components(new URL(vm.getString(a), base))));
+      }
+      const u = new URL(vm.getString(a));
+      u[vm.getString(b)] = vm.getString(c);
+      return vm.newString(JSON.stringify(components(u)));
+    } catch {
+      return vm.undefined;
+    }
+  });
+
+  const evalOrThrow = (code, filename) => {
+    const r = vm.evalCode(code, filename);
+    if (r.error) {
+      const err = vm.dump(r.error); r.error.dispose();
+      throw new Error(`${filename}: ${err && err.message ? err.message + '\n' + err.stack : JSON.stringify(err)}`);
+    }
+    const v = vm.dump(r.value); if (r.value.alive) r.value.dispose();
+    return v;
+  };
+  evalOrThrow(PRELUDE, 'prelude.js');
+  for (const f of FILES) {
+    let src;
+    try { src = source(f); } catch { continue; }
+    evalOrThrow(src, f);
+  }
+
+  function drain() {
+    for (;;) {
+      const r = rt.executePendingJobs();
+      if (r.error) { const e = vm.dump(r.error); r.error.dispose(); throw new Error('job error: ' + JSON.stringify(e)); }
+      if (r.value === 0) return;
+    }
+  }
+
+  // Runs an async test body; timers are virtual and fire in due order whenever the
+  // microtask queue is empty, so timeouts cost no wall-clock time.
+  async function run(body, name) {
+    rt.setInterruptHandler(core.shouldInterruptAfterDeadline(Date.now() + 20000));
+    evalOrThrow(`globalThis.__done = undefined; (async () => {\n${body}\n})().then(() => { __done = { ok: true }; }, (e) => { __done = { ok: false, err: String(e && e.stack ? e + '\\n' + e.stack : (e && e.message) || e) }; });`, name);
+    for (;;) {
+      drain();
+      const done = evalOrThrow('__done', 'poll');
+      if (done) { if (!done.ok) throw new Error(done.err); return; }
+      if (timers.size === 0) throw new Error('test never settled (pending promise with no timers)');
+      let next;
+      for (const [id, t] of timers) if (!next || t.due < next[1].due || (t.due === next[1].due && t.seq < next[1].seq)) next = [id, t];
+      timers.delete(next[0]);
+      now = next[1].due;
+      const r = vm.callFunction(next[1].cb, vm.undefined);
+      next[1].cb.dispose();
+      if (r.error) { const e = vm.dump(r.error); r.error.dispose(); throw new Error('timer error: ' + JSON.stringify(e)); } else if (r.value.alive) r.value.dispose();
+    }
+  }
+
+  function dispose() {
+    for (const t of timers.values()) t.cb.dispose();
+    timers.clear();
+    vm.dispose();
+    rt.dispose();
+  }
+  return { run, eval: (c) => evalOrThrow(c, 'eval'), logs, dispose };
+}
+
+// A suite is a list of [name, asyncBody]; each test gets a fresh isolate.
+export async function runSuite(name, tests, filter) {
+  let passed = 0, failed = 0;
+  for (const [tname, body] of tests) {
+    if (filter && !`${name} ${tname}`.includes(filter)) continue;
+    let ctx;
+    try {
+      ctx = await createContext();
+      await ctx.run(body, `${name}: ${tname}`);
+      passed++;
+    } catch (e) {
+      failed++;
+      console.log(`FAIL ${name}: ${tname}\n  ${String(e.message || e).split('\n').join('\n  ')}`);
+      if (ctx && ctx.logs.length) console.log('  logs: ' + ctx.logs.join('\n  '));
+    } finally {
+      try { ctx && ctx.dispose(); } catch {}
+    }
+  }
+  console.log(`${name}: ${passed} passed, ${failed} failed`);
+  return { passed, failed };
+}
