@@ -1,0 +1,897 @@
+//! Reads a Cloudflare Workers project's unchanged `wrangler.toml`,
+//! `wrangler.json` or `wrangler.jsonc` into a typed, validated [`Config`].
+//!
+//! * [`find_config`] locates the file the way wrangler does;
+//! * [`load`] parses it, applies `[env.NAME]` inheritance, validates the keys
+//!   hearth acts on and collects a warning for every key it ignores;
+//! * [`load_dev_vars`] reads local secrets from `.dev.vars` (or `.env`).
+//!
+//! Errors ([`ConfigError`]) name the file, the `line:column` when known, the
+//! full key path, and what to change.
+
+#![warn(missing_docs)]
+
+mod dev_vars;
+mod error;
+mod keys;
+mod node;
+mod rules;
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Component, Path, PathBuf};
+
+pub use dev_vars::load_dev_vars;
+pub use error::ConfigError;
+pub use rules::{ModuleKind, Rule};
+
+use keys::{Scope, Use};
+use node::{Kind, Node};
+
+/// Configuration file names, in the order wrangler prefers them.
+pub const CONFIG_FILE_NAMES: [&str; 3] = ["wrangler.json", "wrangler.jsonc", "wrangler.toml"];
+
+/// Worker name used when the file has no `name`.
+pub const DEFAULT_NAME: &str = "worker";
+
+/// Default CPU-time limit per request, in milliseconds.
+pub const DEFAULT_CPU_MS: u64 = 30_000;
+
+/// A loaded, validated worker configuration (one environment of it).
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The configuration file that was read (absolute).
+    pub path: PathBuf,
+    /// The folder holding the file; relative paths resolve against it.
+    pub root: PathBuf,
+    /// Worker name: the environment's `name`, else `<top-level name>-<env>`
+    /// as wrangler derives it, else the top-level `name`, else `"worker"`.
+    pub name: String,
+    /// Entry module, joined onto [`Config::root`]. `None` if `main` is absent.
+    pub main: Option<PathBuf>,
+    /// `compatibility_date` (`YYYY-MM-DD`), if set.
+    pub compatibility_date: Option<String>,
+    /// `compatibility_flags`, verbatim; the runtime decides what it honours.
+    pub compatibility_flags: Vec<String>,
+    /// `vars`: plain strings become JSON strings, other values stay JSON.
+    pub vars: BTreeMap<String, serde_json::Value>,
+    /// Module rules: the user's `rules` followed by wrangler's defaults, with
+    /// rules shadowed by an earlier non-`fallthrough` rule of the same type
+    /// removed (as wrangler does).
+    pub rules: Vec<Rule>,
+    /// Cron expressions from `[triggers] crons`.
+    pub crons: Vec<String>,
+    /// Resource limits from `[limits]`.
+    pub limits: Limits,
+    /// `kv_namespaces` bindings.
+    pub kv_namespaces: Vec<KvNamespace>,
+    /// Durable Object bindings from `[durable_objects] bindings`.
+    pub durable_objects: Vec<DurableObjectBinding>,
+    /// Durable Object `migrations`, in file order.
+    pub migrations: Vec<Migration>,
+    /// `hyperdrive` bindings.
+    pub hyperdrive: Vec<Hyperdrive>,
+    /// hearth extension: raw TCP listeners from `[[tcp_listeners]]`
+    /// (inheritable, like other non-binding settings).
+    pub tcp_listeners: Vec<TcpListener>,
+    /// One message per ignored or unknown key, naming the file and key path.
+    pub warnings: Vec<String>,
+}
+
+impl Config {
+    /// The module type of `relative_path` (relative to the worker's module
+    /// root): the kind of the first rule whose globs match, or `None`.
+    pub fn module_kind(&self, relative_path: &Path) -> Option<ModuleKind> {
+        self.rules
+            .iter()
+            .find(|rule| rule.matches(relative_path))
+            .map(|rule| rule.kind)
+    }
+}
+
+/// `[limits]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Maximum CPU time per invocation in milliseconds (default 30 000).
+    pub cpu_ms: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            cpu_ms: DEFAULT_CPU_MS,
+        }
+    }
+}
+
+/// One `kv_namespaces` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KvNamespace {
+    /// Name of the binding on `env`.
+    pub binding: String,
+    /// Namespace id (optional in recent wrangler versions).
+    pub id: Option<String>,
+    /// Namespace id used by `wrangler dev`, if different.
+    pub preview_id: Option<String>,
+}
+
+/// One `[durable_objects] bindings` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DurableObjectBinding {
+    /// Name of the binding on `env`.
+    pub name: String,
+    /// Exported class implementing the Durable Object.
+    pub class_name: String,
+    /// Worker defining the class, when it is not this one.
+    pub script_name: Option<String>,
+}
+
+/// One `migrations` entry.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Migration {
+    /// Unique migration tag.
+    pub tag: String,
+    /// Classes created with key-value storage.
+    pub new_classes: Vec<String>,
+    /// Classes created with SQLite storage.
+    pub new_sqlite_classes: Vec<String>,
+    /// Renamed classes.
+    pub renamed_classes: Vec<RenamedClass>,
+    /// Deleted classes.
+    pub deleted_classes: Vec<String>,
+}
+
+/// A `renamed_classes` entry of a [`Migration`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenamedClass {
+    /// Old class name.
+    pub from: String,
+    /// New class name.
+    pub to: String,
+}
+
+/// One `hyperdrive` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hyperdrive {
+    /// Name of the binding on `env`.
+    pub binding: String,
+    /// Hyperdrive configuration id.
+    pub id: String,
+    /// `localConnectionString`: the database to use locally.
+    pub local_connection_string: Option<String>,
+}
+
+/// hearth extension: `[[tcp_listeners]] address = "127.0.0.1:6380"`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TcpListener {
+    /// Address to listen on; validated to parse as a [`SocketAddr`].
+    pub address: String,
+    /// Optional name of the handler that serves connections.
+    pub handler: Option<String>,
+}
+
+/// Finds the configuration file for a project: looks in `dir`, then in each
+/// parent folder (wrangler also searches upwards), and within a folder uses
+/// wrangler's preference `wrangler.json`, then `wrangler.jsonc`, then
+/// `wrangler.toml`. The nearest folder with any of them wins.
+pub fn find_config(dir: &Path) -> Option<PathBuf> {
+    dir.ancestors().find_map(|d| {
+        CONFIG_FILE_NAMES
+            .iter()
+            .map(|name| d.join(name))
+            .find(|p| p.is_file())
+    })
+}
+
+/// Loads `path` (TOML if it ends in `.toml`, otherwise JSON/JSONC) for the
+/// environment `env` (`None`: the top level).
+///
+/// With an environment, inheritable keys fall back to the top level and
+/// non-inheritable ones (`vars`, `kv_namespaces`, `durable_objects`,
+/// `hyperdrive`, ...) do not. An environment the file does not define is an
+/// error. A missing `main` is not an error here.
+pub fn load(path: &Path, env: Option<&str>) -> std::result::Result<Config, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let abs = absolute(path);
+    let root = abs.parent().map(Path::to_path_buf).unwrap_or_default();
+    let is_toml = path.extension().is_some_and(|e| e == "toml");
+    let parsed = if is_toml {
+        node::parse_toml(&text)
+    } else {
+        node::parse_json(&text)
+    };
+    let doc = parsed.map_err(|e| ConfigError::Syntax {
+        path: path.to_path_buf(),
+        format: if is_toml { "TOML" } else { "JSON" },
+        line: e.pos.map(|p| p.line),
+        column: e.pos.map(|p| p.column),
+        key: e.key,
+        message: e.message,
+    })?;
+    let mut loader = Loader {
+        file: path,
+        warnings: Vec::new(),
+    };
+    loader.config(&doc, env, abs, root)
+}
+
+/// Makes `path` absolute without resolving symlinks.
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// Joins `rel` onto `root`, dropping `.` components.
+fn resolve(root: &Path, rel: &str) -> PathBuf {
+    root.join(rel)
+        .components()
+        .filter(|c| !matches!(c, Component::CurDir))
+        .collect()
+}
+
+fn join_key(prefix: &str, key: &str) -> String {
+    if prefix.is_empty() {
+        key.to_string()
+    } else {
+        format!("{prefix}.{key}")
+    }
+}
+
+type Result<T> = std::result::Result<T, ConfigError>;
+
+/// Validation state: the file (for messages) and collected warnings.
+struct Loader<'a> {
+    file: &'a Path,
+    warnings: Vec<String>,
+}
+
+/// Where a key's effective value lives: the node and its key-path prefix.
+type Source<'n> = Option<(&'n Node, String)>;
+
+impl Loader<'_> {
+    fn config(
+        &mut self,
+        doc: &Node,
+        env: Option<&str>,
+        path: PathBuf,
+        root: PathBuf,
+    ) -> Result<Config> {
+        if doc.table().is_none() {
+            return Err(self.invalid(
+                doc,
+                "(top level)",
+                format!("expected an object of settings, found {}", doc.type_name()),
+            ));
+        }
+        let env_table = match env {
+            Some(name) => Some(self.select_env(doc, name)?),
+            None => None,
+        };
+        let env_prefix = env.map(|e| format!("env.{e}")).unwrap_or_default();
+        self.check_keys(doc, env_table, env.unwrap_or_default(), &env_prefix);
+
+        // Effective source of a top-level key, honouring inheritance.
+        let source = |key: &str| -> Source<'_> {
+            let scope = keys::lookup(key).map(|(s, _)| s);
+            let from_env = || {
+                env_table
+                    .and_then(|t| t.get(key))
+                    .map(|n| (n, join_key(&env_prefix, key)))
+            };
+            let from_top = || doc.get(key).map(|n| (n, key.to_string()));
+            match (env_table, scope) {
+                (None, _) | (_, Some(Scope::TopOnly)) => from_top(),
+                (Some(_), Some(Scope::NonInheritable)) => from_env(),
+                _ => from_env().or_else(from_top),
+            }
+        };
+
+        let top_name = match doc.get("name") {
+            Some(n) => Some(self.string(n, "name")?),
+            None => None,
+        };
+        let name = match (env_table.and_then(|t| t.get("name")), env) {
+            (Some(n), _) => self.string(n, &join_key(&env_prefix, "name"))?,
+            (None, Some(env)) if top_name.is_some() => {
+                format!("{}-{env}", top_name.unwrap_or_default())
+            }
+            _ => top_name.unwrap_or_else(|| DEFAULT_NAME.to_string()),
+        };
+
+        let main = match source("main") {
+            Some((n, key)) => Some(resolve(&root, &self.string(n, &key)?)),
+            None => None,
+        };
+        let compatibility_date = match source("compatibility_date") {
+            Some((n, key)) => Some(self.date(n, &key)?),
+            None => None,
+        };
+        let compatibility_flags = match source("compatibility_flags") {
+            Some((n, key)) => self.strings(n, &key)?,
+            None => Vec::new(),
+        };
+        let vars = match source("vars") {
+            Some((n, key)) => self.vars(n, &key)?,
+            None => BTreeMap::new(),
+        };
+        let rules = match source("rules") {
+            Some((n, key)) => {
+                let user = self.rules(n, &key)?;
+                rules::with_defaults(user, self.file, &key, &mut self.warnings)
+            }
+            None => rules::with_defaults(Vec::new(), self.file, "rules", &mut self.warnings),
+        };
+        let crons = match source("triggers") {
+            Some((n, key)) => self.triggers(n, &key)?,
+            None => Vec::new(),
+        };
+        let limits = match source("limits") {
+            Some((n, key)) => self.limits(n, &key)?,
+            None => Limits::default(),
+        };
+        let kv_namespaces = match source("kv_namespaces") {
+            Some((n, key)) => self.each(n, &key, Self::kv)?,
+            None => Vec::new(),
+        };
+        let durable_objects = match source("durable_objects") {
+            Some((n, key)) => self.durable_objects(n, &key)?,
+            None => Vec::new(),
+        };
+        let migrations = match source("migrations") {
+            Some((n, key)) => self.each(n, &key, Self::migration)?,
+            None => Vec::new(),
+        };
+        let hyperdrive = match source("hyperdrive") {
+            Some((n, key)) => self.each(n, &key, Self::hyperdrive)?,
+            None => Vec::new(),
+        };
+        let tcp_listeners = match source("tcp_listeners") {
+            Some((n, key)) => self.each(n, &key, Self::tcp_listener)?,
+            None => Vec::new(),
+        };
+
+        Ok(Config {
+            path,
+            root,
+            name,
+            main,
+            compatibility_date,
+            compatibility_flags,
+            vars,
+            rules,
+            crons,
+            limits,
+            kv_namespaces,
+            durable_objects,
+            migrations,
+            hyperdrive,
+            tcp_listeners,
+            warnings: std::mem::take(&mut self.warnings),
+        })
+    }
+
+    /// Finds `env.<name>`, or explains which environments exist.
+    fn select_env<'n>(&self, doc: &'n Node, name: &str) -> Result<&'n Node> {
+        let envs = match doc.get("env") {
+            Some(envs) => self.table(envs, "env")?,
+            None => &[],
+        };
+        match envs.iter().find(|(k, _)| k == name) {
+            Some((_, node)) => {
+                self.table(node, &format!("env.{name}"))?;
+                Ok(node)
+            }
+            None => Err(ConfigError::UnknownEnv {
+                path: self.file.to_path_buf(),
+                env: name.to_string(),
+                available: envs.iter().map(|(k, _)| k.clone()).collect(),
+            }),
+        }
+    }
+
+    /// Emits warnings for unknown, ignored and misplaced keys.
+    fn check_keys(&mut self, doc: &Node, env: Option<&Node>, env_name: &str, env_prefix: &str) {
+        for (key, node) in doc.table().unwrap_or_default() {
+            if key == "env" {
+                continue;
+            }
+            let in_env = env.and_then(|e| e.get(key)).is_some();
+            match keys::lookup(key) {
+                None => self.unknown(node, key),
+                Some((scope, Use::Ignored(why))) => {
+                    let effective = match scope {
+                        Scope::TopOnly => true,
+                        Scope::Inheritable => !in_env,
+                        Scope::NonInheritable => env.is_none(),
+                    };
+                    if effective {
+                        self.warn(node, key, format!("hearth ignores this key: {why}"));
+                    }
+                }
+                Some((Scope::NonInheritable, Use::Used)) if env.is_some() && !in_env => self.warn(
+                    node,
+                    key,
+                    format!(
+                        "defined at the top level but not in [env.{env_name}]; it is not \
+                         inherited, so environment `{env_name}` has none (repeat it under \
+                         [env.{env_name}] if you need it)"
+                    ),
+                ),
+                Some(_) => {}
+            }
+        }
+        let Some(env) = env else { return };
+        for (key, node) in env.table().unwrap_or_default() {
+            let path = join_key(env_prefix, key);
+            match keys::lookup(key) {
+                None if key == "env" => self.warn(
+                    node,
+                    &path,
+                    "environments cannot be nested; ignored".to_string(),
+                ),
+                None => self.unknown(node, &path),
+                Some((Scope::TopOnly, _)) => self.warn(
+                    node,
+                    &path,
+                    "only allowed at the top level; ignored here (move it out of the environment)"
+                        .to_string(),
+                ),
+                Some((_, Use::Ignored(why))) => {
+                    self.warn(node, &path, format!("hearth ignores this key: {why}"))
+                }
+                Some(_) => {}
+            }
+        }
+    }
+
+    // --- messages ----------------------------------------------------------
+
+    fn prefix(&self, node: &Node) -> String {
+        match node.pos {
+            Some(p) => format!("{}:{}:{}", self.file.display(), p.line, p.column),
+            None => self.file.display().to_string(),
+        }
+    }
+
+    fn warn(&mut self, node: &Node, key: &str, message: String) {
+        let text = format!("{}: {key}: {message}", self.prefix(node));
+        self.warnings.push(text);
+    }
+
+    fn unknown(&mut self, node: &Node, key: &str) {
+        let leaf = key.rsplit('.').next().unwrap_or(key);
+        let hint = keys::KEYS
+            .iter()
+            .map(|(k, _, _)| *k)
+            .filter(|k| edit_distance(k, leaf) <= 2)
+            .min_by_key(|k| edit_distance(k, leaf))
+            .map(|k| format!(" (did you mean `{k}`?)"))
+            .unwrap_or_default();
+        self.warn(
+            node,
+            key,
+            format!("unknown key, not a wrangler setting; ignored{hint}"),
+        );
+    }
+
+    fn invalid(&self, node: &Node, key: &str, message: String) -> ConfigError {
+        ConfigError::Invalid {
+            path: self.file.to_path_buf(),
+            line: node.pos.map(|p| p.line),
+            column: node.pos.map(|p| p.column),
+            key: key.to_string(),
+            message,
+        }
+    }
+
+    fn missing(&self, parent: &Node, key: &str, what: &str) -> ConfigError {
+        self.invalid(parent, key, format!("missing ({what})"))
+    }
+
+    // --- typed accessors ---------------------------------------------------
+
+    fn string(&self, node: &Node, key: &str) -> Result<String> {
+        match &node.kind {
+            Kind::Str(s) => Ok(s.clone()),
+            _ => Err(self.invalid(
+                node,
+                key,
+                format!(
+                    "expected a string, found {} (put the value in quotes)",
+                    node.type_name()
+                ),
+            )),
+        }
+    }
+
+    fn table<'n>(&self, node: &'n Node, key: &str) -> Result<&'n [(String, Node)]> {
+        node.table().ok_or_else(|| {
+            self.invalid(
+                node,
+                key,
+                format!("expected a table/object, found {}", node.type_name()),
+            )
+        })
+    }
+
+    fn array<'n>(&self, node: &'n Node, key: &str) -> Result<&'n [Node]> {
+        match &node.kind {
+            Kind::Array(items) => Ok(items),
+            _ => Err(self.invalid(
+                node,
+                key,
+                format!(
+                    "expected an array, found {} (write it as [ ... ])",
+                    node.type_name()
+                ),
+            )),
+        }
+    }
+
+    fn strings(&self, node: &Node, key: &str) -> Result<Vec<String>> {
+        self.array(node, key)?
+            .iter()
+            .enumerate()
+            .map(|(i, item)| self.string(item, &format!("{key}[{i}]")))
+            .collect()
+    }
+
+    fn date(&self, node: &Node, key: &str) -> Result<String> {
+        let date = self.string(node, key)?;
+        let b = date.as_bytes();
+        let ok = b.len() == 10
+            && b[4] == b'-'
+            && b[7] == b'-'
+            && b.iter()
+                .enumerate()
+                .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+        if ok {
+            Ok(date)
+        } else {
+            Err(self.invalid(
+                node,
+                key,
+                format!("`{date}` is not a date; use the form YYYY-MM-DD, e.g. \"2024-09-23\""),
+            ))
+        }
+    }
+
+    /// Checks that `node` is a table and warns about sub-keys outside `known`
+    /// (`(name, None)`: used; `(name, Some(why))`: ignored with a reason).
+    fn fields<'n>(
+        &mut self,
+        node: &'n Node,
+        key: &str,
+        known: &[(&str, Option<&str>)],
+    ) -> Result<&'n Node> {
+        for (field, value) in self.table(node, key)? {
+            let path = format!("{key}.{field}");
+            match known.iter().find(|(k, _)| k == field) {
+                None => self.warn(value, &path, "unknown key; ignored".to_string()),
+                Some((_, Some(why))) => {
+                    self.warn(value, &path, format!("hearth ignores this key: {why}"))
+                }
+                Some((_, None)) => {}
+            }
+        }
+        Ok(node)
+    }
+
+    fn req_string(&self, table: &Node, parent: &str, field: &str, what: &str) -> Result<String> {
+        let key = format!("{parent}.{field}");
+        match table.get(field) {
+            Some(v) => self.string(v, &key),
+            None => Err(self.missing(table, &key, what)),
+        }
+    }
+
+    fn opt_string(&self, table: &Node, parent: &str, field: &str) -> Result<Option<String>> {
+        table
+            .get(field)
+            .map(|v| self.string(v, &format!("{parent}.{field}")))
+            .transpose()
+    }
+
+    fn opt_strings(&self, table: &Node, parent: &str, field: &str) -> Result<Vec<String>> {
+        match table.get(field) {
+            Some(v) => self.strings(v, &format!("{parent}.{field}")),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// Parses every element of an array with `f(self, element, "key[i]")`.
+    fn each<T>(
+        &mut self,
+        node: &Node,
+        key: &str,
+        f: fn(&mut Self, &Node, &str) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        let items = self.array(node, key)?;
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| f(self, item, &format!("{key}[{i}]")))
+            .collect()
+    }
+
+    // --- sections ----------------------------------------------------------
+
+    fn vars(&mut self, node: &Node, key: &str) -> Result<BTreeMap<String, serde_json::Value>> {
+        Ok(self
+            .table(node, key)?
+            .iter()
+            .map(|(k, v)| (k.clone(), v.to_json()))
+            .collect())
+    }
+
+    fn rules(&mut self, node: &Node, key: &str) -> Result<Vec<Rule>> {
+        let mut out = Vec::new();
+        for (i, item) in self.array(node, key)?.iter().enumerate() {
+            let key = format!("{key}[{i}]");
+            self.fields(
+                item,
+                &key,
+                &[("type", None), ("globs", None), ("fallthrough", None)],
+            )?;
+            let ty_key = format!("{key}.type");
+            let ty =
+                match item.get("type") {
+                    Some(v) => self.string(v, &ty_key)?,
+                    None => return Err(self.missing(
+                        item,
+                        &ty_key,
+                        "each rule needs a type: ESModule, CommonJS, Text, Data or CompiledWasm",
+                    )),
+                };
+            let kind = match ModuleKind::from_wrangler(&ty) {
+                Some(kind) => kind,
+                None if ty.starts_with("Python") => {
+                    self.warn(item, &key, format!("hearth ignores {ty} rules: Python Workers are not supported"));
+                    continue;
+                }
+                None => {
+                    return Err(self.invalid(
+                        item.get("type").unwrap_or(item),
+                        &ty_key,
+                        format!("unknown module type `{ty}` (use ESModule, CommonJS, Text, Data or CompiledWasm)"),
+                    ))
+                }
+            };
+            let globs_key = format!("{key}.globs");
+            let globs = match item.get("globs") {
+                Some(v) => self.strings(v, &globs_key)?,
+                None => {
+                    return Err(self.missing(
+                        item,
+                        &globs_key,
+                        "each rule needs a list of globs, e.g. [\"**/*.txt\"]",
+                    ))
+                }
+            };
+            let fallthrough = match item.get("fallthrough") {
+                None => false,
+                Some(Node {
+                    kind: Kind::Bool(b),
+                    ..
+                }) => *b,
+                Some(other) => {
+                    return Err(self.invalid(
+                        other,
+                        &format!("{key}.fallthrough"),
+                        format!("expected true or false, found {}", other.type_name()),
+                    ))
+                }
+            };
+            let rule = Rule::new(kind, globs, fallthrough).map_err(|(j, err)| {
+                self.invalid(
+                    item,
+                    &format!("{globs_key}[{j}]"),
+                    format!("invalid glob: {err}"),
+                )
+            })?;
+            out.push(rule);
+        }
+        Ok(out)
+    }
+
+    fn triggers(&mut self, node: &Node, key: &str) -> Result<Vec<String>> {
+        self.fields(node, key, &[("crons", None)])?;
+        self.opt_strings(node, key, "crons")
+    }
+
+    fn limits(&mut self, node: &Node, key: &str) -> Result<Limits> {
+        self.fields(
+            node,
+            key,
+            &[
+                ("cpu_ms", None),
+                ("subrequests", Some("the subrequest limit is not enforced")),
+            ],
+        )?;
+        let mut limits = Limits::default();
+        if let Some(v) = node.get("cpu_ms") {
+            limits.cpu_ms = match v.kind {
+                Kind::Int(ms) if ms > 0 => ms as u64,
+                _ => {
+                    return Err(self.invalid(
+                        v,
+                        &format!("{key}.cpu_ms"),
+                        "expected a positive whole number of milliseconds, e.g. 30000".to_string(),
+                    ))
+                }
+            };
+        }
+        Ok(limits)
+    }
+
+    fn kv(&mut self, node: &Node, key: &str) -> Result<KvNamespace> {
+        self.fields(
+            node,
+            key,
+            &[
+                ("binding", None),
+                ("id", None),
+                ("preview_id", None),
+                (
+                    "remote",
+                    Some("remote bindings are not supported; a local store is used"),
+                ),
+            ],
+        )?;
+        Ok(KvNamespace {
+            binding: self.req_string(
+                node,
+                key,
+                "binding",
+                "each KV namespace needs a binding name",
+            )?,
+            id: self.opt_string(node, key, "id")?,
+            preview_id: self.opt_string(node, key, "preview_id")?,
+        })
+    }
+
+    fn durable_objects(&mut self, node: &Node, key: &str) -> Result<Vec<DurableObjectBinding>> {
+        self.fields(node, key, &[("bindings", None)])?;
+        match node.get("bindings") {
+            Some(b) => self.each(b, &format!("{key}.bindings"), Self::durable_object),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    fn durable_object(&mut self, node: &Node, key: &str) -> Result<DurableObjectBinding> {
+        self.fields(
+            node,
+            key,
+            &[
+                ("name", None),
+                ("class_name", None),
+                ("script_name", None),
+                (
+                    "environment",
+                    Some("the script's environment is not used locally"),
+                ),
+            ],
+        )?;
+        Ok(DurableObjectBinding {
+            name: self.req_string(
+                node,
+                key,
+                "name",
+                "each Durable Object binding needs a binding name",
+            )?,
+            class_name: self.req_string(
+                node,
+                key,
+                "class_name",
+                "name the exported Durable Object class, e.g. class_name = \"Counter\"",
+            )?,
+            script_name: self.opt_string(node, key, "script_name")?,
+        })
+    }
+
+    fn migration(&mut self, node: &Node, key: &str) -> Result<Migration> {
+        self.fields(
+            node,
+            key,
+            &[
+                ("tag", None),
+                ("new_classes", None),
+                ("new_sqlite_classes", None),
+                ("renamed_classes", None),
+                ("deleted_classes", None),
+                (
+                    "transferred_classes",
+                    Some("class transfers between Workers are not supported"),
+                ),
+            ],
+        )?;
+        let renamed_classes = match node.get("renamed_classes") {
+            Some(r) => self.each(r, &format!("{key}.renamed_classes"), |this, item, key| {
+                this.fields(item, key, &[("from", None), ("to", None)])?;
+                Ok(RenamedClass {
+                    from: this.req_string(item, key, "from", "give the old class name")?,
+                    to: this.req_string(item, key, "to", "give the new class name")?,
+                })
+            })?,
+            None => Vec::new(),
+        };
+        Ok(Migration {
+            tag: self.req_string(
+                node,
+                key,
+                "tag",
+                "each migration needs a unique tag, e.g. tag = \"v1\"",
+            )?,
+            new_classes: self.opt_strings(node, key, "new_classes")?,
+            new_sqlite_classes: self.opt_strings(node, key, "new_sqlite_classes")?,
+            renamed_classes,
+            deleted_classes: self.opt_strings(node, key, "deleted_classes")?,
+        })
+    }
+
+    fn hyperdrive(&mut self, node: &Node, key: &str) -> Result<Hyperdrive> {
+        self.fields(
+            node,
+            key,
+            &[
+                ("binding", None),
+                ("id", None),
+                ("localConnectionString", None),
+            ],
+        )?;
+        Ok(Hyperdrive {
+            binding: self.req_string(
+                node,
+                key,
+                "binding",
+                "each Hyperdrive config needs a binding name",
+            )?,
+            id: self.req_string(node, key, "id", "give the Hyperdrive configuration id")?,
+            local_connection_string: self.opt_string(node, key, "localConnectionString")?,
+        })
+    }
+
+    fn tcp_listener(&mut self, node: &Node, key: &str) -> Result<TcpListener> {
+        self.fields(node, key, &[("address", None), ("handler", None)])?;
+        let address = self.req_string(
+            node,
+            key,
+            "address",
+            "each TCP listener needs an address, e.g. address = \"127.0.0.1:6380\"",
+        )?;
+        if let Err(err) = address.parse::<SocketAddr>() {
+            let at = node.get("address").unwrap_or(node);
+            return Err(self.invalid(
+                at,
+                &format!("{key}.address"),
+                format!(
+                    "`{address}` is not an IP:port address ({err}); use e.g. \"127.0.0.1:6380\""
+                ),
+            ));
+        }
+        Ok(TcpListener {
+            address,
+            handler: self.opt_string(node, key, "handler")?,
+        })
+    }
+}
+
+/// Levenshtein distance, for "did you mean" hints.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
