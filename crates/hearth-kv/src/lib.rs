@@ -26,10 +26,10 @@ use std::future::Future;
 use std::pin::Pin;
 
 pub mod bulk;
-// pub mod cli;
+pub mod cli;
 mod error;
 pub mod limits;
-// pub mod rest;
+pub mod rest;
 mod store;
 
 pub use error::{KvError, KvOp};
