@@ -1,0 +1,193 @@
+"""The runtimes a scenario is run on.
+
+A runtime knows how to get itself ready (install / locate its binary) and how
+to turn a scenario's working copy plus a port into a server command line.
+Everything else -- launching, readiness polling, load, memory, teardown -- is
+shared, so adding a runtime is one small class here plus one line in
+RUNTIMES. For example a `wrangler dev` runtime for the KV scenarios would
+`npm install --prefix bench/.tools wrangler@<exact>` in prepare() and return
+`[".../.bin/wrangler", "dev", "--ip", "127.0.0.1", "--port", str(port)]`
+from command(), run with cwd=workdir.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+from pathlib import Path
+
+from .scenarios import Scenario
+
+BENCH_DIR = Path(__file__).resolve().parent.parent
+REPO_DIR = BENCH_DIR.parent
+TOOLS_DIR = BENCH_DIR / ".tools"
+
+# Exact npm version of workerd to compare against. Bump deliberately: the
+# report names it, and numbers from different versions are not comparable.
+WORKERD_VERSION = "1.20261117.1"
+
+
+class Runtime:
+    name = "?"
+    #: Set by prepare() when the runtime cannot run at all; every scenario
+    #: then reports this error instead of numbers.
+    error: str | None = None
+
+    def prepare(self, log) -> None:
+        """Install or locate the runtime; set self.error if impossible."""
+
+    def version(self) -> str:
+        return "unknown"
+
+    def command(self, scenario: Scenario, workdir: Path, port: int) -> tuple[list[str], Path]:
+        """Return (argv, cwd) serving the copy of `scenario` in `workdir`.
+
+        May write files (e.g. a generated config) into workdir, which is a
+        fresh private copy of the scenario folder for every launch.
+        """
+        raise NotImplementedError
+
+    def env(self) -> dict[str, str]:
+        return dict(os.environ)
+
+
+class Hearth(Runtime):
+    name = "hearth"
+
+    def __init__(self) -> None:
+        self.bin = Path(os.environ.get("HEARTH_BIN", REPO_DIR / "target/release/hearth"))
+
+    def prepare(self, log) -> None:
+        # Never build here: the harness measures whatever binary exists.
+        if not (self.bin.is_file() and os.access(self.bin, os.X_OK)):
+            self.error = f"binary not found at {_rel(self.bin)} (cargo build --release)"
+
+    def version(self) -> str:
+        try:
+            out = subprocess.run([str(self.bin), "--version"], capture_output=True,
+                                 text=True, timeout=10)
+            lines = (out.stdout or out.stderr).strip().splitlines()
+            v = lines[0] if out.returncode == 0 and lines else "version unknown"
+        except Exception:
+            v = "version unknown"
+        built = dt.datetime.fromtimestamp(self.bin.stat().st_mtime, dt.timezone.utc)
+        return f"{v}; {_rel(self.bin)} built {built:%Y-%m-%d %H:%M} UTC"
+
+    def command(self, scenario, workdir, port):
+        return ([str(self.bin), "dev", str(workdir), "--port", str(port),
+                 "--ip", "127.0.0.1"], workdir)
+
+
+class Workerd(Runtime):
+    name = "workerd"
+
+    def __init__(self) -> None:
+        # node_modules/.bin/workerd links straight to the native ELF binary
+        # (not a node wrapper), so the PID we launch is the server itself.
+        self.bin = TOOLS_DIR / "node_modules" / ".bin" / "workerd"
+
+    def _installed_version(self) -> str | None:
+        pkg = TOOLS_DIR / "node_modules" / "workerd" / "package.json"
+        try:
+            return json.loads(pkg.read_text())["version"]
+        except Exception:
+            return None
+
+    def prepare(self, log) -> None:
+        if self._installed_version() != WORKERD_VERSION or not self.bin.exists():
+            log(f"installing workerd@{WORKERD_VERSION} into {TOOLS_DIR}")
+            TOOLS_DIR.mkdir(parents=True, exist_ok=True)
+            r = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--save-exact",
+                                "--prefix", str(TOOLS_DIR), f"workerd@{WORKERD_VERSION}"],
+                               capture_output=True, text=True)
+            if r.returncode != 0:
+                self.error = "npm install failed: " + _last_line(r.stderr or r.stdout)
+                return
+        try:
+            r = subprocess.run([str(self.bin), "--version"], capture_output=True,
+                               text=True, timeout=30)
+        except Exception as e:  # exec format error, missing file, ...
+            self.error = f"workerd --version failed: {e}"
+            return
+        if r.returncode != 0:
+            self.error = "workerd --version failed: " + _last_line(r.stderr or r.stdout)
+
+    def version(self) -> str:
+        try:
+            out = subprocess.run([str(self.bin), "--version"], capture_output=True,
+                                 text=True, timeout=10).stdout.strip()
+        except Exception:
+            out = "?"
+        return f"npm workerd@{WORKERD_VERSION} ({out})"
+
+    def command(self, scenario, workdir, port):
+        config = workdir / "bench-workerd.capnp"
+        config.write_text(workerd_config(scenario.wrangler, workdir, port))
+        return ([str(self.bin), "serve", str(config)], workdir)
+
+
+def workerd_config(wrangler: dict, workdir: Path, port: int) -> str:
+    """Translate the wrangler.toml subset the scenarios use into workerd capnp.
+
+    Handles main + sibling ES modules, compatibility_date/flags and [vars].
+    New binding kinds (KV, Durable Objects) belong here too.
+    """
+    main = wrangler["main"]
+    # workerd needs every module listed; the first one is the entry point.
+    modules = [main] + sorted(
+        str(p.relative_to(workdir)) for p in workdir.rglob("*")
+        if p.suffix in (".js", ".mjs") and str(p.relative_to(workdir)) != main
+        and "node_modules" not in p.parts
+    )
+    mods = ",\n    ".join(f"(name = {_q(m)}, esModule = embed {_q(m)})" for m in modules)
+
+    fields = [f"modules = [\n    {mods}\n  ]",
+              f"compatibilityDate = {_q(wrangler['compatibility_date'])}"]
+    flags = wrangler.get("compatibility_flags") or []
+    if flags:
+        fields.append("compatibilityFlags = [" + ", ".join(_q(f) for f in flags) + "]")
+    bindings = []
+    for key, value in (wrangler.get("vars") or {}).items():
+        if isinstance(value, str):
+            bindings.append(f"(name = {_q(key)}, text = {_q(value)})")
+        else:
+            bindings.append(f"(name = {_q(key)}, json = {_q(json.dumps(value))})")
+    if bindings:
+        fields.append("bindings = [" + ", ".join(bindings) + "]")
+
+    return f"""# Generated by bench/run from wrangler.toml -- do not edit.
+using Workerd = import "/workerd/workerd.capnp";
+
+const config :Workerd.Config = (
+  services = [ (name = "main", worker = .mainWorker) ],
+  sockets = [ (name = "http", address = "127.0.0.1:{port}", http = (), service = "main") ],
+);
+
+const mainWorker :Workerd.Worker = (
+  {(',' + chr(10) + '  ').join(fields)},
+);
+"""
+
+
+def _q(s: str) -> str:
+    # JSON string escapes are valid Cap'n Proto text literals.
+    return json.dumps(s)
+
+
+def _rel(p: Path) -> str:
+    try:
+        return str(p.resolve().relative_to(REPO_DIR))
+    except ValueError:
+        return str(p)
+
+
+def _last_line(text: str) -> str:
+    lines = [l for l in text.strip().splitlines() if l.strip()]
+    return lines[-1][:300] if lines else "(no output)"
+
+
+# Run order within each round; the report's ratio columns are <runtime>/BASELINE.
+RUNTIMES = {"hearth": Hearth, "workerd": Workerd}
+BASELINE = "workerd"
