@@ -49,7 +49,11 @@ fn parse_pair(i: usize, item: &Value) -> Result<BulkPair, KvError> {
     let value = if is_b64 {
         base64::engine::general_purpose::STANDARD
             .decode(value.trim())
-            .map_err(|e| bad(&format!("key \"{key}\": \"value\" is not valid base64 ({e})")))?
+            .map_err(|e| {
+                bad(&format!(
+                    "key \"{key}\": \"value\" is not valid base64 ({e})"
+                ))
+            })?
     } else {
         value.as_bytes().to_vec()
     };
@@ -124,10 +128,7 @@ mod tests {
         assert_eq!(pairs[1].metadata.as_deref(), Some("{\"x\":1}"));
         assert!(parse_bulk_put(br#"{"key":"a"}"#).is_err());
         assert!(parse_bulk_put(br#"[{"key":"a"}]"#).is_err());
-        let many = format!(
-            "[{}]",
-            vec![r#"{"key":"k","value":"v"}"#; 10_001].join(",")
-        );
+        let many = format!("[{}]", vec![r#"{"key":"k","value":"v"}"#; 10_001].join(","));
         assert!(matches!(
             parse_bulk_put(many.as_bytes()),
             Err(KvError::TooManyBulkPairs { count: 10_001, .. })

@@ -217,7 +217,10 @@ fn namespace_cmd(
 ) -> Result<(), KvError> {
     match cmd {
         NamespaceCommand::Create { namespace, .. } => {
-            w(out, format!("🌀 Creating namespace with title \"{namespace}\""))?;
+            w(
+                out,
+                format!("🌀 Creating namespace with title \"{namespace}\""),
+            )?;
             let ns = store.create_namespace(&namespace)?;
             w(out, "✨ Success!")?;
             w(
@@ -252,24 +255,29 @@ fn namespace_cmd(
             namespace_id,
             new_name,
         } => {
-            let id = match (namespace_id, old_name) {
-                (Some(id), _) => id,
-                (None, Some(title)) => store
-                    .list_namespaces()?
-                    .into_iter()
-                    .find(|n| n.title == title)
-                    .map(|n| n.id)
-                    .ok_or(KvError::NamespaceNotFound { id: title })?,
-                (None, None) => {
-                    return Err(KvError::BadRequest(
+            let id =
+                match (namespace_id, old_name) {
+                    (Some(id), _) => id,
+                    (None, Some(title)) => store
+                        .list_namespaces()?
+                        .into_iter()
+                        .find(|n| n.title == title)
+                        .map(|n| n.id)
+                        .ok_or(KvError::NamespaceNotFound { id: title })?,
+                    (None, None) => return Err(KvError::BadRequest(
                         "Specify the namespace to rename: its current title or --namespace-id ID"
                             .into(),
-                    ))
-                }
-            };
-            w(out, format!("Resource location: local\nRenaming KV namespace {id} to \"{new_name}\"."))?;
+                    )),
+                };
+            w(
+                out,
+                format!("Resource location: local\nRenaming KV namespace {id} to \"{new_name}\"."),
+            )?;
             let ns = store.rename_namespace(&id, &new_name)?;
-            w(out, format!("✨ Successfully renamed namespace to \"{}\"", ns.title))
+            w(
+                out,
+                format!("✨ Successfully renamed namespace to \"{}\"", ns.title),
+            )
         }
     }
 }
@@ -295,7 +303,10 @@ fn key_cmd(
                 (Some(v), None) => {
                     w(
                         out,
-                        format!("Writing the value \"{v}\" to key \"{key}\" on namespace {}.", ns.id),
+                        format!(
+                            "Writing the value \"{v}\" to key \"{key}\" on namespace {}.",
+                            ns.id
+                        ),
                     )?;
                     v.into_bytes()
                 }
@@ -347,7 +358,10 @@ fn key_cmd(
         }
         KeyCommand::Delete { key, target } => {
             let ns = resolve(store, bindings, &target)?;
-            w(out, format!("Deleting the key \"{key}\" on namespace {}.", ns.id))?;
+            w(
+                out,
+                format!("Deleting the key \"{key}\" on namespace {}.", ns.id),
+            )?;
             block_on(store.delete(&ns.id, &key))
         }
         KeyCommand::List { prefix, target } => {
@@ -381,7 +395,8 @@ fn bulk_cmd(
     out: &mut dyn Write,
 ) -> Result<(), KvError> {
     let read = |p: &Path| {
-        std::fs::read(p).map_err(|e| KvError::BadRequest(format!("cannot read {}: {e}", p.display())))
+        std::fs::read(p)
+            .map_err(|e| KvError::BadRequest(format!("cannot read {}: {e}", p.display())))
     };
     let in_file = |p: &Path, e: KvError| match e {
         KvError::BadRequest(m) => KvError::BadRequest(format!("{}: {m}", p.display())),
@@ -390,7 +405,8 @@ fn bulk_cmd(
     match cmd {
         BulkCommand::Put { filename, target } => {
             let ns = resolve(store, bindings, &target)?;
-            let pairs = bulk::parse_bulk_put(&read(&filename)?).map_err(|e| in_file(&filename, e))?;
+            let pairs =
+                bulk::parse_bulk_put(&read(&filename)?).map_err(|e| in_file(&filename, e))?;
             let n = pairs.len();
             block_on(store.bulk_put(&ns.id, pairs))?;
             w(out, format!("Uploaded {n} of {n}."))?;

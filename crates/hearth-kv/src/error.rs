@@ -135,7 +135,9 @@ pub enum KvError {
         id: String,
     },
     /// A namespace with this title already exists.
-    #[error("A KV namespace with the title \"{title}\" already exists (400). Choose another title.")]
+    #[error(
+        "A KV namespace with the title \"{title}\" already exists (400). Choose another title."
+    )]
     NamespaceExists {
         /// The duplicate title.
         title: String,

@@ -165,8 +165,7 @@ pub trait KvBackend: Send + Sync {
     /// Writes up to 10,000 pairs atomically; resolves once durable.
     fn bulk_put(&self, ns: &str, pairs: Vec<BulkPair>) -> BoxFuture<'static, Result<(), KvError>>;
     /// Deletes up to 10,000 keys atomically; resolves once durable.
-    fn bulk_delete(&self, ns: &str, keys: Vec<String>)
-        -> BoxFuture<'static, Result<(), KvError>>;
+    fn bulk_delete(&self, ns: &str, keys: Vec<String>) -> BoxFuture<'static, Result<(), KvError>>;
 }
 
 impl KvBackend for KvStore {
@@ -194,11 +193,7 @@ impl KvBackend for KvStore {
     fn bulk_put(&self, ns: &str, pairs: Vec<BulkPair>) -> BoxFuture<'static, Result<(), KvError>> {
         Box::pin(KvStore::bulk_put(self, ns, pairs))
     }
-    fn bulk_delete(
-        &self,
-        ns: &str,
-        keys: Vec<String>,
-    ) -> BoxFuture<'static, Result<(), KvError>> {
+    fn bulk_delete(&self, ns: &str, keys: Vec<String>) -> BoxFuture<'static, Result<(), KvError>> {
         Box::pin(KvStore::bulk_delete(self, ns, keys))
     }
 }

@@ -320,7 +320,9 @@ fn qint(q: &[(String, String)], name: &str) -> Result<Option<i64>, KvError> {
             .parse::<i64>()
             .or_else(|_| v.trim().parse::<f64>().map(|f| f as i64))
             .map(Some)
-            .map_err(|_| KvError::BadRequest(format!("Invalid {name} of {v}: expected an integer"))),
+            .map_err(|_| {
+                KvError::BadRequest(format!("Invalid {name} of {v}: expected an integer"))
+            }),
     }
 }
 
@@ -328,7 +330,9 @@ fn list_namespaces(store: &KvStore, q: &[(String, String)]) -> Result<Response<B
     let page = qint(q, "page")?.unwrap_or(1);
     let per_page = qint(q, "per_page")?.unwrap_or(20);
     if page < 1 {
-        return Err(KvError::BadRequest(format!("Invalid page of {page}: pages start at 1")));
+        return Err(KvError::BadRequest(format!(
+            "Invalid page of {page}: pages start at 1"
+        )));
     }
     if !(1..=1000).contains(&per_page) {
         return Err(KvError::BadRequest(format!(
@@ -363,7 +367,9 @@ fn list_keys(store: &KvStore, id: &str, q: &[(String, String)]) -> Result<Respon
         ),
     };
     let opts = ListOptions {
-        prefix: qget(q, "prefix").filter(|p| !p.is_empty()).map(str::to_string),
+        prefix: qget(q, "prefix")
+            .filter(|p| !p.is_empty())
+            .map(str::to_string),
         limit,
         cursor: qget(q, "cursor").map(str::to_string),
     };
@@ -388,7 +394,10 @@ fn bulk_get(store: &KvStore, id: &str, body: &[u8]) -> Result<Response<Body>, Kv
         })
         .collect::<Result<_, _>>()?;
     let as_json = v.get("type").and_then(Value::as_str) == Some("json");
-    let with_meta = v.get("withMetadata").and_then(Value::as_bool).unwrap_or(false);
+    let with_meta = v
+        .get("withMetadata")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
     if store.namespace(id)?.is_none() {
         return Err(KvError::NamespaceNotFound { id: id.to_string() });
     }
@@ -467,9 +476,8 @@ async fn put_value(
                 _ => {}
             }
         }
-        let value = value.ok_or_else(|| {
-            KvError::BadRequest("multipart body has no \"value\" field".into())
-        })?;
+        let value = value
+            .ok_or_else(|| KvError::BadRequest("multipart body has no \"value\" field".into()))?;
         (value, metadata)
     } else {
         (body.to_vec(), None)
@@ -514,10 +522,14 @@ async fn read_body(req: Request<Incoming>, max: usize, op: KvOp) -> Result<Bytes
     match Limited::new(req.into_body(), max).collect().await {
         Ok(c) => Ok(c.to_bytes()),
         Err(e) => {
-            if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() {
+            if e.downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some()
+            {
                 Err(too_large(max + 1))
             } else {
-                Err(KvError::BadRequest(format!("could not read the request body: {e}")))
+                Err(KvError::BadRequest(format!(
+                    "could not read the request body: {e}"
+                )))
             }
         }
     }
@@ -578,7 +590,8 @@ fn parse_multipart(content_type: &str, body: &[u8]) -> Result<Vec<(String, Vec<u
         .ok_or_else(|| bad("no boundary in Content-Type"))?;
     let delim = format!("--{boundary}").into_bytes();
     let next_delim = format!("\r\n--{boundary}").into_bytes();
-    let mut pos = find(body, &delim, 0).ok_or_else(|| bad("opening boundary not found"))? + delim.len();
+    let mut pos =
+        find(body, &delim, 0).ok_or_else(|| bad("opening boundary not found"))? + delim.len();
     let mut out = Vec::new();
     loop {
         if body[pos..].starts_with(b"--") {
@@ -587,10 +600,12 @@ fn parse_multipart(content_type: &str, body: &[u8]) -> Result<Vec<(String, Vec<u
         if body[pos..].starts_with(b"\r\n") {
             pos += 2;
         }
-        let hdr_end = find(body, b"\r\n\r\n", pos).ok_or_else(|| bad("part headers not terminated"))?;
+        let hdr_end =
+            find(body, b"\r\n\r\n", pos).ok_or_else(|| bad("part headers not terminated"))?;
         let headers = String::from_utf8_lossy(&body[pos..hdr_end]).into_owned();
         let start = hdr_end + 4;
-        let end = find(body, &next_delim, start).ok_or_else(|| bad("closing boundary not found"))?;
+        let end =
+            find(body, &next_delim, start).ok_or_else(|| bad("closing boundary not found"))?;
         let name = headers
             .lines()
             .find(|l| l.to_ascii_lowercase().starts_with("content-disposition"))

@@ -16,7 +16,7 @@
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::task::{Context, Poll};
 use std::thread::JoinHandle;
@@ -55,6 +55,7 @@ struct Inner {
     shutdown: Option<mpsc::Sender<()>>,
     threads: Vec<JoinHandle<()>>,
     clock_offset: Arc<AtomicI64>,
+    commits: Arc<AtomicU64>,
 }
 
 impl Drop for Inner {
@@ -93,40 +94,15 @@ impl Reply {
 
 /// A validated write.
 enum Op {
-    Put {
-        ns: String,
-        pair: Resolved,
-    },
-    Delete {
-        ns: String,
-        key: String,
-    },
-    BulkPut {
-        ns: String,
-        pairs: Vec<Resolved>,
-    },
-    BulkDelete {
-        ns: String,
-        keys: Vec<String>,
-    },
-    CreateNs {
-        id: String,
-        title: String,
-    },
-    EnsureNs {
-        id: String,
-        title: String,
-    },
-    RenameNs {
-        id: String,
-        title: String,
-    },
-    DeleteNs {
-        id: String,
-    },
-    Purge {
-        now: u64,
-    },
+    Put { ns: String, pair: Resolved },
+    Delete { ns: String, key: String },
+    BulkPut { ns: String, pairs: Vec<Resolved> },
+    BulkDelete { ns: String, keys: Vec<String> },
+    CreateNs { id: String, title: String },
+    EnsureNs { id: String, title: String },
+    RenameNs { id: String, title: String },
+    DeleteNs { id: String },
+    Purge { now: u64 },
 }
 
 impl Op {
@@ -216,10 +192,12 @@ impl KvStore {
         let (tx, rx) = mpsc::channel::<Job>();
         let (shutdown_tx, shutdown_rx) = mpsc::channel::<()>();
         let clock_offset = Arc::new(AtomicI64::new(0));
+        let commits = Arc::new(AtomicU64::new(0));
+        let writer_commits = commits.clone();
 
         let writer_thread = std::thread::Builder::new()
             .name("hearth-kv-writer".into())
-            .spawn(move || writer_loop(writer, rx))?;
+            .spawn(move || writer_loop(writer, rx, writer_commits))?;
 
         let purge_tx = tx.clone();
         let purge_clock = clock_offset.clone();
@@ -251,6 +229,7 @@ impl KvStore {
                 shutdown: Some(shutdown_tx),
                 threads: vec![purge_thread, writer_thread],
                 clock_offset,
+                commits,
             }),
         };
         // Open one reader eagerly so a broken database fails here, not later.
@@ -320,7 +299,8 @@ impl KvStore {
     /// All namespaces, ordered by title.
     pub fn list_namespaces(&self) -> Result<Vec<Namespace>, KvError> {
         self.with_reader(|c| {
-            let mut st = c.prepare_cached("SELECT id, title FROM kv_namespaces ORDER BY title, id")?;
+            let mut st =
+                c.prepare_cached("SELECT id, title FROM kv_namespaces ORDER BY title, id")?;
             let rows = st.query_map([], |r| {
                 Ok(Namespace {
                     id: r.get(0)?,
@@ -555,6 +535,13 @@ impl KvStore {
         })
     }
 
+    /// How many write transactions this store has committed. With group commit,
+    /// many concurrent writes share one transaction (and one fsync), so this grows
+    /// more slowly than the number of writes.
+    pub fn commit_count(&self) -> u64 {
+        self.inner.commits.load(Ordering::Relaxed)
+    }
+
     // ----- internals --------------------------------------------------------
 
     fn resolve_pair(
@@ -590,7 +577,10 @@ impl KvStore {
             op,
             reply: Reply::Async(tx),
         };
-        match self.sender().and_then(|s| s.send(job).map_err(|_| KvError::Closed)) {
+        match self
+            .sender()
+            .and_then(|s| s.send(job).map_err(|_| KvError::Closed))
+        {
             Ok(()) => WriteFuture {
                 state: Some(Ok(rx)),
             },
@@ -613,7 +603,12 @@ impl KvStore {
         &self,
         f: impl FnOnce(&mut Connection) -> Result<T, KvError>,
     ) -> Result<T, KvError> {
-        let pooled = self.inner.readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let pooled = self
+            .inner
+            .readers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .pop();
         let mut conn = match pooled {
             Some(c) => c,
             None => open_reader(&self.inner.path)?,
@@ -673,7 +668,6 @@ fn validate_id(id: &str) -> Result<(), KvError> {
 fn new_namespace_id() -> String {
     use std::collections::hash_map::RandomState;
     use std::hash::{BuildHasher, Hasher};
-    use std::sync::atomic::AtomicU64;
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -747,9 +741,8 @@ fn open_reader(path: &Path) -> Result<Connection, KvError> {
 }
 
 fn open_writer(path: &Path) -> Result<Connection, KvError> {
-    let c = Connection::open(path).map_err(|e| {
-        KvError::Storage(format!("cannot open {}: {e}", path.display()))
-    })?;
+    let c = Connection::open(path)
+        .map_err(|e| KvError::Storage(format!("cannot open {}: {e}", path.display())))?;
     c.busy_timeout(BUSY_TIMEOUT)?;
     // auto_vacuum only takes effect before the first table is created.
     c.execute_batch("PRAGMA auto_vacuum = INCREMENTAL;")?;
@@ -792,7 +785,7 @@ fn open_writer(path: &Path) -> Result<Connection, KvError> {
     Ok(c)
 }
 
-fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Job>) {
+fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Job>, commits: Arc<AtomicU64>) {
     while let Ok(first) = rx.recv() {
         let mut bytes = first.op.size();
         let mut jobs = vec![first];
@@ -806,16 +799,27 @@ fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Job>) {
             }
         }
         let purge = jobs.iter().any(|j| matches!(j.op, Op::Purge { .. }));
-        let (ops, replies): (Vec<Op>, Vec<Reply>) = jobs.into_iter().map(|j| (j.op, j.reply)).unzip();
+        let (ops, replies): (Vec<Op>, Vec<Reply>) =
+            jobs.into_iter().map(|j| (j.op, j.reply)).unzip();
         let results = run_group(&mut conn, ops);
+        commits.fetch_add(1, Ordering::Relaxed);
         if purge {
-            let _ = conn.execute_batch("PRAGMA incremental_vacuum;");
+            let _ = incremental_vacuum(&conn);
         }
         for (reply, r) in replies.into_iter().zip(results) {
             reply.send(r);
         }
     }
     let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);");
+}
+
+/// Returns free pages to the file system. The pragma frees one page per step, so
+/// every row must be stepped through.
+fn incremental_vacuum(conn: &Connection) -> Result<(), KvError> {
+    let mut st = conn.prepare("PRAGMA incremental_vacuum")?;
+    let mut rows = st.query([])?;
+    while rows.next()?.is_some() {}
+    Ok(())
 }
 
 /// Applies a group of writes in one transaction; each write in its own savepoint so
@@ -899,9 +903,10 @@ fn delete_one(c: &Connection, ns: &str, key: &str) -> Result<(), KvError> {
 }
 
 fn title_taken(c: &Connection, title: &str, except_id: &str) -> Result<bool, KvError> {
-    Ok(c
-        .prepare_cached("SELECT 1 FROM kv_namespaces WHERE title = ?1 AND id != ?2")?
-        .exists([title, except_id])?)
+    Ok(
+        c.prepare_cached("SELECT 1 FROM kv_namespaces WHERE title = ?1 AND id != ?2")?
+            .exists([title, except_id])?,
+    )
 }
 
 fn apply(c: &Connection, op: Op) -> Result<Done, KvError> {
@@ -945,10 +950,11 @@ fn apply(c: &Connection, op: Op) -> Result<Done, KvError> {
                 "INSERT OR IGNORE INTO kv_namespaces(id, title, created) VALUES (?1, ?2, ?3)",
                 params![id, title, limits::now_secs() as i64],
             )?;
-            let title: String =
-                c.query_row("SELECT title FROM kv_namespaces WHERE id = ?1", [&id], |r| {
-                    r.get(0)
-                })?;
+            let title: String = c.query_row(
+                "SELECT title FROM kv_namespaces WHERE id = ?1",
+                [&id],
+                |r| r.get(0),
+            )?;
             Ok(Done::Namespace(Namespace { id, title }))
         }
         Op::RenameNs { id, title } => {
