@@ -86,30 +86,46 @@ def launch(runtime: Runtime, scenario: Scenario, workdir: Path, log: Path) -> Se
 
 
 def http_get(port: int, path: str, timeout: float = 5.0) -> tuple[int, bytes]:
-    """Minimal HTTP/1.1 GET over a raw socket (Connection: close).
+    """Minimal HTTP/1.1 GET over a raw socket.
 
     Raw sockets keep the cold-start poll loop cheap and free of client-side
-    connection pooling; the body is de-chunked for the correctness check.
+    pooling. The response is framed by Content-Length or chunked encoding, so
+    a server that keeps the connection open despite `Connection: close` does
+    not stall the measurement; chunked bodies are decoded for the check.
     """
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
         s.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
                   "Connection: close\r\n\r\n".encode())
         data = b""
-        while True:
+
+        def more() -> bool:
+            nonlocal data
             chunk = s.recv(65536)
-            if not chunk:
-                break
             data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    lines = head.split(b"\r\n")
-    if not lines or not lines[0].startswith(b"HTTP/"):
-        raise RunError(f"not an HTTP response: {data[:80]!r}")
-    status = int(lines[0].split()[1])
-    headers = {k.strip().lower(): v.strip() for k, _, v in
-               (l.decode("latin-1").partition(":") for l in lines[1:])}
-    if headers.get("transfer-encoding", "").lower() == "chunked":
-        body = _dechunk(body)
-    return status, body
+            return bool(chunk)
+
+        while b"\r\n\r\n" not in data:
+            if not more():
+                raise RunError(f"connection closed mid-headers: {data[:80]!r}")
+        head, _, body = data.partition(b"\r\n\r\n")
+        lines = head.split(b"\r\n")
+        if not lines[0].startswith(b"HTTP/"):
+            raise RunError(f"not an HTTP response: {data[:80]!r}")
+        status = int(lines[0].split()[1])
+        headers = {k.strip().lower(): v.strip() for k, _, v in
+                   (l.decode("latin-1").partition(":") for l in lines[1:])}
+        start = len(head) + 4
+        if headers.get("transfer-encoding", "").lower() == "chunked":
+            while not data.endswith(b"0\r\n\r\n") and more():
+                pass
+            return status, _dechunk(data[start:])
+        if "content-length" in headers:
+            while len(data) - start < int(headers["content-length"]) and more():
+                pass
+        else:
+            while more():
+                pass
+        return status, data[start:]
 
 
 def _dechunk(data: bytes) -> bytes:
