@@ -1,0 +1,165 @@
+//! `hearth dev`: serve a project and reload it when its files change.
+
+use crate::project::{load_config, load_worker, parse_var, persist_dir, ProjectArgs};
+use anyhow::{Context, Result};
+use hearth_server::{Server, ServerOptions};
+use notify::{RecursiveMode, Watcher};
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// Flags follow `wrangler dev`'s names.
+#[derive(clap::Args, Debug)]
+pub(crate) struct DevArgs {
+    /// The project folder (holding wrangler.toml, wrangler.json or wrangler.jsonc).
+    #[arg(default_value = ".")]
+    dir: PathBuf,
+    /// Port to listen on.
+    #[arg(long, default_value_t = 8787)]
+    port: u16,
+    /// IP address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    ip: IpAddr,
+    /// Path to the configuration file, instead of looking in DIR.
+    #[arg(long, short = 'c')]
+    config: Option<PathBuf>,
+    /// Use the `[env.NAME]` section of the configuration.
+    #[arg(long, short = 'e')]
+    env: Option<String>,
+    /// Override a var: `--var KEY:VALUE` (repeatable).
+    #[arg(long = "var", value_parser = parse_var)]
+    vars: Vec<(String, String)>,
+    /// Folder for local state (KV, Durable Objects, cache); default `.hearth/state` in the project.
+    #[arg(long)]
+    persist_to: Option<PathBuf>,
+    /// Serve `/__scheduled?cron=...` to trigger the scheduled handler.
+    #[arg(long)]
+    test_scheduled: bool,
+    /// Event-loop threads (default: one per core).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Do not reload when files change.
+    #[arg(long)]
+    no_watch: bool,
+}
+
+pub(crate) fn run(args: DevArgs) -> Result<()> {
+    let project = ProjectArgs {
+        dir: args.dir.clone(),
+        config: args.config.clone(),
+        env: args.env.clone(),
+        vars: args.vars.clone(),
+    };
+    let config = load_config(&project, true)?;
+    let root = config.root.clone();
+    persist_dir(&root, args.persist_to.as_deref())?;
+    let worker = load_worker(&project, config)?;
+    let threads = args.threads.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    });
+    let server = Server::start(
+        ServerOptions {
+            addr: SocketAddr::new(args.ip, args.port),
+            threads,
+            test_scheduled: args.test_scheduled,
+        },
+        worker,
+    )?;
+    let addr = server.local_addr();
+    let shown = if addr.ip().is_unspecified() {
+        "127.0.0.1".to_string()
+    } else {
+        addr.ip().to_string()
+    };
+    println!("Ready on http://{shown}:{}", addr.port());
+
+    let (events_tx, events) = mpsc::channel::<Event>();
+    let ctrl_c = events_tx.clone();
+    ctrlc_handler(move || {
+        let _ = ctrl_c.send(Event::Stop);
+    })?;
+    let _watcher = if args.no_watch {
+        None
+    } else {
+        Some(watch(&root, events_tx)?)
+    };
+    loop {
+        match events.recv() {
+            Ok(Event::Stop) | Err(_) => break,
+            Ok(Event::Changed) => {
+                // Editors write in bursts; settle before reloading.
+                std::thread::sleep(Duration::from_millis(150));
+                while let Ok(Event::Changed) = events.try_recv() {}
+                match load_config(&project, false).and_then(|c| load_worker(&project, c)) {
+                    Ok(worker) => match server.reload(worker) {
+                        Ok(()) => tracing::info!("reloaded after a file change"),
+                        Err(e) => tracing::error!(
+                            "reload failed, still serving the previous version:\n{e}"
+                        ),
+                    },
+                    Err(e) => {
+                        tracing::error!("reload failed, still serving the previous version:\n{e:#}")
+                    }
+                }
+            }
+        }
+    }
+    tracing::info!("shutting down");
+    server.shutdown();
+    Ok(())
+}
+
+enum Event {
+    Changed,
+    Stop,
+}
+
+/// Watches the project folder, ignoring hearth's state and dependency folders.
+fn watch(root: &Path, events: mpsc::Sender<Event>) -> Result<notify::RecommendedWatcher> {
+    let ignored = [".hearth", "node_modules", ".git", ".wrangler"];
+    let root_owned = root.to_path_buf();
+    let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+        let Ok(event) = res else { return };
+        if matches!(event.kind, notify::EventKind::Access(_)) {
+            return;
+        }
+        let relevant = event.paths.iter().any(|p| {
+            let rel = p.strip_prefix(&root_owned).unwrap_or(p);
+            !rel.components()
+                .any(|c| ignored.contains(&c.as_os_str().to_string_lossy().as_ref()))
+        });
+        if relevant {
+            let _ = events.send(Event::Changed);
+        }
+    })
+    .context("cannot watch the project for changes")?;
+    watcher
+        .watch(root, RecursiveMode::Recursive)
+        .with_context(|| format!("cannot watch {}", root.display()))?;
+    Ok(watcher)
+}
+
+/// Runs `f` on Ctrl-C or SIGTERM.
+fn ctrlc_handler(f: impl Fn() + Send + 'static) -> Result<()> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    std::thread::Builder::new()
+        .name("hearth-signals".into())
+        .spawn(move || {
+            rt.block_on(async {
+                let mut term =
+                    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                        .expect("SIGTERM handler");
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            });
+            f();
+        })?;
+    Ok(())
+}

@@ -1,0 +1,86 @@
+//! Finding and loading the project in a folder: config, `.dev.vars`, worker.
+
+use anyhow::{anyhow, bail, Context, Result};
+use hearth_config::Config;
+use hearth_runtime::{Worker, WorkerOptions};
+use std::path::{Path, PathBuf};
+
+/// Compatibility flags hearth honours (or whose behaviour is already hearth's default).
+const HONOURED_FLAGS: &[&str] = &[];
+
+/// Where the project comes from, as given on the command line.
+#[derive(Clone, Debug)]
+pub(crate) struct ProjectArgs {
+    pub(crate) dir: PathBuf,
+    pub(crate) config: Option<PathBuf>,
+    pub(crate) env: Option<String>,
+    pub(crate) vars: Vec<(String, String)>,
+}
+
+/// Reads the configuration, printing its warnings once.
+pub(crate) fn load_config(args: &ProjectArgs, announce: bool) -> Result<Config> {
+    let path = match &args.config {
+        Some(path) => path.clone(),
+        None => hearth_config::find_config(&args.dir).ok_or_else(|| {
+            anyhow!(
+                "no wrangler.toml, wrangler.json or wrangler.jsonc in {}; pass --config PATH or run in a project folder",
+                args.dir.display()
+            )
+        })?,
+    };
+    let config = hearth_config::load(&path, args.env.as_deref())?;
+    if announce {
+        for warning in &config.warnings {
+            tracing::warn!("{warning}");
+        }
+        for flag in &config.compatibility_flags {
+            if !HONOURED_FLAGS.contains(&flag.as_str()) {
+                tracing::warn!(
+                    "{}: compatibility flag `{flag}` is not honoured by hearth yet; the worker runs without it",
+                    config.path.display()
+                );
+            }
+        }
+        if !config.durable_objects.is_empty() {
+            tracing::warn!(
+                "{}: durable_objects bindings are not supported by hearth yet",
+                config.path.display()
+            );
+        }
+    }
+    Ok(config)
+}
+
+/// Loads the worker the configuration describes.
+pub(crate) fn load_worker(args: &ProjectArgs, config: Config) -> Result<Worker> {
+    let secrets = hearth_config::load_dev_vars(&config.root, args.env.as_deref())?;
+    let worker = Worker::load(WorkerOptions {
+        config,
+        var_overrides: args.vars.clone(),
+        secrets,
+        memory_limit: hearth_runtime::DEFAULT_MEMORY_LIMIT,
+    })?;
+    Ok(worker)
+}
+
+/// Parses `--var KEY:VALUE`.
+pub(crate) fn parse_var(s: &str) -> Result<(String, String), String> {
+    s.split_once(':')
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .filter(|(k, _)| !k.is_empty())
+        .ok_or_else(|| format!("`{s}` is not KEY:VALUE"))
+}
+
+/// The persistence folder: `--persist-to`, else `.hearth/state` in the project.
+pub(crate) fn persist_dir(root: &Path, persist_to: Option<&Path>) -> Result<PathBuf> {
+    let dir = match persist_to {
+        Some(p) => p.to_path_buf(),
+        None => root.join(".hearth").join("state"),
+    };
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("cannot create the state folder {}", dir.display()))?;
+    if !dir.is_dir() {
+        bail!("{} is not a folder", dir.display());
+    }
+    Ok(dir)
+}

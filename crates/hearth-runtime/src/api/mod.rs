@@ -1,0 +1,79 @@
+//! Natively implemented pieces of the Workers platform.
+//!
+//! Each submodule adds functions to the `__hearth_native` object; the bundled
+//! JavaScript (see `src/js` and `src/host_js`) wraps them in the standard Web
+//! API classes. Natives take and return plain values (strings, numbers,
+//! `Uint8Array`s, flat arrays) so the boundary stays cheap and easy to audit.
+
+pub(crate) mod crypto;
+pub(crate) mod encoding;
+pub(crate) mod http;
+pub(crate) mod timers;
+
+use rquickjs::{Ctx, Object, TypedArray, Value};
+
+/// Creates `globalThis.__hearth_native` and fills it.
+pub(crate) fn install(ctx: &Ctx<'_>) -> rquickjs::Result<()> {
+    let native = Object::new(ctx.clone())?;
+    timers::install(ctx, &native)?;
+    encoding::install(ctx, &native)?;
+    crypto::install(ctx, &native)?;
+    http::install(ctx, &native)?;
+    ctx.globals().set("__hearth_native", native)?;
+    Ok(())
+}
+
+/// Copies the bytes of a `Uint8Array`, another typed array view or an
+/// `ArrayBuffer` out of the engine.
+pub(crate) fn bytes_of(value: &Value<'_>) -> Option<Vec<u8>> {
+    if let Some(obj) = value.as_object() {
+        if let Some(ab) = obj.as_array_buffer() {
+            // Copied immediately, before any JavaScript can run.
+            return unsafe { ab.as_bytes() }.map(<[u8]>::to_vec);
+        }
+        if let Ok(arr) = TypedArray::<u8>::from_value(value.clone()) {
+            // Copied immediately, before any JavaScript can run.
+            return arr.as_raw().map(|p| unsafe { p.as_ref() }.to_vec());
+        }
+        let buffer: Option<Object> = obj.get("buffer").ok();
+        let offset: Option<usize> = obj.get("byteOffset").ok();
+        let length: Option<usize> = obj.get("byteLength").ok();
+        if let (Some(buffer), Some(offset), Some(length)) = (buffer, offset, length) {
+            let ab = buffer.as_array_buffer()?;
+            return unsafe { ab.as_bytes() }?
+                .get(offset..offset + length)
+                .map(<[u8]>::to_vec);
+        }
+    }
+    None
+}
+
+/// Like [`bytes_of`], but throws a `TypeError` naming what was expected.
+pub(crate) fn require_bytes(
+    ctx: &Ctx<'_>,
+    value: &Value<'_>,
+    what: &str,
+) -> rquickjs::Result<Vec<u8>> {
+    bytes_of(value).ok_or_else(|| {
+        rquickjs::Exception::throw_type(
+            ctx,
+            &format!("{what} must be an ArrayBuffer or ArrayBufferView"),
+        )
+    })
+}
+
+/// A fresh `Uint8Array` holding `bytes`.
+pub(crate) fn new_u8<'js>(
+    ctx: &Ctx<'js>,
+    bytes: impl Into<Vec<u8>>,
+) -> rquickjs::Result<Value<'js>> {
+    Ok(TypedArray::<u8>::new(ctx.clone(), bytes.into())?.into_value())
+}
+
+/// A fresh `ArrayBuffer` holding `bytes`.
+pub(crate) fn new_array_buffer<'js>(
+    ctx: &Ctx<'js>,
+    bytes: impl Into<Vec<u8>>,
+) -> rquickjs::Result<Value<'js>> {
+    Ok(rquickjs::ArrayBuffer::new(ctx.clone(), bytes.into())?.into_value())
+}

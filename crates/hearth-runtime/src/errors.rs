@@ -1,0 +1,86 @@
+//! Turning JavaScript exceptions into messages a user can act on.
+
+use rquickjs::{Ctx, Object, Value};
+use std::fmt;
+
+/// Why a worker could not start: its sources failed to load or evaluate.
+#[derive(Debug, Clone)]
+pub struct StartupError {
+    /// Human-readable description, naming file:line:col where QuickJS knows it.
+    pub message: String,
+}
+
+impl fmt::Display for StartupError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for StartupError {}
+
+impl StartupError {
+    pub(crate) fn new(message: impl Into<String>) -> Self {
+        StartupError {
+            message: message.into(),
+        }
+    }
+}
+
+/// Describes a thrown value as `Name: message` followed by its stack trace.
+///
+/// Syntax errors from QuickJS carry their position only in the stack's first
+/// frame (`at file:line:col`), so the stack is always included.
+pub(crate) fn describe<'js>(_ctx: &Ctx<'js>, value: Value<'js>) -> String {
+    if let Some(obj) = value.as_object() {
+        let name: Option<String> = get_string(obj, "name");
+        let message: Option<String> = get_string(obj, "message");
+        let stack: Option<String> = get_string(obj, "stack");
+        if name.is_some() || message.is_some() {
+            let mut out = match (name, message) {
+                (Some(n), Some(m)) if !m.is_empty() => format!("{n}: {m}"),
+                (Some(n), _) => n,
+                (None, Some(m)) => m,
+                (None, None) => String::new(),
+            };
+            if let Some(stack) = stack.filter(|s| !s.trim().is_empty()) {
+                out.push('\n');
+                out.push_str(stack.trim_end());
+            }
+            return out;
+        }
+    }
+    if let Some(s) = value.as_string().and_then(|s| s.to_string().ok()) {
+        return format!("Uncaught {s}");
+    }
+    format!("Uncaught {}", display_value(&value))
+}
+
+fn get_string(obj: &Object<'_>, key: &str) -> Option<String> {
+    let v: Value = obj.get(key).ok()?;
+    if v.is_undefined() || v.is_null() {
+        return None;
+    }
+    v.as_string()?.to_string().ok()
+}
+
+fn display_value(value: &Value<'_>) -> String {
+    if let Some(n) = value.as_number() {
+        return n.to_string();
+    }
+    if let Some(b) = value.as_bool() {
+        return b.to_string();
+    }
+    if value.is_null() {
+        return "null".into();
+    }
+    if value.is_undefined() {
+        return "undefined".into();
+    }
+    format!("{:?}", value.type_of())
+}
+
+/// Whether an error message means the isolate itself is no longer usable
+/// (its memory cap was hit or its CPU budget interrupted it).
+pub(crate) fn is_fatal(message: &str) -> bool {
+    message.contains("out of memory") || message.contains("interrupted")
+}

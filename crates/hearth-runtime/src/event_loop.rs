@@ -1,0 +1,139 @@
+//! The per-thread event loop glue between tokio and QuickJS.
+//!
+//! Every isolate lives on one thread inside a tokio `LocalSet`. JavaScript is
+//! entered only through [`enter`], which also drains QuickJS's microtask queue
+//! and arms the CPU-time deadline. Native asynchronous work (timers, fetch,
+//! storage writes, body reads) runs as local tokio tasks started by
+//! [`spawn_op`]; when one finishes it re-enters JavaScript to settle its promise.
+
+use crate::isolate::Core;
+use rquickjs::{Ctx, Function, Persistent, Promise, Value};
+use std::cell::RefCell;
+use std::future::Future;
+use std::rc::Rc;
+use std::time::Instant;
+
+thread_local! {
+    /// The isolates currently executing JavaScript on this thread, innermost last.
+    static CURRENT: RefCell<Vec<Rc<Core>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The isolate whose JavaScript is running right now on this thread.
+///
+/// Natives call this to reach their isolate's resources; it panics only if a
+/// native is invoked outside [`enter`], which would be a bug in hearth.
+pub(crate) fn current() -> Rc<Core> {
+    CURRENT.with(|c| {
+        c.borrow()
+            .last()
+            .cloned()
+            .expect("native called outside of an isolate")
+    })
+}
+
+/// Runs `f` inside the isolate, then runs every queued microtask.
+///
+/// The CPU deadline covers both: a promise chain that spins forever is cut off
+/// just like a synchronous loop.
+pub(crate) fn enter<R>(core: &Rc<Core>, f: impl FnOnce(Ctx<'_>) -> R) -> R {
+    CURRENT.with(|c| c.borrow_mut().push(core.clone()));
+    let outer = core.deadline.get();
+    if outer.is_none() {
+        core.deadline.set(Some(Instant::now() + core.cpu_limit));
+    }
+    let result = core.ctx.with(f);
+    drain_microtasks(core);
+    core.deadline.set(outer);
+    CURRENT.with(|c| c.borrow_mut().pop());
+    result
+}
+
+fn drain_microtasks(core: &Rc<Core>) {
+    loop {
+        match core.rt.execute_pending_job() {
+            Ok(true) => continue,
+            Ok(false) => break,
+            Err(err) => {
+                let message = err.0.with(|ctx| crate::errors::describe(&ctx, ctx.catch()));
+                tracing::error!(target: "hearth::js", worker = %core.worker.name(), "uncaught error in a job: {message}");
+            }
+        }
+    }
+}
+
+/// What a finished native operation hands back to JavaScript: a closure that
+/// builds the resolved value (or a rejection message) once the isolate is entered.
+pub(crate) type Settle = Box<dyn for<'js> FnOnce(&Ctx<'js>) -> rquickjs::Result<Value<'js>>>;
+
+/// Wraps a value-building closure as a [`Settle`], fixing its lifetimes.
+pub(crate) fn settle<F>(f: F) -> Settle
+where
+    F: for<'js> FnOnce(&Ctx<'js>) -> rquickjs::Result<Value<'js>> + 'static,
+{
+    Box::new(f)
+}
+
+/// Starts native asynchronous work and returns the promise it will settle.
+///
+/// `work` runs as a local task; its output is turned into a JavaScript value
+/// inside the isolate. An `Err(message)` rejects the promise with a `TypeError`
+/// carrying that message (the error class Workers uses for I/O failures).
+pub(crate) fn spawn_op<'js, F>(ctx: &Ctx<'js>, work: F) -> rquickjs::Result<Promise<'js>>
+where
+    F: Future<Output = Result<Settle, String>> + 'static,
+{
+    let (promise, resolve, reject) = ctx.promise()?;
+    let pending = PendingPromise {
+        resolve: Persistent::save(ctx, resolve),
+        reject: Persistent::save(ctx, reject),
+        core: current(),
+    };
+    tokio::task::spawn_local(async move {
+        let outcome = work.await;
+        pending.settle(outcome);
+    });
+    Ok(promise)
+}
+
+/// The two halves of a promise kept alive across an await, with the isolate
+/// they belong to. Fields drop in order, so the persistents are released
+/// while their runtime is still alive.
+struct PendingPromise {
+    resolve: Persistent<Function<'static>>,
+    reject: Persistent<Function<'static>>,
+    core: Rc<Core>,
+}
+
+impl PendingPromise {
+    fn settle(self, outcome: Result<Settle, String>) {
+        let PendingPromise {
+            resolve,
+            reject,
+            core,
+        } = self;
+        if !core.is_alive() {
+            core.ctx.with(|ctx| {
+                drop(resolve.restore(&ctx));
+                drop(reject.restore(&ctx));
+            });
+            return;
+        }
+        enter(&core, |ctx| {
+            let resolve = resolve.restore(&ctx)?;
+            let reject = reject.restore(&ctx)?;
+            let value = match outcome {
+                Ok(make) => make(&ctx),
+                Err(message) => Err(rquickjs::Exception::throw_type(&ctx, &message)),
+            };
+            match value {
+                Ok(v) => resolve.call::<_, ()>((v,)),
+                Err(rquickjs::Error::Exception) => reject.call::<_, ()>((ctx.catch(),)),
+                Err(other) => {
+                    let err = rquickjs::Exception::from_message(ctx.clone(), &other.to_string())?;
+                    reject.call::<_, ()>((err,))
+                }
+            }
+        })
+        .unwrap_or_else(|e| tracing::error!("settling a promise failed: {e}"));
+    }
+}

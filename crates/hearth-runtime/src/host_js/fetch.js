@@ -1,0 +1,88 @@
+// Outbound fetch() and the bridges between native bodies and ReadableStreams.
+(function () {
+  'use strict';
+  const native = globalThis.__hearth_native;
+  const internal = globalThis.__hearth_internal;
+
+  // A request or fetch-response body that the host streams in on demand.
+  internal.nativeStream = function (id) {
+    return new ReadableStream({
+      type: 'bytes',
+      pull(controller) {
+        return native.bodyPull(id).then((chunk) => {
+          if (chunk === null) controller.close();
+          else controller.enqueue(chunk);
+        });
+      },
+      cancel() {
+        native.bodyCancel(id);
+      },
+    });
+  };
+
+  // Copies a response stream into the host's channel for body `id`, waiting
+  // whenever the client is slower than the stream.
+  internal.pumpBody = async function (stream, id) {
+    let reader;
+    try {
+      reader = stream.getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        if (!(value instanceof ArrayBuffer) && !ArrayBuffer.isView(value))
+          throw new TypeError('This ReadableStream did not return bytes: response body chunks must be ArrayBuffer or ArrayBufferView (use TextEncoderStream for strings).');
+        const wait = native.sinkWrite(id, value);
+        if (wait) await wait;
+      }
+      native.sinkClose(id);
+    } catch (err) {
+      native.sinkClose(id, String((err && err.message) || err));
+      if (reader) reader.cancel(err).catch(() => {});
+      console.error('Response body stream failed:', err);
+    }
+  };
+
+  async function collect(stream) {
+    const chunks = [];
+    let size = 0;
+    for await (const chunk of stream) {
+      const bytes = internal.toU8(chunk);
+      chunks.push(bytes);
+      size += bytes.length;
+    }
+    const out = new Uint8Array(size);
+    let at = 0;
+    for (const c of chunks) {
+      out.set(c, at);
+      at += c.length;
+    }
+    return out;
+  }
+
+  const NULL_BODY_STATUS = [101, 204, 205, 304];
+
+  async function fetch(input, init) {
+    const request = new Request(input, init);
+    const signal = request.signal;
+    if (signal && signal.aborted) throw signal.reason;
+    let body = internal.bodySource(request);
+    if (body instanceof ReadableStream) body = await collect(body);
+    const pending = native.fetch(request.url, request.method, internal.headersList(request.headers), body, request.redirect || 'follow');
+    const parts = signal
+      ? await new Promise((resolve, reject) => {
+          signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+          pending.then(resolve, reject);
+        })
+      : await pending;
+    const [status, statusText, headerList, bodyId, url, redirected] = parts;
+    const pairs = [];
+    for (let i = 0; i < headerList.length; i += 2) pairs.push([headerList[i], headerList[i + 1]]);
+    const empty = request.method === 'HEAD' || NULL_BODY_STATUS.includes(status);
+    if (empty) native.bodyCancel(bodyId);
+    const response = new Response(empty ? null : internal.nativeStream(bodyId), { status, statusText, headers: pairs });
+    Object.defineProperty(response, 'url', { value: url, enumerable: true });
+    Object.defineProperty(response, 'redirected', { value: redirected, enumerable: true });
+    return response;
+  }
+  Object.defineProperty(globalThis, 'fetch', { value: fetch, writable: true, configurable: true });
+})();

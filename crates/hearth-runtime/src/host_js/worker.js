@@ -1,0 +1,151 @@
+// Event dispatch: finds the worker's handlers (ES module exports or
+// service-worker listeners) and runs fetch and scheduled events for the host.
+(function () {
+  'use strict';
+  const internal = globalThis.__hearth_internal;
+  const listeners = { fetch: [], scheduled: [] };
+  let entry = null;
+
+  const logRejection = (what) => (err) => console.error(`Uncaught (in ${what})`, err);
+
+  class ExecutionContext {
+    #passThrough = false;
+    waitUntil(promise) {
+      Promise.resolve(promise).catch(logRejection('waitUntil'));
+    }
+    passThroughOnException() {
+      // There is no origin behind `hearth dev`, so an exception still becomes a 500.
+      this.#passThrough = true;
+    }
+    get props() {
+      return {};
+    }
+  }
+
+  class FetchEvent extends Event {
+    #request; #response = null; #responded = false;
+    constructor(type, init) {
+      super(type);
+      this.#request = init.request;
+    }
+    get request() { return this.#request; }
+    get responded() { return this.#responded; }
+    get response() { return this.#response; }
+    respondWith(response) {
+      if (this.#responded) throw new DOMException('respondWith() was already called', 'InvalidStateError');
+      this.#responded = true;
+      this.#response = response;
+    }
+    waitUntil(promise) { Promise.resolve(promise).catch(logRejection('waitUntil')); }
+    passThroughOnException() {}
+  }
+
+  class ScheduledEvent extends Event {
+    constructor(type, init) {
+      super(type);
+      this.scheduledTime = init.scheduledTime;
+      this.cron = init.cron;
+      this.waits = [];
+    }
+    waitUntil(promise) { this.waits.push(Promise.resolve(promise)); }
+    noRetry() {}
+  }
+
+  const globalListener = (type, handler) => {
+    if (!(type in listeners)) return;
+    listeners[type].push(typeof handler === 'function' ? handler : (e) => handler.handleEvent(e));
+  };
+  Object.defineProperty(globalThis, 'addEventListener', { value: globalListener, writable: true, configurable: true });
+  Object.defineProperty(globalThis, 'removeEventListener', {
+    value(type, handler) {
+      if (type in listeners) listeners[type] = listeners[type].filter((h) => h !== handler);
+    },
+    writable: true,
+    configurable: true,
+  });
+  globalThis.FetchEvent = FetchEvent;
+  globalThis.ScheduledEvent = ScheduledEvent;
+  globalThis.ExecutionContext = ExecutionContext;
+
+  class WorkerEntrypoint {
+    constructor(ctx, env) {
+      this.ctx = ctx;
+      this.env = env;
+    }
+  }
+  class DurableObject {
+    constructor(ctx, env) {
+      this.ctx = ctx;
+      this.env = env;
+    }
+  }
+  class RpcTarget {}
+  class WorkflowEntrypoint {
+    constructor(ctx, env) {
+      this.ctx = ctx;
+      this.env = env;
+    }
+  }
+  internal.WorkerEntrypoint = WorkerEntrypoint;
+  internal.DurableObject = DurableObject;
+  internal.RpcTarget = RpcTarget;
+  internal.WorkflowEntrypoint = WorkflowEntrypoint;
+
+  internal.registerModule = function (namespace) {
+    internal.exports = namespace;
+    entry = namespace.default === undefined ? null : namespace.default;
+  };
+
+  // Calls `method` on the default export: an object of handlers, or a
+  // WorkerEntrypoint class instantiated per event.
+  function callEntry(method, args, ctx) {
+    if (entry === null) throw new Error(`The worker's main module has no default export, so it has no ${method}() handler.`);
+    if (typeof entry === 'function' && entry.prototype && typeof entry.prototype[method] === 'function') {
+      const instance = new entry(ctx, internal.env);
+      return instance[method](...args.slice(0, -2));
+    }
+    if (typeof entry[method] !== 'function') throw new Error(`Handler does not export a ${method}() function.`);
+    return entry[method](...args);
+  }
+
+  const toParts = (response) => {
+    if (!(response instanceof Response)) throw new TypeError("Incorrect type for Promise: the Promise did not resolve to 'Response'.");
+    return internal.responseParts(response);
+  };
+
+  internal.runFetch = function (url, method, headers, bodyId) {
+    const request = internal.makeRequest(url, method, headers, bodyId ? internal.nativeStream(bodyId) : null);
+    let result;
+    if (internal.exports) {
+      const ctx = new ExecutionContext();
+      result = callEntry('fetch', [request, internal.env, ctx], ctx);
+    } else {
+      if (listeners.fetch.length === 0) throw new Error('No fetch handler: the script neither exports a default handler nor calls addEventListener("fetch", ...).');
+      const event = new FetchEvent('fetch', { request });
+      for (const listener of listeners.fetch) {
+        listener.call(globalThis, event);
+        if (event.responded) break;
+      }
+      if (!event.responded) throw new Error('The fetch event handler did not call respondWith().');
+      result = event.response;
+    }
+    if (result instanceof Response) return toParts(result);
+    return Promise.resolve(result).then(toParts);
+  };
+
+  internal.runScheduled = async function (cron, scheduledTime) {
+    if (internal.exports) {
+      const waits = [];
+      const ctx = new ExecutionContext();
+      ctx.waitUntil = (p) => waits.push(Promise.resolve(p));
+      const controller = { cron, scheduledTime, type: 'scheduled', noRetry() {} };
+      await callEntry('scheduled', [controller, internal.env, ctx], ctx);
+      await Promise.all(waits);
+      return;
+    }
+    if (listeners.scheduled.length === 0) throw new Error('No scheduled handler is registered.');
+    const event = new ScheduledEvent('scheduled', { cron, scheduledTime });
+    for (const listener of listeners.scheduled) await listener.call(globalThis, event);
+    await Promise.all(event.waits);
+  };
+})();

@@ -1,0 +1,21 @@
+//! The JavaScript host of hearth.
+//!
+//! A [`Worker`] is a loaded Workers project: its configuration, its sources
+//! and its bindings. An [`Isolate`] is one QuickJS runtime running that
+//! worker on the current thread; the server keeps one isolate per core and
+//! hands it requests. Everything JavaScript touches lives in [`api`] (Web APIs
+//! and bindings implemented natively) and in the bundled JavaScript that
+//! builds the rest of the Web platform on top of those natives.
+
+pub mod api;
+mod body;
+mod errors;
+mod event_loop;
+mod isolate;
+mod modules;
+mod worker;
+
+pub use body::{RequestBody, ResponseBody};
+pub use errors::StartupError;
+pub use isolate::{Isolate, ScheduledOutcome};
+pub use worker::{Worker, WorkerOptions, DEFAULT_MEMORY_LIMIT};

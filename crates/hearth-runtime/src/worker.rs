@@ -1,0 +1,183 @@
+//! A loaded Workers project: configuration, sources and bindings, shared by
+//! every isolate that runs it.
+
+use crate::errors::StartupError;
+use crate::modules::to_module_name;
+use hearth_config::{Config, ModuleKind};
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Default cap on one isolate's JavaScript heap, as on Cloudflare.
+pub const DEFAULT_MEMORY_LIMIT: usize = 128 * 1024 * 1024;
+
+/// What is needed to load a worker besides its configuration file.
+pub struct WorkerOptions {
+    /// The parsed project configuration (with `--env` already applied).
+    pub config: Config,
+    /// `--var KEY:VALUE` overrides, applied on top of `[vars]`.
+    pub var_overrides: Vec<(String, String)>,
+    /// Secrets from `.dev.vars`, exposed on `env` like vars.
+    pub secrets: BTreeMap<String, String>,
+    /// Heap cap per isolate in bytes.
+    pub memory_limit: usize,
+}
+
+/// How the entry module hands its handlers to the runtime.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Format {
+    /// `export default { fetch() {} }`
+    Modules,
+    /// `addEventListener('fetch', ...)`, bindings as globals.
+    ServiceWorker,
+}
+
+/// A loaded project. Cheap to clone; every isolate of the project shares one.
+#[derive(Clone)]
+pub struct Worker(Arc<Inner>);
+
+struct Inner {
+    config: Config,
+    main: String,
+    format: Format,
+    env_values: Vec<(String, EnvValue)>,
+    memory_limit: usize,
+    /// Sources read once per load, so every isolate of one generation runs
+    /// the same code even while files change on disk.
+    sources: Mutex<HashMap<String, Arc<[u8]>>>,
+}
+
+/// A plain value placed on `env` (or on the global scope for service workers).
+#[derive(Clone, Debug)]
+pub(crate) enum EnvValue {
+    Text(String),
+    Json(serde_json::Value),
+}
+
+impl Worker {
+    /// Loads the project's entry point and decides its format.
+    pub fn load(options: WorkerOptions) -> Result<Worker, StartupError> {
+        let WorkerOptions {
+            config,
+            var_overrides,
+            secrets,
+            memory_limit,
+        } = options;
+        let main_path = config.main.clone().ok_or_else(|| {
+            StartupError::new(format!(
+                "{}: no `main` entry point is set; add e.g. `main = \"src/index.js\"`",
+                config.path.display()
+            ))
+        })?;
+        let relative = main_path
+            .strip_prefix(&config.root)
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|_| main_path.clone());
+        let main = to_module_name(&relative);
+        let main_source = std::fs::read(&main_path).map_err(|e| {
+            StartupError::new(format!(
+                "{}: cannot read main module {}: {e}",
+                config.path.display(),
+                main_path.display()
+            ))
+        })?;
+        let format = detect_format(&String::from_utf8_lossy(&main_source));
+
+        let mut env_values: Vec<(String, EnvValue)> = Vec::new();
+        let mut set = |key: String, value: EnvValue| {
+            env_values.retain(|(k, _)| *k != key);
+            env_values.push((key, value));
+        };
+        for (key, value) in &config.vars {
+            match value {
+                serde_json::Value::String(s) => set(key.clone(), EnvValue::Text(s.clone())),
+                other => set(key.clone(), EnvValue::Json(other.clone())),
+            }
+        }
+        for (key, value) in var_overrides {
+            set(key, EnvValue::Text(value));
+        }
+        for (key, value) in secrets {
+            set(key, EnvValue::Text(value));
+        }
+
+        let mut sources = HashMap::new();
+        sources.insert(main.clone(), Arc::from(main_source));
+        Ok(Worker(Arc::new(Inner {
+            config,
+            main,
+            format,
+            env_values,
+            memory_limit,
+            sources: Mutex::new(sources),
+        })))
+    }
+
+    /// The worker's name from its configuration.
+    pub fn name(&self) -> &str {
+        &self.0.config.name
+    }
+
+    /// The project folder; module names are relative to it.
+    pub fn root(&self) -> &Path {
+        &self.0.config.root
+    }
+
+    /// The configuration this worker was loaded from.
+    pub fn config(&self) -> &Config {
+        &self.0.config
+    }
+
+    pub(crate) fn main(&self) -> &str {
+        &self.0.main
+    }
+
+    pub(crate) fn format(&self) -> Format {
+        self.0.format
+    }
+
+    pub(crate) fn env_values(&self) -> &[(String, EnvValue)] {
+        &self.0.env_values
+    }
+
+    pub(crate) fn memory_limit(&self) -> usize {
+        self.0.memory_limit
+    }
+
+    pub(crate) fn cpu_limit(&self) -> Duration {
+        Duration::from_millis(self.0.config.limits.cpu_ms)
+    }
+
+    /// The bytes of a module, read from disk once per load.
+    pub(crate) fn source(&self, name: &str) -> Result<Arc<[u8]>, String> {
+        let mut cache = self.0.sources.lock().expect("source cache poisoned");
+        if let Some(bytes) = cache.get(name) {
+            return Ok(bytes.clone());
+        }
+        let path: PathBuf = self.root().join(name);
+        let bytes: Arc<[u8]> = std::fs::read(&path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?
+            .into();
+        cache.insert(name.to_string(), bytes.clone());
+        Ok(bytes)
+    }
+
+    pub(crate) fn module_kind(&self, name: &str) -> Option<ModuleKind> {
+        self.0.config.module_kind(Path::new(name))
+    }
+}
+
+/// A script with an `export` statement is an ES module worker; anything else
+/// is a service worker, as wrangler decides from the bundle's exports.
+fn detect_format(source: &str) -> Format {
+    let exports = source.lines().any(|line| {
+        let t = line.trim_start();
+        t.starts_with("export ") || t.starts_with("export{") || t.starts_with("export default")
+    });
+    if exports {
+        Format::Modules
+    } else {
+        Format::ServiceWorker
+    }
+}

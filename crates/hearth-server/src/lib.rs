@@ -1,0 +1,150 @@
+//! hearth's front door: HTTP listeners that hand requests to worker isolates.
+//!
+//! The server runs one thread per core. Each thread owns a tokio
+//! current-thread runtime, its own `SO_REUSEPORT` listener (the kernel spreads
+//! connections across threads) and its own isolate of the worker, so no lock
+//! is ever taken around JavaScript.
+
+mod listener;
+mod thread;
+
+use hearth_runtime::{StartupError, Worker};
+use std::net::SocketAddr;
+use std::sync::{Arc, RwLock};
+use std::thread::JoinHandle;
+use tokio::sync::watch;
+
+/// Request bodies larger than this are refused with 413, as on Cloudflare's
+/// free and pro plans.
+pub const MAX_REQUEST_BODY: u64 = 100 * 1024 * 1024;
+
+/// How the server listens and behaves.
+#[derive(Debug, Clone)]
+pub struct ServerOptions {
+    /// Address to bind; port 0 picks a free port.
+    pub addr: SocketAddr,
+    /// Event-loop threads; each gets its own isolate.
+    pub threads: usize,
+    /// Serve `/__scheduled?cron=...` to trigger the scheduled handler, like
+    /// `wrangler dev --test-scheduled`.
+    pub test_scheduled: bool,
+}
+
+/// The worker currently served, replaced on reload. Threads compare the
+/// generation with their isolate's and rebuild lazily.
+pub(crate) struct Current {
+    pub(crate) generation: u64,
+    pub(crate) worker: Worker,
+}
+
+pub(crate) type SharedWorker = Arc<RwLock<Current>>;
+
+/// A running server.
+pub struct Server {
+    local_addr: SocketAddr,
+    current: SharedWorker,
+    shutdown: watch::Sender<bool>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl Server {
+    /// Binds the listeners and starts serving `worker`.
+    ///
+    /// The worker is instantiated once up front, so a script that fails to
+    /// start is reported here instead of on the first request.
+    pub fn start(options: ServerOptions, worker: Worker) -> Result<Server, ServerError> {
+        check_worker_starts(&worker)?;
+        let current: SharedWorker = Arc::new(RwLock::new(Current {
+            generation: 0,
+            worker,
+        }));
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let threads = options.threads.max(1);
+        let first = listener::bind(options.addr).map_err(|e| ServerError::Bind(options.addr, e))?;
+        let local_addr = first
+            .local_addr()
+            .map_err(|e| ServerError::Bind(options.addr, e))?;
+        let mut listeners = vec![first];
+        for _ in 1..threads {
+            listeners
+                .push(listener::bind(local_addr).map_err(|e| ServerError::Bind(local_addr, e))?);
+        }
+        let handles = listeners
+            .into_iter()
+            .enumerate()
+            .map(|(index, socket)| {
+                let current = current.clone();
+                let shutdown = shutdown_rx.clone();
+                let options = options.clone();
+                std::thread::Builder::new()
+                    .name(format!("hearth-loop-{index}"))
+                    .stack_size(16 * 1024 * 1024)
+                    .spawn(move || thread::run(socket, current, options, shutdown))
+                    .expect("spawning an event-loop thread")
+            })
+            .collect();
+        Ok(Server {
+            local_addr,
+            current,
+            shutdown,
+            threads: handles,
+        })
+    }
+
+    /// The address the server is listening on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Replaces the served worker. Requests already running finish on the old
+    /// one; each thread switches on its next request. A worker that fails to
+    /// start is rejected and the old one keeps serving.
+    pub fn reload(&self, worker: Worker) -> Result<(), ServerError> {
+        check_worker_starts(&worker)?;
+        let mut current = self.current.write().expect("worker slot poisoned");
+        current.generation += 1;
+        current.worker = worker;
+        Ok(())
+    }
+
+    /// Stops accepting connections, lets in-flight requests finish (for a
+    /// few seconds at most) and joins the threads.
+    pub fn shutdown(self) {
+        let _ = self.shutdown.send(true);
+        for handle in self.threads {
+            let _ = handle.join();
+        }
+    }
+}
+
+/// Why the server could not start or reload.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// The address could not be bound.
+    #[error("cannot listen on {0}: {1}")]
+    Bind(SocketAddr, std::io::Error),
+    /// The worker's script failed to start.
+    #[error("{0}")]
+    Startup(#[from] StartupError),
+}
+
+/// Instantiates the worker on a scratch thread to surface startup errors.
+fn check_worker_starts(worker: &Worker) -> Result<(), ServerError> {
+    let worker = worker.clone();
+    std::thread::Builder::new()
+        .stack_size(16 * 1024 * 1024)
+        .spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("tokio runtime");
+            let local = tokio::task::LocalSet::new();
+            local.block_on(&rt, async {
+                hearth_runtime::Isolate::new(&worker).map(drop)
+            })
+        })
+        .expect("spawning a startup check thread")
+        .join()
+        .expect("startup check panicked")
+        .map_err(ServerError::Startup)
+}
