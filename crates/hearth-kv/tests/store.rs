@@ -37,34 +37,66 @@ async fn put_get_delete_roundtrip() {
     let exp = e.expiration.unwrap();
     assert!(exp >= s.now() + 590 && exp <= s.now() + 600);
     // Overwrite clears metadata and expiration.
-    s.put(&ns, "k", b"v2".to_vec(), PutOptions::default()).await.unwrap();
+    s.put(&ns, "k", b"v2".to_vec(), PutOptions::default())
+        .await
+        .unwrap();
     let e = s.get(&ns, "k").unwrap().unwrap();
-    assert_eq!((e.value.as_slice(), e.expiration, e.metadata), (&b"v2"[..], None, None));
+    assert_eq!(
+        (e.value.as_slice(), e.expiration, e.metadata),
+        (&b"v2"[..], None, None)
+    );
     s.delete(&ns, "k").await.unwrap();
     assert_eq!(s.get(&ns, "k").unwrap(), None);
     // Deleting a missing key succeeds.
     s.delete(&ns, "k").await.unwrap();
     // Through the trait object too.
     let b: &dyn KvBackend = &s;
-    b.put(&ns, "t", b"x".to_vec(), PutOptions::default()).await.unwrap();
-    assert_eq!(b.get_many(&ns, &["t".into(), "nope".into()]).unwrap()[0].as_ref().unwrap().value, b"x");
+    b.put(&ns, "t", b"x".to_vec(), PutOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        b.get_many(&ns, &["t".into(), "nope".into()]).unwrap()[0]
+            .as_ref()
+            .unwrap()
+            .value,
+        b"x"
+    );
 }
 
 #[tokio::test]
 async fn failed_operations_change_nothing() {
     let (s, ns) = open("failed");
-    s.put(&ns, "k", b"old".to_vec(), PutOptions::default()).await.unwrap();
+    s.put(&ns, "k", b"old".to_vec(), PutOptions::default())
+        .await
+        .unwrap();
     let bad = [
-        PutOptions { metadata: Some("{".into()), ..Default::default() },
-        PutOptions { metadata: Some(format!("\"{}\"", "x".repeat(1100))), ..Default::default() },
-        PutOptions { expiration_ttl: Some(59), ..Default::default() },
-        PutOptions { expiration: Some(s.now() as i64 + 10), ..Default::default() },
+        PutOptions {
+            metadata: Some("{".into()),
+            ..Default::default()
+        },
+        PutOptions {
+            metadata: Some(format!("\"{}\"", "x".repeat(1100))),
+            ..Default::default()
+        },
+        PutOptions {
+            expiration_ttl: Some(59),
+            ..Default::default()
+        },
+        PutOptions {
+            expiration: Some(s.now() as i64 + 10),
+            ..Default::default()
+        },
     ];
     for o in bad {
         assert!(s.put(&ns, "k", b"new".to_vec(), o).await.is_err());
     }
     let err = s
-        .put(&ns, "k", vec![0; 25 * 1024 * 1024 + 1], PutOptions::default())
+        .put(
+            &ns,
+            "k",
+            vec![0; 25 * 1024 * 1024 + 1],
+            PutOptions::default(),
+        )
         .await
         .unwrap_err();
     assert_eq!(
@@ -74,8 +106,16 @@ async fn failed_operations_change_nothing() {
     assert_eq!(s.get(&ns, "k").unwrap().unwrap().value, b"old");
     // A bulk write with one bad pair writes nothing.
     let pairs = vec![
-        BulkPair { key: "b1".into(), value: b"1".to_vec(), ..Default::default() },
-        BulkPair { key: ".".into(), value: b"2".to_vec(), ..Default::default() },
+        BulkPair {
+            key: "b1".into(),
+            value: b"1".to_vec(),
+            ..Default::default()
+        },
+        BulkPair {
+            key: ".".into(),
+            value: b"2".to_vec(),
+            ..Default::default()
+        },
     ];
     assert!(matches!(
         s.bulk_put(&ns, pairs).await,
@@ -83,7 +123,10 @@ async fn failed_operations_change_nothing() {
     ));
     assert_eq!(s.get(&ns, "b1").unwrap(), None);
     // Writes to a missing namespace fail with 404.
-    let e = s.put("nope", "k", b"v".to_vec(), PutOptions::default()).await.unwrap_err();
+    let e = s
+        .put("nope", "k", b"v".to_vec(), PutOptions::default())
+        .await
+        .unwrap_err();
     assert!(matches!(e, KvError::NamespaceNotFound { .. }), "{e}");
     assert_eq!(e.status(), 404);
     // Key validation on reads.
@@ -93,20 +136,30 @@ async fn failed_operations_change_nothing() {
     );
     assert!(s.get(&ns, "").is_err());
     let many: Vec<String> = (0..101).map(|i| i.to_string()).collect();
-    assert!(matches!(s.get_many(&ns, &many), Err(KvError::TooManyKeys { count: 101 })));
+    assert!(matches!(
+        s.get_many(&ns, &many),
+        Err(KvError::TooManyKeys { count: 101 })
+    ));
 }
 
 #[tokio::test]
 async fn values_up_to_25_mib() {
     let (s, ns) = open("big");
     let v: Vec<u8> = (0..25 * 1024 * 1024).map(|i| (i % 251) as u8).collect();
-    s.put(&ns, "big", v.clone(), PutOptions::default()).await.unwrap();
-    s.put(&ns, "small", b"x".to_vec(), PutOptions::default()).await.unwrap();
+    s.put(&ns, "big", v.clone(), PutOptions::default())
+        .await
+        .unwrap();
+    s.put(&ns, "small", b"x".to_vec(), PutOptions::default())
+        .await
+        .unwrap();
     assert_eq!(s.get(&ns, "big").unwrap().unwrap().value, v);
     let t = Instant::now();
     let page = s.list(&ns, &ListOptions::default()).unwrap();
     assert_eq!(page.keys.len(), 2);
-    assert!(t.elapsed() < Duration::from_millis(200), "list read values?");
+    assert!(
+        t.elapsed() < Duration::from_millis(200),
+        "list read values?"
+    );
 }
 
 #[tokio::test]
@@ -115,17 +168,32 @@ async fn namespaces() {
     let s = KvStore::open(&dir).unwrap();
     let a = s.create_namespace("alpha").unwrap();
     assert_eq!(a.id.len(), 32);
-    assert!(matches!(s.create_namespace("alpha"), Err(KvError::NamespaceExists { .. })));
-    let cfg = s.ensure_namespace("0f2ac74b498b48028cb68387c421e279", "TODOS").unwrap();
+    assert!(matches!(
+        s.create_namespace("alpha"),
+        Err(KvError::NamespaceExists { .. })
+    ));
+    let cfg = s
+        .ensure_namespace("0f2ac74b498b48028cb68387c421e279", "TODOS")
+        .unwrap();
     assert_eq!(cfg.id, "0f2ac74b498b48028cb68387c421e279");
     // Idempotent, keeps the title.
     assert_eq!(s.ensure_namespace(&cfg.id, "other").unwrap().title, "TODOS");
     s.rename_namespace(&a.id, "beta").unwrap();
-    let titles: Vec<_> = s.list_namespaces().unwrap().into_iter().map(|n| n.title).collect();
+    let titles: Vec<_> = s
+        .list_namespaces()
+        .unwrap()
+        .into_iter()
+        .map(|n| n.title)
+        .collect();
     assert_eq!(titles, vec!["TODOS", "beta"]);
-    s.put(&a.id, "k", b"v".to_vec(), PutOptions::default()).await.unwrap();
+    s.put(&a.id, "k", b"v".to_vec(), PutOptions::default())
+        .await
+        .unwrap();
     s.delete_namespace(&a.id).unwrap();
-    assert!(matches!(s.delete_namespace(&a.id), Err(KvError::NamespaceNotFound { .. })));
+    assert!(matches!(
+        s.delete_namespace(&a.id),
+        Err(KvError::NamespaceNotFound { .. })
+    ));
     assert_eq!(s.stats().unwrap(), (0, 0));
     // Namespaces persist across reopen.
     drop(s);
@@ -138,7 +206,9 @@ async fn list_order_prefix_and_cursor() {
     let (s, ns) = open("list");
     let keys = ["b", "a", "ab", "a/b", "Z", "é", "😀", "a\u{1}", "aa", "ä"];
     for k in keys {
-        s.put(&ns, k, k.as_bytes().to_vec(), PutOptions::default()).await.unwrap();
+        s.put(&ns, k, k.as_bytes().to_vec(), PutOptions::default())
+            .await
+            .unwrap();
     }
     let mut expected: Vec<&str> = keys.to_vec();
     expected.sort_by(|x, y| x.as_bytes().cmp(y.as_bytes()));
@@ -152,7 +222,13 @@ async fn list_order_prefix_and_cursor() {
     assert_eq!(all, expected);
     // Prefix.
     let pre: Vec<String> = s
-        .list(&ns, &ListOptions { prefix: Some("a".into()), ..Default::default() })
+        .list(
+            &ns,
+            &ListOptions {
+                prefix: Some("a".into()),
+                ..Default::default()
+            },
+        )
         .unwrap()
         .keys
         .into_iter()
@@ -164,7 +240,14 @@ async fn list_order_prefix_and_cursor() {
     let mut cursor = None;
     loop {
         let p = s
-            .list(&ns, &ListOptions { limit: Some(3), cursor: cursor.clone(), prefix: None })
+            .list(
+                &ns,
+                &ListOptions {
+                    limit: Some(3),
+                    cursor: cursor.clone(),
+                    prefix: None,
+                },
+            )
             .unwrap();
         assert!(p.keys.len() <= 3);
         got.extend(p.keys.into_iter().map(|k| k.name));
@@ -177,11 +260,23 @@ async fn list_order_prefix_and_cursor() {
     }
     assert_eq!(got, expected);
     assert!(matches!(
-        s.list(&ns, &ListOptions { limit: Some(1001), ..Default::default() }),
+        s.list(
+            &ns,
+            &ListOptions {
+                limit: Some(1001),
+                ..Default::default()
+            }
+        ),
         Err(KvError::InvalidListLimit { limit: 1001 })
     ));
     assert!(matches!(
-        s.list(&ns, &ListOptions { cursor: Some("!!".into()), ..Default::default() }),
+        s.list(
+            &ns,
+            &ListOptions {
+                cursor: Some("!!".into()),
+                ..Default::default()
+            }
+        ),
         Err(KvError::InvalidCursor { .. })
     ));
     assert!(matches!(
@@ -197,7 +292,11 @@ async fn cursor_survives_concurrent_changes() {
     for chunk in stable.chunks(1000) {
         let pairs = chunk
             .iter()
-            .map(|k| BulkPair { key: k.clone(), value: b"v".to_vec(), ..Default::default() })
+            .map(|k| BulkPair {
+                key: k.clone(),
+                value: b"v".to_vec(),
+                ..Default::default()
+            })
             .collect();
         s.bulk_put(&ns, pairs).await.unwrap();
     }
@@ -208,7 +307,9 @@ async fn cursor_survives_concurrent_changes() {
         tokio::spawn(async move {
             for i in 0..300 {
                 let k = format!("key{:05}x", (i * 7) % 2500);
-                s.put(&ns, &k, b"tmp".to_vec(), PutOptions::default()).await.unwrap();
+                s.put(&ns, &k, b"tmp".to_vec(), PutOptions::default())
+                    .await
+                    .unwrap();
                 if i % 2 == 0 {
                     s.delete(&ns, &k).await.unwrap();
                 }
@@ -219,7 +320,14 @@ async fn cursor_survives_concurrent_changes() {
     let mut cursor = None;
     loop {
         let p = s
-            .list(&ns, &ListOptions { limit: Some(100), cursor: cursor.clone(), prefix: Some("key".into()) })
+            .list(
+                &ns,
+                &ListOptions {
+                    limit: Some(100),
+                    cursor: cursor.clone(),
+                    prefix: Some("key".into()),
+                },
+            )
             .unwrap();
         seen.extend(p.keys.into_iter().map(|k| k.name));
         if p.list_complete {
@@ -240,15 +348,33 @@ async fn expiration_hidden_then_purged() {
     let (s, ns) = open("expire");
     let big = vec![7u8; 4 * 1024 * 1024];
     for i in 0..5 {
-        s.put(&ns, &format!("tmp{i}"), big.clone(), PutOptions { expiration_ttl: Some(60), ..Default::default() })
-            .await
-            .unwrap();
-    }
-    let abs = s.now() as i64 + 3600;
-    s.put(&ns, "later", b"x".to_vec(), PutOptions { expiration: Some(abs), ..Default::default() })
+        s.put(
+            &ns,
+            &format!("tmp{i}"),
+            big.clone(),
+            PutOptions {
+                expiration_ttl: Some(60),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
-    s.put(&ns, "forever", b"x".to_vec(), PutOptions::default()).await.unwrap();
+    }
+    let abs = s.now() as i64 + 3600;
+    s.put(
+        &ns,
+        "later",
+        b"x".to_vec(),
+        PutOptions {
+            expiration: Some(abs),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    s.put(&ns, "forever", b"x".to_vec(), PutOptions::default())
+        .await
+        .unwrap();
     assert_eq!(s.list(&ns, &ListOptions::default()).unwrap().keys.len(), 7);
     let file_size = || std::fs::metadata(s.path()).unwrap().len();
     s.purge_expired().unwrap(); // checkpoint-free baseline: nothing expired yet
@@ -258,7 +384,13 @@ async fn expiration_hidden_then_purged() {
     assert_eq!(s.get(&ns, "tmp0").unwrap(), None);
     assert_eq!(s.get_info(&ns, "tmp0").unwrap(), None);
     assert!(s.get_many(&ns, &["tmp1", "later"]).unwrap()[0].is_none());
-    let names: Vec<String> = s.list(&ns, &ListOptions::default()).unwrap().keys.into_iter().map(|k| k.name).collect();
+    let names: Vec<String> = s
+        .list(&ns, &ListOptions::default())
+        .unwrap()
+        .keys
+        .into_iter()
+        .map(|k| k.name)
+        .collect();
     assert_eq!(names, vec!["forever", "later"]);
     // Still stored until purged.
     assert_eq!(s.stats().unwrap().0, 7);
@@ -270,7 +402,10 @@ async fn expiration_hidden_then_purged() {
     drop(s);
     let s = KvStore::open(&dir).unwrap();
     let after = std::fs::metadata(s.path()).unwrap().len();
-    assert!(after < 4 * 1024 * 1024, "file still {after} bytes (was {before})");
+    assert!(
+        after < 4 * 1024 * 1024,
+        "file still {after} bytes (was {before})"
+    );
     s.set_clock_offset(3601);
     assert_eq!(s.get(&ns, "later").unwrap(), None);
 }
@@ -280,13 +415,24 @@ async fn background_purge_runs() {
     let dir = common::temp_dir("bgpurge");
     let s = KvStore::open_with_interval(&dir, Duration::from_millis(100)).unwrap();
     let ns = s.create_namespace("t").unwrap().id;
-    s.put(&ns, "k", b"v".to_vec(), PutOptions { expiration_ttl: Some(60), ..Default::default() })
-        .await
-        .unwrap();
+    s.put(
+        &ns,
+        "k",
+        b"v".to_vec(),
+        PutOptions {
+            expiration_ttl: Some(60),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     s.set_clock_offset(120);
     let t = Instant::now();
     while s.stats().unwrap().0 != 0 {
-        assert!(t.elapsed() < Duration::from_secs(5), "background purge did not run");
+        assert!(
+            t.elapsed() < Duration::from_secs(5),
+            "background purge did not run"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -302,9 +448,14 @@ async fn group_commit_under_concurrent_writers() {
             let s = s.clone();
             let ns = ns.clone();
             tokio::spawn(async move {
-                s.put(&ns, &format!("k{i:04}"), format!("v{i}").into_bytes(), PutOptions::default())
-                    .await
-                    .unwrap();
+                s.put(
+                    &ns,
+                    &format!("k{i:04}"),
+                    format!("v{i}").into_bytes(),
+                    PutOptions::default(),
+                )
+                .await
+                .unwrap();
                 // Acknowledged means readable.
                 assert!(s.get(&ns, &format!("k{i:04}")).unwrap().is_some());
             })
@@ -314,9 +465,18 @@ async fn group_commit_under_concurrent_writers() {
         t.await.unwrap();
     }
     let commits = s.commit_count() - before;
-    eprintln!("{n} concurrent puts in {:?} with {commits} commits", t.elapsed());
-    assert!(commits < n / 4, "{commits} commits for {n} writes: no group commit?");
-    assert_eq!(s.list(&ns, &ListOptions::default()).unwrap().keys.len(), n as usize);
+    eprintln!(
+        "{n} concurrent puts in {:?} with {commits} commits",
+        t.elapsed()
+    );
+    assert!(
+        commits < n / 4,
+        "{commits} commits for {n} writes: no group commit?"
+    );
+    assert_eq!(
+        s.list(&ns, &ListOptions::default()).unwrap().keys.len(),
+        n as usize
+    );
 }
 
 #[tokio::test]
@@ -337,15 +497,24 @@ fn two_stores_share_a_database() {
     let a = KvStore::open(&dir).unwrap();
     let b = KvStore::open(&dir).unwrap();
     let ns = a.create_namespace("x").unwrap().id;
-    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     rt.block_on(async {
-        let fa: Vec<_> = (0..50).map(|i| a.put(&ns, &format!("a{i}"), b"1".to_vec(), PutOptions::default())).collect();
-        let fb: Vec<_> = (0..50).map(|i| b.put(&ns, &format!("b{i}"), b"1".to_vec(), PutOptions::default())).collect();
+        let fa: Vec<_> = (0..50)
+            .map(|i| a.put(&ns, &format!("a{i}"), b"1".to_vec(), PutOptions::default()))
+            .collect();
+        let fb: Vec<_> = (0..50)
+            .map(|i| b.put(&ns, &format!("b{i}"), b"1".to_vec(), PutOptions::default()))
+            .collect();
         for f in fa.into_iter().chain(fb) {
             f.await.unwrap();
         }
     });
-    assert_eq!(a.list(&ns, &ListOptions::default()).unwrap().keys.len(), 100);
+    assert_eq!(
+        a.list(&ns, &ListOptions::default()).unwrap().keys.len(),
+        100
+    );
     assert_eq!(b.get(&ns, "a7").unwrap().unwrap().value, b"1");
 }
 
@@ -354,10 +523,15 @@ fn two_stores_share_a_database() {
 #[test]
 #[ignore]
 fn durability_child() {
-    let Ok(dir) = std::env::var("HEARTH_KV_CHILD_DIR") else { return };
+    let Ok(dir) = std::env::var("HEARTH_KV_CHILD_DIR") else {
+        return;
+    };
     let s = KvStore::open(std::path::Path::new(&dir)).unwrap();
     let ns = s.ensure_namespace("durable", "durable").unwrap().id;
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
     rt.block_on(async move {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
         for w in 0..16 {
@@ -367,7 +541,9 @@ fn durability_child() {
             tokio::spawn(async move {
                 for i in 0.. {
                     let key = format!("w{w:02}-{i:07}");
-                    s.put(&ns, &key, vec![b'x'; 1000], PutOptions::default()).await.unwrap();
+                    s.put(&ns, &key, vec![b'x'; 1000], PutOptions::default())
+                        .await
+                        .unwrap();
                     tx.send(key).unwrap();
                 }
             });
@@ -385,7 +561,13 @@ fn durability_child() {
 fn acknowledged_writes_survive_kill_9() {
     let dir = common::temp_dir("durable");
     let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["durability_child", "--exact", "--ignored", "--nocapture", "--test-threads=1"])
+        .args([
+            "durability_child",
+            "--exact",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env("HEARTH_KV_CHILD_DIR", &dir)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -413,12 +595,25 @@ fn acknowledged_writes_survive_kill_9() {
             acked.insert(k.to_string());
         }
     }
-    assert!(acked.len() > 100, "child acknowledged only {} writes", acked.len());
+    assert!(
+        acked.len() > 100,
+        "child acknowledged only {} writes",
+        acked.len()
+    );
     let s = KvStore::open(&dir).unwrap();
     let missing: Vec<_> = acked
         .iter()
         .filter(|k| s.get("durable", k).unwrap().is_none())
         .collect();
-    assert!(missing.is_empty(), "{} of {} acknowledged keys lost, e.g. {:?}", missing.len(), acked.len(), &missing[..missing.len().min(5)]);
-    eprintln!("{} acknowledged writes all present after kill -9", acked.len());
+    assert!(
+        missing.is_empty(),
+        "{} of {} acknowledged keys lost, e.g. {:?}",
+        missing.len(),
+        acked.len(),
+        &missing[..missing.len().min(5)]
+    );
+    eprintln!(
+        "{} acknowledged writes all present after kill -9",
+        acked.len()
+    );
 }
