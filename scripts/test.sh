@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs every hearth test. Works on a fresh Debian machine: installs what the
+# tests need (system packages, the npm packages of the JS test harness) when
+# missing, builds hearth, then runs the Rust and JavaScript suites.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+apt_missing=()
+command -v cc >/dev/null || apt_missing+=(build-essential)
+command -v node >/dev/null || apt_missing+=(nodejs npm)
+command -v chromium >/dev/null || apt_missing+=(chromium)
+command -v redis-cli >/dev/null || apt_missing+=(redis-tools)
+if ((${#apt_missing[@]})); then
+  echo "installing: ${apt_missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${apt_missing[@]}" >/dev/null
+fi
+
+# QuickJS compiled to wasm runs the Web API layer's unit tests on the same
+# engine hearth embeds. Pinned; installed into an ignored folder.
+js_tools=.tools/js
+if [ ! -d "$js_tools/node_modules/quickjs-emscripten" ]; then
+  npm install --silent --no-audit --no-fund --prefix "$js_tools" \
+    quickjs-emscripten@0.32.0 @jitl/quickjs-ng-wasmfile-release-sync@0.32.0
+fi
+
+cargo build --release --bin hearth
+export HEARTH_BIN="$PWD/target/release/hearth"
+cargo test --release --workspace
+QJS_NODE_MODULES="$PWD/$js_tools" node crates/hearth-runtime/tests/js/run.mjs
