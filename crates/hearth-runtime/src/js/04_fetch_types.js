@@ -1,0 +1,859 @@
+// Headers, Blob, File, FormData, Request and Response, plus the host-facing helpers in
+// __hearth_internal (bodySource, makeRequest, headersList, responseParts).
+//
+// Hot path: the host builds requests with makeRequest() and reads responses with
+// responseParts(); both avoid creating Headers objects or streams unless user code
+// asks for them, and string bodies stay strings all the way to the host.
+(() => {
+  'use strict';
+
+  const internal = (globalThis.__hearth_internal ||= {});
+  const streams = internal.streams;
+  const encodeUtf8 = internal.encodeUtf8;
+  const decodeUtf8 = internal.decodeUtf8;
+
+  const define = (name, value) => {
+    Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
+  };
+  const tag = (cls) => {
+    Object.defineProperty(cls.prototype, Symbol.toStringTag, { value: cls.name, configurable: true });
+  };
+
+  const INTERNAL = Symbol('internal constructor');
+
+  // ---- Headers ------------------------------------------------------------
+
+  const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+  const HTTP_WS_EDGES = /^[\t\n\r ]+|[\t\n\r ]+$/g;
+  const INVALID_VALUE = /[\0\r\n]/;
+
+  const normalizeName = (name) => {
+    const n = String(name);
+    if (!TOKEN.test(n)) throw new TypeError(`Invalid header name: "${n}"`);
+    return n.toLowerCase();
+  };
+  const normalizeValue = (value) => {
+    const v = String(value).replace(HTTP_WS_EDGES, '');
+    if (INVALID_VALUE.test(v)) throw new TypeError(`Invalid header value: "${v}"`);
+    return v;
+  };
+
+  class Headers {
+    // Flat [name, value, ...] with lower-cased names, in insertion order.
+    #list = [];
+    #guard = 'none';
+
+    constructor(init = undefined) {
+      if (init === INTERNAL) return;
+      if (init === undefined || init === null) {
+        if (init === null) throw new TypeError("Failed to construct 'Headers': The provided value is not of type '(record<ByteString, ByteString> or sequence<sequence<ByteString>>)'.");
+        return;
+      }
+      if (typeof init !== 'object' && typeof init !== 'function') {
+        throw new TypeError("Failed to construct 'Headers': The provided value is not of type '(record<ByteString, ByteString> or sequence<sequence<ByteString>>)'.");
+      }
+      if (init instanceof Headers) {
+        this.#list = init.#list.slice();
+      } else if (typeof init[Symbol.iterator] === 'function') {
+        for (const pair of init) {
+          if (pair === null || typeof pair !== 'object' || typeof pair[Symbol.iterator] !== 'function') {
+            throw new TypeError("Failed to construct 'Headers': The provided value cannot be converted to a sequence.");
+          }
+          const items = Array.from(pair);
+          if (items.length !== 2) throw new TypeError("Failed to construct 'Headers': Invalid value");
+          this.#list.push(normalizeName(items[0]), normalizeValue(items[1]));
+        }
+      } else {
+        for (const key of Reflect.ownKeys(init)) {
+          if (typeof key !== 'string') continue;
+          const desc = Reflect.getOwnPropertyDescriptor(init, key);
+          if (desc && desc.enumerable) this.#list.push(normalizeName(key), normalizeValue(init[key]));
+        }
+      }
+    }
+
+    #checkMutable() {
+      if (this.#guard === 'immutable') throw new TypeError("Can't modify immutable headers.");
+    }
+
+    append(name, value) {
+      if (arguments.length < 2) throw new TypeError(`Failed to execute 'append' on 'Headers': 2 arguments required, but only ${arguments.length} present.`);
+      const n = normalizeName(name), v = normalizeValue(value);
+      this.#checkMutable();
+      this.#list.push(n, v);
+    }
+
+    delete(name) {
+      if (arguments.length < 1) throw new TypeError("Failed to execute 'delete' on 'Headers': 1 argument required, but only 0 present.");
+      const n = normalizeName(name);
+      this.#checkMutable();
+      const l = this.#list;
+      const out = [];
+      for (let i = 0; i < l.length; i += 2) if (l[i] !== n) out.push(l[i], l[i + 1]);
+      this.#list = out;
+    }
+
+    get(name) {
+      if (arguments.length < 1) throw new TypeError("Failed to execute 'get' on 'Headers': 1 argument required, but only 0 present.");
+      return getHeader(this.#list, normalizeName(name));
+    }
+
+    getSetCookie() {
+      const l = this.#list, out = [];
+      for (let i = 0; i < l.length; i += 2) if (l[i] === 'set-cookie') out.push(l[i + 1]);
+      return out;
+    }
+
+    has(name) {
+      if (arguments.length < 1) throw new TypeError("Failed to execute 'has' on 'Headers': 1 argument required, but only 0 present.");
+      const n = normalizeName(name), l = this.#list;
+      for (let i = 0; i < l.length; i += 2) if (l[i] === n) return true;
+      return false;
+    }
+
+    set(name, value) {
+      if (arguments.length < 2) throw new TypeError(`Failed to execute 'set' on 'Headers': 2 arguments required, but only ${arguments.length} present.`);
+      const n = normalizeName(name), v = normalizeValue(value);
+      this.#checkMutable();
+      setHeader(this, n, v);
+    }
+
+    forEach(callback, thisArg = undefined) {
+      if (typeof callback !== 'function') throw new TypeError("Failed to execute 'forEach' on 'Headers': parameter 1 is not of type 'Function'.");
+      const sorted = sortAndCombine(this.#list);
+      for (let i = 0; i < sorted.length; i += 2) callback.call(thisArg, sorted[i + 1], sorted[i], this);
+    }
+
+    *entries() {
+      const sorted = sortAndCombine(this.#list);
+      for (let i = 0; i < sorted.length; i += 2) yield [sorted[i], sorted[i + 1]];
+    }
+    *keys() { for (const [k] of this.entries()) yield k; }
+    *values() { for (const [, v] of this.entries()) yield v; }
+
+    static {
+      // Fast constructor for trusted, already-normalized flat lists (host input).
+      headersFromList = (list, guard) => {
+        const h = new Headers(INTERNAL);
+        h.#list = list;
+        h.#guard = guard;
+        return h;
+      };
+      headersListOf = (h) => h.#list;
+      // Replaces the first entry named n in place and drops the others.
+      setHeader = (h, n, v) => {
+        const l = h.#list;
+        const out = [];
+        let placed = false;
+        for (let j = 0; j < l.length; j += 2) {
+          if (l[j] !== n) out.push(l[j], l[j + 1]);
+          else if (!placed) {
+            out.push(n, v);
+            placed = true;
+          }
+        }
+        if (!placed) out.push(n, v);
+        h.#list = out;
+      };
+      setGuard = (h, guard) => { h.#guard = guard; };
+    }
+  }
+  var headersFromList, headersListOf, setHeader, setGuard;
+  Object.defineProperty(Headers.prototype, Symbol.iterator, { value: Headers.prototype.entries, writable: true, configurable: true });
+  tag(Headers);
+  define('Headers', Headers);
+
+  function getHeader(list, n) {
+    let out = null;
+    for (let i = 0; i < list.length; i += 2) {
+      if (list[i] === n) out = out === null ? list[i + 1] : `${out}, ${list[i + 1]}`;
+    }
+    return out;
+  }
+
+  // Sorted by name, duplicate names joined with ", " except set-cookie which stays separate.
+  function sortAndCombine(list) {
+    const names = [];
+    for (let i = 0; i < list.length; i += 2) if (!names.includes(list[i])) names.push(list[i]);
+    names.sort();
+    const out = [];
+    for (const n of names) {
+      if (n === 'set-cookie') {
+        for (let i = 0; i < list.length; i += 2) if (list[i] === n) out.push(n, list[i + 1]);
+      } else {
+        out.push(n, getHeader(list, n));
+      }
+    }
+    return out;
+  }
+
+  const hasDuplicates = (list) => {
+    for (let i = 2; i < list.length; i += 2) {
+      for (let j = 0; j < i; j += 2) if (list[i] === list[j]) return true;
+    }
+    return false;
+  };
+
+  // ---- Blob / File --------------------------------------------------------
+
+  const TypedArray = Object.getPrototypeOf(Uint8Array);
+
+  const normalizeType = (t) => {
+    const s = String(t);
+    return /^[\x20-\x7e]*$/.test(s) ? s.toLowerCase() : '';
+  };
+
+  const concat = (chunks, total) => {
+    if (chunks.length === 1) return chunks[0];
+    const out = new Uint8Array(total);
+    let o = 0;
+    for (const c of chunks) {
+      out.set(c, o);
+      o += c.byteLength;
+    }
+    return out;
+  };
+
+  class Blob {
+    // Immutable contents; slices share memory with their parent.
+    #bytes;
+    #type;
+
+    constructor(blobParts = undefined, options = undefined) {
+      if (blobParts === INTERNAL) {
+        this.#bytes = options.bytes;
+        this.#type = options.type;
+        return;
+      }
+      const type = options == null || options.type === undefined ? '' : normalizeType(options.type);
+      const native = options != null && options.endings === 'native';
+      const chunks = [];
+      let total = 0;
+      if (blobParts !== undefined) {
+        if (blobParts === null || typeof blobParts !== 'object' || typeof blobParts[Symbol.iterator] !== 'function') {
+          throw new TypeError("Failed to construct 'Blob': The provided value cannot be converted to a sequence.");
+        }
+        for (const part of blobParts) {
+          let bytes;
+          if (part instanceof Blob) bytes = part.#bytes;
+          else if (part instanceof ArrayBuffer) bytes = new Uint8Array(part.slice(0));
+          else if (ArrayBuffer.isView(part)) bytes = new Uint8Array(part.buffer, part.byteOffset, part.byteLength).slice();
+          else {
+            const s = String(part);
+            bytes = encodeUtf8(native ? s.replace(/\r?\n/g, '\n') : s);
+          }
+          chunks.push(bytes);
+          total += bytes.byteLength;
+        }
+      }
+      this.#bytes = total === 0 ? new Uint8Array(0) : concat(chunks, total);
+      this.#type = type;
+    }
+
+    get size() { return this.#bytes.byteLength; }
+    get type() { return this.#type; }
+
+    slice(start = undefined, end = undefined, contentType = undefined) {
+      const size = this.#bytes.byteLength;
+      const rel = (v, dflt) => {
+        if (v === undefined) return dflt;
+        const n = Math.trunc(Number(v)) || 0;
+        return n < 0 ? Math.max(size + n, 0) : Math.min(n, size);
+      };
+      const from = rel(start, 0), to = rel(end, size);
+      const bytes = this.#bytes.subarray(from, Math.max(from, to));
+      return new Blob(INTERNAL, { bytes, type: contentType === undefined ? '' : normalizeType(contentType) });
+    }
+
+    text() { return Promise.resolve(decodeUtf8(this.#bytes)); }
+    arrayBuffer() { return Promise.resolve(this.#bytes.slice().buffer); }
+    bytes() { return Promise.resolve(this.#bytes.slice()); }
+    stream() { return streams.fromBytes(this.#bytes.slice()); }
+
+    static {
+      blobBytes = (b) => b.#bytes;
+      newBlob = (bytes, type) => new Blob(INTERNAL, { bytes, type });
+    }
+  }
+  var blobBytes, newBlob;
+  tag(Blob);
+  define('Blob', Blob);
+
+  class File extends Blob {
+    #name;
+    #lastModified;
+    constructor(fileBits, fileName, options = undefined) {
+      if (arguments.length < 2) throw new TypeError(`Failed to construct 'File': 2 arguments required, but only ${arguments.length} present.`);
+      super(fileBits, options);
+      this.#name = String(fileName);
+      this.#lastModified = options != null && options.lastModified !== undefined ? Number(options.lastModified) : Date.now();
+    }
+    get name() { return this.#name; }
+    get lastModified() { return this.#lastModified; }
+  }
+  tag(File);
+  define('File', File);
+
+  const cloners = internal.structuredCloners;
+  if (cloners) {
+    cloners.set(Blob.prototype, (b) => newBlob(blobBytes(b), b.type));
+    cloners.set(File.prototype, (f) => new File([f], f.name, { type: f.type, lastModified: f.lastModified }));
+  }
+
+  // ---- FormData -----------------------------------------------------------
+
+  const toEntryValue = (value, filename, argCount) => {
+    if (value instanceof Blob) {
+      const name = filename !== undefined ? String(filename) : value instanceof File ? value.name : 'blob';
+      if (value instanceof File && filename === undefined) return value;
+      return new File([value], name, { type: value.type, lastModified: value instanceof File ? value.lastModified : undefined });
+    }
+    if (argCount > 2) throw new TypeError("Failed to execute on 'FormData': parameter 2 is not of type 'Blob'.");
+    return String(value);
+  };
+
+  class FormData {
+    #list = [];
+    constructor(form = undefined) {
+      if (form !== undefined) throw new TypeError("Failed to construct 'FormData': parameter 1 is not of type 'HTMLFormElement'.");
+    }
+    append(name, value, filename = undefined) {
+      if (arguments.length < 2) throw new TypeError(`Failed to execute 'append' on 'FormData': 2 arguments required, but only ${arguments.length} present.`);
+      this.#list.push([String(name), toEntryValue(value, filename, arguments.length)]);
+    }
+    delete(name) {
+      name = String(name);
+      this.#list = this.#list.filter((e) => e[0] !== name);
+    }
+    get(name) {
+      name = String(name);
+      const e = this.#list.find((e) => e[0] === name);
+      return e ? e[1] : null;
+    }
+    getAll(name) {
+      name = String(name);
+      return this.#list.filter((e) => e[0] === name).map((e) => e[1]);
+    }
+    has(name) {
+      name = String(name);
+      return this.#list.some((e) => e[0] === name);
+    }
+    set(name, value, filename = undefined) {
+      if (arguments.length < 2) throw new TypeError(`Failed to execute 'set' on 'FormData': 2 arguments required, but only ${arguments.length} present.`);
+      name = String(name);
+      const entry = [name, toEntryValue(value, filename, arguments.length)];
+      const out = [];
+      let placed = false;
+      for (const e of this.#list) {
+        if (e[0] !== name) out.push(e);
+        else if (!placed) {
+          out.push(entry);
+          placed = true;
+        }
+      }
+      if (!placed) out.push(entry);
+      this.#list = out;
+    }
+    forEach(callback, thisArg = undefined) {
+      if (typeof callback !== 'function') throw new TypeError("Failed to execute 'forEach' on 'FormData': parameter 1 is not of type 'Function'.");
+      for (let i = 0; i < this.#list.length; i++) callback.call(thisArg, this.#list[i][1], this.#list[i][0], this);
+    }
+    *entries() { for (let i = 0; i < this.#list.length; i++) yield [this.#list[i][0], this.#list[i][1]]; }
+    *keys() { for (let i = 0; i < this.#list.length; i++) yield this.#list[i][0]; }
+    *values() { for (let i = 0; i < this.#list.length; i++) yield this.#list[i][1]; }
+    static {
+      formDataList = (fd) => fd.#list;
+    }
+  }
+  var formDataList;
+  Object.defineProperty(FormData.prototype, Symbol.iterator, { value: FormData.prototype.entries, writable: true, configurable: true });
+  tag(FormData);
+  define('FormData', FormData);
+
+  const escapeMultipartName = (s) => s.replace(/\r\n|\r|\n/g, '\r\n').replace(/\n/g, '%0A').replace(/\r/g, '%0D').replace(/"/g, '%22');
+
+  function serializeMultipart(fd) {
+    let boundary = '----hearthFormBoundary';
+    for (let i = 0; i < 16; i++) boundary += 'abcdefghijklmnopqrstuvwxyz0123456789'[Math.floor(Math.random() * 36)];
+    const chunks = [];
+    let total = 0;
+    const push = (bytes) => {
+      chunks.push(bytes);
+      total += bytes.byteLength;
+    };
+    for (const [name, value] of formDataList(fd)) {
+      let head = `--${boundary}\r\nContent-Disposition: form-data; name="${escapeMultipartName(name.replace(/\r(?!\n)|(?<!\r)\n/g, '\r\n'))}"`;
+      if (typeof value === 'string') {
+        push(encodeUtf8(`${head}\r\n\r\n${value.replace(/\r(?!\n)|(?<!\r)\n/g, '\r\n')}\r\n`));
+      } else {
+        head += `; filename="${escapeMultipartName(value.name)}"\r\nContent-Type: ${value.type || 'application/octet-stream'}\r\n\r\n`;
+        push(encodeUtf8(head));
+        push(blobBytes(value));
+        push(encodeUtf8('\r\n'));
+      }
+    }
+    push(encodeUtf8(`--${boundary}--\r\n`));
+    return { bytes: concat(chunks, total), contentType: `multipart/form-data; boundary=${boundary}` };
+  }
+
+  // Reads a parameter (e.g. boundary) from a Content-Type value, unquoting if needed.
+  function mimeParam(contentType, key) {
+    const re = new RegExp(`;\\s*${key}\\s*=\\s*(?:"((?:[^"\\\\]|\\\\.)*)"|([^;\\s]*))`, 'i');
+    const m = re.exec(contentType);
+    if (!m) return null;
+    return m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2];
+  }
+
+  const latin1 = (bytes) => {
+    let s = '';
+    for (let i = 0; i < bytes.length; i += 8192) s += String.fromCharCode.apply(null, bytes.subarray(i, i + 8192));
+    return s;
+  };
+
+  function parseMultipart(bytes, boundary) {
+    const fail = () => new TypeError('Failed to parse body as FormData.');
+    // Latin-1 keeps one char per byte, so string offsets are byte offsets.
+    const text = latin1(bytes);
+    const delim = `--${boundary}`;
+    const fd = new FormData();
+    const list = formDataList(fd);
+    let pos = text.indexOf(delim);
+    if (pos === -1) throw fail();
+    for (;;) {
+      pos += delim.length;
+      if (text.startsWith('--', pos)) break;
+      if (!text.startsWith('\r\n', pos)) throw fail();
+      pos += 2;
+      const headerEnd = text.indexOf('\r\n\r\n', pos);
+      if (headerEnd === -1) throw fail();
+      let name = null, filename = null, type = '';
+      for (const line of text.slice(pos, headerEnd).split('\r\n')) {
+        const colon = line.indexOf(':');
+        if (colon === -1) continue;
+        const key = line.slice(0, colon).trim().toLowerCase();
+        const value = decodeUtf8(Uint8Array.from(line.slice(colon + 1).trim(), (c) => c.charCodeAt(0)));
+        if (key === 'content-disposition') {
+          name = mimeParam(value, 'name');
+          filename = mimeParam(value, 'filename');
+        } else if (key === 'content-type') {
+          type = value;
+        }
+      }
+      if (name === null) throw fail();
+      const bodyStart = headerEnd + 4;
+      const next = text.indexOf(`\r\n${delim}`, bodyStart);
+      if (next === -1) throw fail();
+      const body = bytes.subarray(bodyStart, next);
+      const decodeName = (s) => s.replace(/%0A/g, '\n').replace(/%0D/g, '\r').replace(/%22/g, '"');
+      if (filename !== null) {
+        list.push([decodeName(name), new File([body], decodeName(filename), { type })]);
+      } else {
+        list.push([decodeName(name), decodeUtf8(body)]);
+      }
+      pos = next + 2;
+    }
+    return fd;
+  }
+
+  // ---- Body ---------------------------------------------------------------
+
+  // Converts a BodyInit into { source, contentType }; source is null, a string, a
+  // Uint8Array (owned, never shared with user code) or a ReadableStream.
+  function extractBody(init) {
+    if (init === null || init === undefined) return { source: null, contentType: null };
+    if (typeof init === 'string') return { source: init, contentType: 'text/plain;charset=UTF-8' };
+    if (typeof init === 'object') {
+      if (init instanceof ArrayBuffer) return { source: new Uint8Array(init.slice(0)), contentType: null };
+      if (ArrayBuffer.isView(init)) {
+        return { source: new Uint8Array(init.buffer, init.byteOffset, init.byteLength).slice(), contentType: null };
+      }
+      if (init instanceof Blob) return { source: blobBytes(init), contentType: init.type || null };
+      if (init instanceof URLSearchParams) {
+        return { source: encodeUtf8(init.toString()), contentType: 'application/x-www-form-urlencoded;charset=UTF-8' };
+      }
+      if (init instanceof FormData) {
+        const { bytes, contentType } = serializeMultipart(init);
+        return { source: bytes, contentType };
+      }
+      if (init instanceof ReadableStream) {
+        if (streams.isDisturbed(init) || init.locked) throw new TypeError('ReadableStream body is already used or locked');
+        return { source: init, contentType: null };
+      }
+    }
+    return { source: String(init), contentType: 'text/plain;charset=UTF-8' };
+  }
+
+  const usedError = () => new TypeError('Body has already been used. It can only be used once. Use tee() first if you need to read it twice.');
+
+  // Shared by Request and Response; never exposed as a global.
+  class Body {
+    #source = null;
+    #used = false;
+
+    get body() {
+      const src = this.#source;
+      if (src === null || src instanceof ReadableStream) return src;
+      // Materialize lazily; from now on the stream is the source of truth.
+      const stream = streams.fromBytes(typeof src === 'string' ? encodeUtf8(src) : src);
+      this.#source = stream;
+      return stream;
+    }
+
+    get bodyUsed() {
+      if (this.#used) return true;
+      const src = this.#source;
+      return src instanceof ReadableStream && streams.isDisturbed(src);
+    }
+
+    // Resolves with a string (if the source was one) or a Uint8Array. Promise-returning
+    // methods reject (rather than throw) on a wrong receiver, as Web IDL requires.
+    #consume() {
+      if (this.bodyUsed) return Promise.reject(usedError());
+      const src = this.#source;
+      if (src instanceof ReadableStream && src.locked) return Promise.reject(new TypeError('Body is locked by a reader'));
+      this.#used = true;
+      if (src === null) return Promise.resolve(new Uint8Array(0));
+      if (src instanceof ReadableStream) return streams.readAllBytes(src);
+      return Promise.resolve(src);
+    }
+
+    text() {
+      if (!isBody(this)) return illegalInvocation();
+      return this.#consume().then((v) => (typeof v === 'string' ? v : decodeUtf8(v)));
+    }
+    json() {
+      if (!isBody(this)) return illegalInvocation();
+      return this.text().then((t) => JSON.parse(t));
+    }
+    arrayBuffer() {
+      if (!isBody(this)) return illegalInvocation();
+      return this.#consume().then((v) => (typeof v === 'string' ? encodeUtf8(v) : v.slice()).buffer);
+    }
+    bytes() {
+      if (!isBody(this)) return illegalInvocation();
+      return this.#consume().then((v) => (typeof v === 'string' ? encodeUtf8(v) : v.slice()));
+    }
+    blob() {
+      if (!isBody(this)) return illegalInvocation();
+      const type = contentTypeOf(this);
+      return this.#consume().then((v) => newBlob(typeof v === 'string' ? encodeUtf8(v) : v, type === null ? '' : normalizeType(type)));
+    }
+    formData() {
+      if (!isBody(this)) return illegalInvocation();
+      const type = contentTypeOf(this) || '';
+      return this.#consume().then((v) => {
+        const essence = type.split(';')[0].trim().toLowerCase();
+        if (essence === 'multipart/form-data') {
+          const boundary = mimeParam(type, 'boundary');
+          if (!boundary) throw new TypeError('Missing boundary in multipart/form-data Content-Type');
+          return parseMultipart(typeof v === 'string' ? encodeUtf8(v) : v, boundary);
+        }
+        if (essence === 'application/x-www-form-urlencoded') {
+          const fd = new FormData();
+          const list = formDataList(fd);
+          for (const pair of internal.parseUrlencoded(typeof v === 'string' ? v : decodeUtf8(v))) list.push(pair);
+          return fd;
+        }
+        throw new TypeError(`Could not parse content as FormData (Content-Type: "${type}")`);
+      });
+    }
+
+    static {
+      isBody = (v) => v !== null && typeof v === 'object' && #source in v;
+      bodyInternals = {
+        init(obj, source) { obj.#source = source; },
+        source: (obj) => obj.#source,
+        // Hands the source to the host or a new Request; the original reads as used.
+        take(obj) {
+          obj.#used = true;
+          return obj.#source;
+        },
+        // Tees a stream source so the clone and the original read independently.
+        cloneSource(obj) {
+          if (obj.bodyUsed) throw new TypeError('Cannot clone a body that has already been used');
+          const src = obj.#source;
+          if (!(src instanceof ReadableStream)) return src;
+          const [a, b] = src.tee();
+          obj.#source = a;
+          return b;
+        },
+      };
+    }
+  }
+  var bodyInternals, isBody;
+  const illegalInvocation = () => Promise.reject(new TypeError('Illegal invocation'));
+  const bodyProto = Body.prototype;
+
+  const bodyMembers = ['body', 'bodyUsed', 'text', 'json', 'arrayBuffer', 'bytes', 'blob', 'formData'];
+
+  // ---- Request ------------------------------------------------------------
+
+  const NORMALIZED_METHODS = { DELETE: 'DELETE', GET: 'GET', HEAD: 'HEAD', OPTIONS: 'OPTIONS', POST: 'POST', PUT: 'PUT', PATCH: 'PATCH' };
+  const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
+  const REDIRECTS = new Set(['follow', 'error', 'manual']);
+
+  function normalizeMethod(m) {
+    const s = String(m);
+    if (!TOKEN.test(s)) throw new TypeError(`'${s}' is not a valid HTTP method.`);
+    const upper = s.toUpperCase();
+    if (FORBIDDEN_METHODS.has(upper)) throw new TypeError(`'${s}' HTTP method is unsupported.`);
+    return NORMALIZED_METHODS[upper] || s;
+  }
+
+  class Request extends Body {
+    #url;
+    #method = 'GET';
+    #headers = null;
+    // Header list used until .headers is first read (avoids a Headers object per request).
+    #headerList = null;
+    #guard = 'none';
+    #redirect = 'follow';
+    #signal = null;
+    #cf = undefined;
+
+    constructor(input, init = undefined) {
+      super();
+      if (input === INTERNAL) return;
+      if (arguments.length === 0) throw new TypeError("Failed to construct 'Request': 1 argument required, but only 0 present.");
+      const opts = init == null ? {} : init;
+      if (typeof opts !== 'object') throw new TypeError("Failed to construct 'Request': The provided value is not of type 'RequestInit'.");
+      let inputBody = null;
+      if (input instanceof Request) {
+        this.#url = input.#url;
+        this.#method = input.#method;
+        this.#headerList = input.#headers ? headersListOf(input.#headers).slice() : input.#headerList.slice();
+        this.#redirect = input.#redirect;
+        this.#signal = input.#signal;
+        this.#cf = input.#cf;
+        inputBody = bodyInternals.source(input);
+      } else {
+        const parsed = URL.parse(String(input));
+        if (parsed === null) throw new TypeError(`Failed to construct 'Request': Invalid URL: ${String(input)}`);
+        this.#url = parsed.href;
+        this.#headerList = [];
+      }
+      if (opts.method !== undefined) this.#method = normalizeMethod(opts.method);
+      if (opts.redirect !== undefined) {
+        const r = String(opts.redirect);
+        if (!REDIRECTS.has(r)) throw new TypeError(`Failed to construct 'Request': '${r}' is not a valid RequestRedirect.`);
+        this.#redirect = r;
+      }
+      if (opts.signal !== undefined) {
+        if (opts.signal !== null && !(opts.signal instanceof AbortSignal)) throw new TypeError("Failed to construct 'Request': member signal is not of type AbortSignal.");
+        this.#signal = opts.signal;
+      }
+      if (opts.cf !== undefined) this.#cf = opts.cf;
+      if (opts.headers !== undefined) this.#headerList = headersListOf(new Headers(opts.headers)).slice();
+
+      const hasInitBody = opts.body !== undefined && opts.body !== null;
+      if ((hasInitBody || inputBody !== null) && (this.#method === 'GET' || this.#method === 'HEAD')) {
+        throw new TypeError("Failed to construct 'Request': Request with GET/HEAD method cannot have body.");
+      }
+      if (hasInitBody) {
+        const { source, contentType } = extractBody(opts.body);
+        if (contentType !== null && getHeader(this.#headerList, 'content-type') === null) this.#headerList.push('content-type', contentType);
+        bodyInternals.init(this, source);
+      } else if (inputBody !== null) {
+        if (input.bodyUsed) throw new TypeError("Failed to construct 'Request': Cannot construct a Request with a Request object that has already been used.");
+        bodyInternals.init(this, bodyInternals.take(input));
+      }
+    }
+
+    get url() { return this.#url; }
+    get method() { return this.#method; }
+    get headers() {
+      if (this.#headers === null) {
+        this.#headers = headersFromList(this.#headerList, this.#guard);
+        this.#headerList = null;
+      }
+      return this.#headers;
+    }
+    get redirect() { return this.#redirect; }
+    get signal() {
+      if (this.#signal === null) this.#signal = internal.newAbortSignal();
+      return this.#signal;
+    }
+    get cf() { return this.#cf; }
+    get keepalive() { return false; }
+    get integrity() { return ''; }
+    get cache() { return undefined; }
+
+    clone() {
+      const source = bodyInternals.cloneSource(this);
+      const r = new Request(INTERNAL);
+      r.#url = this.#url;
+      r.#method = this.#method;
+      r.#headerList = (this.#headers ? headersListOf(this.#headers) : this.#headerList).slice();
+      r.#guard = this.#guard;
+      r.#redirect = this.#redirect;
+      r.#signal = this.#signal;
+      r.#cf = this.#cf;
+      bodyInternals.init(r, source);
+      return r;
+    }
+
+    static {
+      makeRequest = (url, method, headerList, body) => {
+        const r = new Request(INTERNAL);
+        r.#url = url;
+        r.#method = method;
+        r.#headerList = headerList;
+        r.#guard = 'immutable';
+        if (body !== null && body !== undefined) bodyInternals.init(r, body);
+        return r;
+      };
+      requestHeaderList = (r) => (r.#headers ? headersListOf(r.#headers) : r.#headerList);
+      isRequest = (v) => v !== null && typeof v === 'object' && #url in v;
+    }
+  }
+  var makeRequest, requestHeaderList, isRequest;
+  tag(Request);
+  define('Request', Request);
+
+  // ---- Response -----------------------------------------------------------
+
+  const NULL_BODY_STATUS = new Set([101, 204, 205, 304]);
+  const REDIRECT_STATUS = new Set([301, 302, 303, 307, 308]);
+  const REASON_PHRASE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+  class Response extends Body {
+    #status = 200;
+    #statusText = '';
+    #headers = null;
+    #headerList = null;
+    #guard = 'none';
+    #type = 'default';
+    #url = '';
+    #webSocket = null;
+
+    constructor(body = null, init = undefined) {
+      super();
+      if (body === INTERNAL) return;
+      const opts = init == null ? {} : init;
+      if (typeof opts !== 'object') throw new TypeError("Failed to construct 'Response': The provided value is not of type 'ResponseInit'.");
+      if (opts.webSocket !== undefined && opts.webSocket !== null) this.#webSocket = opts.webSocket;
+      if (opts.status !== undefined) {
+        const status = Number(opts.status);
+        const allowed = Number.isInteger(status) && ((status >= 200 && status <= 599) || (status === 101 && this.#webSocket !== null));
+        if (!allowed) throw new RangeError(`Failed to construct 'Response': The status provided (${opts.status}) is outside the range [200, 599].`);
+        this.#status = status;
+      }
+      if (opts.statusText !== undefined) {
+        const text = String(opts.statusText);
+        if (!REASON_PHRASE.test(text)) throw new TypeError("Failed to construct 'Response': Invalid statusText");
+        this.#statusText = text;
+      }
+      if (opts.headers !== undefined) {
+        this.#headers = new Headers(opts.headers);
+      }
+      if (body !== null && body !== undefined) {
+        if (NULL_BODY_STATUS.has(this.#status)) {
+          throw new TypeError(`Failed to construct 'Response': Response with null body status (${this.#status}) cannot have a body.`);
+        }
+        const { source, contentType } = extractBody(body);
+        if (contentType !== null) {
+          if (this.#headers === null) this.#headerList = ['content-type', contentType];
+          else if (!this.#headers.has('content-type')) headersListOf(this.#headers).push('content-type', contentType);
+        }
+        bodyInternals.init(this, source);
+      }
+      if (this.#headers === null && this.#headerList === null) this.#headerList = [];
+    }
+
+    static json(data, init = undefined) {
+      const text = JSON.stringify(data);
+      if (text === undefined) throw new TypeError("Failed to execute 'json' on 'Response': The data is not JSON serializable");
+      const r = new Response(null, init);
+      if (NULL_BODY_STATUS.has(r.#status)) throw new TypeError(`Failed to execute 'json' on 'Response': Response with null body status (${r.#status}) cannot have a body.`);
+      bodyInternals.init(r, text);
+      if (r.#headers === null) r.#headerList = ['content-type', 'application/json'];
+      else if (!r.#headers.has('content-type')) headersListOf(r.#headers).push('content-type', 'application/json');
+      return r;
+    }
+
+    static redirect(url, status = 302) {
+      const parsed = URL.parse(String(url));
+      if (parsed === null) throw new TypeError(`Failed to execute 'redirect' on 'Response': Invalid URL: ${String(url)}`);
+      status = Number(status);
+      if (!REDIRECT_STATUS.has(status)) throw new RangeError(`Failed to execute 'redirect' on 'Response': Invalid status code ${status}`);
+      const r = new Response(INTERNAL);
+      r.#status = status;
+      r.#headerList = ['location', parsed.href];
+      r.#guard = 'immutable';
+      return r;
+    }
+
+    static error() {
+      const r = new Response(INTERNAL);
+      r.#status = 0;
+      r.#type = 'error';
+      r.#headerList = [];
+      r.#guard = 'immutable';
+      return r;
+    }
+
+    get status() { return this.#status; }
+    get statusText() { return this.#statusText; }
+    get ok() { return this.#status >= 200 && this.#status <= 299; }
+    get redirected() { return false; }
+    get url() { return this.#url; }
+    get type() { return this.#type; }
+    get webSocket() { return this.#webSocket; }
+    get headers() {
+      if (this.#headers === null) {
+        this.#headers = headersFromList(this.#headerList, this.#guard);
+        this.#headerList = null;
+      }
+      return this.#headers;
+    }
+
+    clone() {
+      const source = bodyInternals.cloneSource(this);
+      const r = new Response(INTERNAL);
+      r.#status = this.#status;
+      r.#statusText = this.#statusText;
+      r.#headerList = (this.#headers ? headersListOf(this.#headers) : this.#headerList).slice();
+      r.#guard = this.#guard;
+      r.#type = this.#type;
+      r.#url = this.#url;
+      r.#webSocket = this.#webSocket;
+      bodyInternals.init(r, source);
+      return r;
+    }
+
+    static {
+      responseHeaderList = (r) => (r.#headers ? headersListOf(r.#headers) : r.#headerList);
+      responseParts = (r) => {
+        const list = r.#headers ? headersListOf(r.#headers) : r.#headerList;
+        return [r.#status, r.#statusText, hasDuplicates(list) ? sortAndCombine(list) : list, bodyInternals.take(r), r.#webSocket];
+      };
+    }
+  }
+  var responseHeaderList, responseParts;
+  tag(Response);
+  define('Response', Response);
+
+  // Body members should appear on Request/Response themselves, as with a Web IDL mixin.
+  for (const cls of [Request, Response]) {
+    for (const name of bodyMembers) {
+      Object.defineProperty(cls.prototype, name, Object.getOwnPropertyDescriptor(bodyProto, name));
+    }
+  }
+
+  function contentTypeOf(obj) {
+    return getHeader(isRequest(obj) ? requestHeaderList(obj) : responseHeaderList(obj), 'content-type');
+  }
+
+  // ---- host contract ------------------------------------------------------
+
+  internal.bodySource = (reqOrResp) => bodyInternals.take(reqOrResp);
+  internal.makeRequest = makeRequest;
+  // Like responseParts, this may return the live list: the host must treat it as read-only.
+  internal.headersList = (headers) => {
+    const list = headersListOf(headers);
+    return hasDuplicates(list) ? sortAndCombine(list) : list;
+  };
+  internal.responseParts = responseParts;
+  internal.setHeadersGuard = setGuard;
+  internal.headersFromList = headersFromList;
+})();
