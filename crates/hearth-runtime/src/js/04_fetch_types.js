@@ -729,6 +729,12 @@
     constructor(body = null, init = undefined) {
       super();
       if (body === INTERNAL) return;
+      // Fast path for the common `new Response(string)`.
+      if (typeof body === 'string' && init === undefined) {
+        this.#headerList = ['content-type', 'text/plain;charset=UTF-8'];
+        bodyInternals.init(this, body);
+        return;
+      }
       const opts = init == null ? {} : init;
       if (typeof opts !== 'object') throw new TypeError("Failed to construct 'Response': The provided value is not of type 'ResponseInit'.");
       if (opts.webSocket !== undefined && opts.webSocket !== null) this.#webSocket = opts.webSocket;
