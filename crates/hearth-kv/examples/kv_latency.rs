@@ -16,11 +16,17 @@ fn main() {
     let dir = std::env::args()
         .nth(1)
         .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| std::env::temp_dir().join(format!("hearth-kv-latency-{}", std::process::id())));
+        .unwrap_or_else(|| {
+            std::env::temp_dir().join(format!("hearth-kv-latency-{}", std::process::id()))
+        });
     let _ = std::fs::remove_dir_all(&dir);
     let store = KvStore::open(&dir).unwrap();
     let ns = store.create_namespace("bench").unwrap().id;
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     let value = vec![b'v'; 100];
 
     rt.block_on(async {

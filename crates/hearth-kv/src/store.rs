@@ -203,21 +203,20 @@ impl KvStore {
         let purge_clock = clock_offset.clone();
         let purge_thread = std::thread::Builder::new()
             .name("hearth-kv-purge".into())
-            .spawn(move || loop {
-                match shutdown_rx.recv_timeout(purge_interval) {
-                    Err(mpsc::RecvTimeoutError::Timeout) => {
-                        let now = offset_now(&purge_clock);
-                        let (rtx, rrx) = mpsc::sync_channel(1);
-                        let job = Job {
-                            op: Op::Purge { now },
-                            reply: Reply::Sync(rtx),
-                        };
-                        if purge_tx.send(job).is_err() {
-                            break;
-                        }
-                        let _ = rrx.recv();
+            .spawn(move || {
+                while let Err(mpsc::RecvTimeoutError::Timeout) =
+                    shutdown_rx.recv_timeout(purge_interval)
+                {
+                    let now = offset_now(&purge_clock);
+                    let (rtx, rrx) = mpsc::sync_channel(1);
+                    let job = Job {
+                        op: Op::Purge { now },
+                        reply: Reply::Sync(rtx),
+                    };
+                    if purge_tx.send(job).is_err() {
+                        break;
                     }
-                    _ => break,
+                    let _ = rrx.recv();
                 }
             })?;
 

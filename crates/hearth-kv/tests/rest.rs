@@ -312,7 +312,7 @@ async fn keys_listing_with_cursor() {
             keys.len()
         );
         names.extend(keys.iter().map(|k| k["name"].as_str().unwrap().to_string()));
-        assert_eq!(keys[0]["metadata"]["i"].as_i64().is_some(), true);
+        assert!(keys[0]["metadata"]["i"].as_i64().is_some());
         cursor = j["result_info"]["cursor"].as_str().unwrap().to_string();
         if cursor.is_empty() {
             break;
