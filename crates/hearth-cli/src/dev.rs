@@ -2,6 +2,7 @@
 
 use crate::project::{load_config, load_worker, parse_var, persist_dir, ProjectArgs};
 use anyhow::{Context, Result};
+use hearth_kv::KvStore;
 use hearth_server::{Server, ServerOptions};
 use notify::{RecursiveMode, Watcher};
 use std::net::{IpAddr, SocketAddr};
@@ -39,6 +40,12 @@ pub(crate) struct DevArgs {
     /// Event-loop threads (default: one per core).
     #[arg(long)]
     threads: Option<usize>,
+    /// Serve Cloudflare's v4 KV REST API on this port (off unless given).
+    #[arg(long)]
+    api_port: Option<u16>,
+    /// Bearer token the REST API requires.
+    #[arg(long, env = "HEARTH_API_TOKEN", hide_env_values = true)]
+    api_token: Option<String>,
     /// Do not reload when files change.
     #[arg(long)]
     no_watch: bool,
@@ -53,8 +60,10 @@ pub(crate) fn run(args: DevArgs) -> Result<()> {
     };
     let config = load_config(&project, true)?;
     let root = config.root.clone();
-    persist_dir(&root, args.persist_to.as_deref())?;
-    let worker = load_worker(&project, config)?;
+    let state = persist_dir(&root, args.persist_to.as_deref())?;
+    let kv = KvStore::open(&state)
+        .with_context(|| format!("cannot open KV storage in {}", state.display()))?;
+    let worker = load_worker(&project, config, &kv)?;
     let threads = args.threads.unwrap_or_else(|| {
         std::thread::available_parallelism()
             .map(|n| n.get())
@@ -76,6 +85,16 @@ pub(crate) fn run(args: DevArgs) -> Result<()> {
     };
     println!("Ready on http://{shown}:{}", addr.port());
 
+    if let Some(port) = args.api_port {
+        let token = args
+            .api_token
+            .clone()
+            .context("--api-port needs a token: pass --api-token or set HEARTH_API_TOKEN")?;
+        let addr = SocketAddr::new(args.ip, port);
+        let api_addr = serve_kv_api(kv.clone(), addr, token)?;
+        println!("KV REST API on http://{api_addr}/client/v4");
+    }
+
     let (events_tx, events) = mpsc::channel::<Event>();
     let ctrl_c = events_tx.clone();
     ctrlc_handler(move || {
@@ -93,7 +112,7 @@ pub(crate) fn run(args: DevArgs) -> Result<()> {
                 // Editors write in bursts; settle before reloading.
                 std::thread::sleep(Duration::from_millis(150));
                 while let Ok(Event::Changed) = events.try_recv() {}
-                match load_config(&project, false).and_then(|c| load_worker(&project, c)) {
+                match load_config(&project, false).and_then(|c| load_worker(&project, c, &kv)) {
                     Ok(worker) => match server.reload(worker) {
                         Ok(()) => tracing::info!("reloaded after a file change"),
                         Err(e) => tracing::error!(
@@ -110,6 +129,27 @@ pub(crate) fn run(args: DevArgs) -> Result<()> {
     tracing::info!("shutting down");
     server.shutdown();
     Ok(())
+}
+
+/// Serves the KV REST API from its own thread.
+fn serve_kv_api(kv: KvStore, addr: SocketAddr, token: String) -> Result<SocketAddr> {
+    let listener = std::net::TcpListener::bind(addr)
+        .with_context(|| format!("cannot listen on {addr} for the KV API"))?;
+    listener.set_nonblocking(true)?;
+    let local = listener.local_addr()?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    std::thread::Builder::new()
+        .name("hearth-kv-api".into())
+        .spawn(move || {
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener)
+                    .expect("registering the KV API listener");
+                hearth_kv::rest::serve(kv, listener, token).await;
+            })
+        })?;
+    Ok(local)
 }
 
 enum Event {
@@ -132,6 +172,7 @@ fn watch(root: &Path, events: mpsc::Sender<Event>) -> Result<notify::Recommended
                 .any(|c| ignored.contains(&c.as_os_str().to_string_lossy().as_ref()))
         });
         if relevant {
+            tracing::debug!("change in {:?}", event.paths);
             let _ = events.send(Event::Changed);
         }
     })

@@ -1,6 +1,7 @@
 //! The `hearth` command.
 
 mod dev;
+mod kv;
 mod project;
 
 use clap::{Parser, Subcommand};
@@ -18,6 +19,8 @@ struct Cli {
 enum Command {
     /// Serve a Workers project locally, reloading when its files change.
     Dev(dev::DevArgs),
+    /// Manage KV namespaces and keys in the local state.
+    Kv(kv::KvArgs),
 }
 
 fn main() -> ExitCode {
@@ -32,6 +35,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Dev(args) => dev::run(args),
+        Command::Kv(args) => kv::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -2,6 +2,7 @@
 
 use anyhow::{anyhow, bail, Context, Result};
 use hearth_config::Config;
+use hearth_kv::KvStore;
 use hearth_runtime::{Worker, WorkerOptions};
 use std::path::{Path, PathBuf};
 
@@ -52,12 +53,13 @@ pub(crate) fn load_config(args: &ProjectArgs, announce: bool) -> Result<Config> 
 }
 
 /// Loads the worker the configuration describes.
-pub(crate) fn load_worker(args: &ProjectArgs, config: Config) -> Result<Worker> {
+pub(crate) fn load_worker(args: &ProjectArgs, config: Config, kv: &KvStore) -> Result<Worker> {
     let secrets = hearth_config::load_dev_vars(&config.root, args.env.as_deref())?;
     let worker = Worker::load(WorkerOptions {
         config,
         var_overrides: args.vars.clone(),
         secrets,
+        kv: Some(kv.clone()),
         memory_limit: hearth_runtime::DEFAULT_MEMORY_LIMIT,
     })?;
     Ok(worker)

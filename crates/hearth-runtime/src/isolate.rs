@@ -33,6 +33,7 @@ const PRELUDE: &[(&str, &str)] = &[
     ),
     ("hearth:host/fetch.js", include_str!("host_js/fetch.js")),
     ("hearth:host/crypto.js", include_str!("host_js/crypto.js")),
+    ("hearth:host/kv.js", include_str!("host_js/kv.js")),
     ("hearth:host/worker.js", include_str!("host_js/worker.js")),
 ];
 
@@ -448,6 +449,11 @@ fn install_env(ctx: &Ctx<'_>, worker: &Worker) -> Result<(), String> {
             }
         }
         let internal = internal(ctx)?;
+        let kv_class: rquickjs::Constructor = internal.get("KVNamespace")?;
+        for (binding, id) in worker.kv_bindings() {
+            let namespace: Value = kv_class.construct((id.as_str(),))?;
+            env.set(binding.as_str(), namespace)?;
+        }
         internal.set("env", env)?;
         internal.set("workerName", worker.name())?;
         Ok(())

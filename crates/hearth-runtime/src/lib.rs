@@ -18,4 +18,4 @@ mod worker;
 pub use body::{RequestBody, ResponseBody};
 pub use errors::StartupError;
 pub use isolate::{Isolate, ScheduledOutcome};
-pub use worker::{Worker, WorkerOptions, DEFAULT_MEMORY_LIMIT};
+pub use worker::{kv_namespace_id, Worker, WorkerOptions, DEFAULT_MEMORY_LIMIT};

@@ -4,6 +4,7 @@
 use crate::errors::StartupError;
 use crate::modules::to_module_name;
 use hearth_config::{Config, ModuleKind};
+use hearth_kv::KvStore;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -20,6 +21,9 @@ pub struct WorkerOptions {
     pub var_overrides: Vec<(String, String)>,
     /// Secrets from `.dev.vars`, exposed on `env` like vars.
     pub secrets: BTreeMap<String, String>,
+    /// The store behind `kv_namespaces` bindings; required when the
+    /// configuration declares any.
+    pub kv: Option<KvStore>,
     /// Heap cap per isolate in bytes.
     pub memory_limit: usize,
 }
@@ -42,6 +46,8 @@ struct Inner {
     main: String,
     format: Format,
     env_values: Vec<(String, EnvValue)>,
+    kv: Option<KvStore>,
+    kv_bindings: Vec<(String, String)>,
     memory_limit: usize,
     /// Sources read once per load, so every isolate of one generation runs
     /// the same code even while files change on disk.
@@ -62,6 +68,7 @@ impl Worker {
             config,
             var_overrides,
             secrets,
+            kv,
             memory_limit,
         } = options;
         let main_path = config.main.clone().ok_or_else(|| {
@@ -102,6 +109,24 @@ impl Worker {
             set(key, EnvValue::Text(value));
         }
 
+        let mut kv_bindings = Vec::new();
+        if !config.kv_namespaces.is_empty() {
+            let store = kv.as_ref().ok_or_else(|| {
+                StartupError::new("kv_namespaces are configured but no KV store was opened")
+            })?;
+            for ns in &config.kv_namespaces {
+                let id = kv_namespace_id(ns);
+                store.ensure_namespace(&id, &ns.binding).map_err(|e| {
+                    StartupError::new(format!(
+                        "{}: kv_namespaces binding {} (id {id}): {e}",
+                        config.path.display(),
+                        ns.binding
+                    ))
+                })?;
+                kv_bindings.push((ns.binding.clone(), id));
+            }
+        }
+
         let mut sources = HashMap::new();
         sources.insert(main.clone(), Arc::from(main_source));
         Ok(Worker(Arc::new(Inner {
@@ -109,6 +134,8 @@ impl Worker {
             main,
             format,
             env_values,
+            kv,
+            kv_bindings,
             memory_limit,
             sources: Mutex::new(sources),
         })))
@@ -141,6 +168,15 @@ impl Worker {
         &self.0.env_values
     }
 
+    pub(crate) fn kv(&self) -> Option<&KvStore> {
+        self.0.kv.as_ref()
+    }
+
+    /// `(binding name, namespace id)` for each KV binding.
+    pub(crate) fn kv_bindings(&self) -> &[(String, String)] {
+        &self.0.kv_bindings
+    }
+
     pub(crate) fn memory_limit(&self) -> usize {
         self.0.memory_limit
     }
@@ -166,6 +202,15 @@ impl Worker {
     pub(crate) fn module_kind(&self, name: &str) -> Option<ModuleKind> {
         self.0.config.module_kind(Path::new(name))
     }
+}
+
+/// The namespace id a binding uses locally: its `id`, else its `preview_id`,
+/// else the binding name (wrangler dev does the same for local-only bindings).
+pub fn kv_namespace_id(ns: &hearth_config::KvNamespace) -> String {
+    ns.id
+        .clone()
+        .or_else(|| ns.preview_id.clone())
+        .unwrap_or_else(|| ns.binding.clone())
 }
 
 /// A script with an `export` statement is an ES module worker; anything else

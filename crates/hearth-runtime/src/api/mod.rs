@@ -8,6 +8,7 @@
 pub(crate) mod crypto;
 pub(crate) mod encoding;
 pub(crate) mod http;
+pub(crate) mod kv;
 pub(crate) mod timers;
 
 use rquickjs::{Ctx, Object, TypedArray, Value};
@@ -19,6 +20,7 @@ pub(crate) fn install(ctx: &Ctx<'_>) -> rquickjs::Result<()> {
     encoding::install(ctx, &native)?;
     crypto::install(ctx, &native)?;
     http::install(ctx, &native)?;
+    kv::install(ctx, &native)?;
     ctx.globals().set("__hearth_native", native)?;
     Ok(())
 }
