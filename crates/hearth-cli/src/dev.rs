@@ -63,7 +63,13 @@ pub(crate) fn run(args: DevArgs) -> Result<()> {
     let state = persist_dir(&root, args.persist_to.as_deref())?;
     let kv = KvStore::open(&state)
         .with_context(|| format!("cannot open KV storage in {}", state.display()))?;
-    let worker = load_worker(&project, config, &kv)?;
+    if let Some(secs) = kv.apply_clock_offset_from_env() {
+        tracing::warn!(
+            "KV clock shifted by {secs} s ({}; for tests)",
+            hearth_kv::CLOCK_OFFSET_ENV
+        );
+    }
+    let worker = load_worker(&project, config, &state, &kv)?;
     let threads = args.threads.unwrap_or_else(|| {
         std::thread::available_parallelism()
             .map(|n| n.get())
@@ -112,7 +118,9 @@ pub(crate) fn run(args: DevArgs) -> Result<()> {
                 // Editors write in bursts; settle before reloading.
                 std::thread::sleep(Duration::from_millis(150));
                 while let Ok(Event::Changed) = events.try_recv() {}
-                match load_config(&project, false).and_then(|c| load_worker(&project, c, &kv)) {
+                match load_config(&project, false)
+                    .and_then(|c| load_worker(&project, c, &state, &kv))
+                {
                     Ok(worker) => match server.reload(worker) {
                         Ok(()) => tracing::info!("reloaded after a file change"),
                         Err(e) => tracing::error!(

@@ -53,12 +53,18 @@ pub(crate) fn load_config(args: &ProjectArgs, announce: bool) -> Result<Config> 
 }
 
 /// Loads the worker the configuration describes.
-pub(crate) fn load_worker(args: &ProjectArgs, config: Config, kv: &KvStore) -> Result<Worker> {
+pub(crate) fn load_worker(
+    args: &ProjectArgs,
+    config: Config,
+    state_dir: &Path,
+    kv: &KvStore,
+) -> Result<Worker> {
     let secrets = hearth_config::load_dev_vars(&config.root, args.env.as_deref())?;
     let worker = Worker::load(WorkerOptions {
         config,
         var_overrides: args.vars.clone(),
         secrets,
+        state_dir: state_dir.to_path_buf(),
         kv: Some(kv.clone()),
         memory_limit: hearth_runtime::DEFAULT_MEMORY_LIMIT,
     })?;

@@ -187,6 +187,7 @@ pub fn run_to(
     out: &mut dyn Write,
 ) -> Result<(), KvError> {
     let store = KvStore::open(store_dir)?;
+    store.apply_clock_offset_from_env();
     execute(&store, bindings, cmd, out)
 }
 

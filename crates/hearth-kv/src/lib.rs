@@ -33,7 +33,7 @@ pub mod rest;
 mod store;
 
 pub use error::{KvError, KvOp};
-pub use store::{KvStore, WriteFuture, DB_FILE, PURGE_INTERVAL};
+pub use store::{KvStore, WriteFuture, CLOCK_OFFSET_ENV, DB_FILE, PURGE_INTERVAL};
 
 /// A KV namespace: its id (32 hex digits when created by hearth, or the id from
 /// `wrangler.toml` as-is) and its title.

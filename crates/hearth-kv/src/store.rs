@@ -169,6 +169,11 @@ impl Future for WriteFuture {
     }
 }
 
+/// Environment variable read by `hearth dev` and `hearth kv`: shifts the KV
+/// store's clock by this many seconds. For tests only (see
+/// [`KvStore::apply_clock_offset_from_env`]).
+pub const CLOCK_OFFSET_ENV: &str = "HEARTH_KV_CLOCK_OFFSET_SECS";
+
 impl KvStore {
     /// Opens (creating if needed) `dir/kv.sqlite3` and starts the writer thread and
     /// the background purge of expired keys (every [`PURGE_INTERVAL`]).
@@ -251,6 +256,19 @@ impl KvStore {
     /// expiration; affects validation, reads and purges of this store only.
     pub fn set_clock_offset(&self, secs: i64) {
         self.inner.clock_offset.store(secs, Ordering::SeqCst);
+    }
+
+    /// Applies [`CLOCK_OFFSET_ENV`] (`HEARTH_KV_CLOCK_OFFSET_SECS`) if it is set:
+    /// a test-only knob that lets black-box tests of `hearth dev` and `hearth kv`
+    /// see keys expire without waiting. Returns the offset applied.
+    pub fn apply_clock_offset_from_env(&self) -> Option<i64> {
+        let secs = std::env::var(CLOCK_OFFSET_ENV)
+            .ok()?
+            .trim()
+            .parse::<i64>()
+            .ok()?;
+        self.set_clock_offset(secs);
+        Some(secs)
     }
 
     // ----- namespaces -------------------------------------------------------

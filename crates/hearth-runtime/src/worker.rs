@@ -21,6 +21,9 @@ pub struct WorkerOptions {
     pub var_overrides: Vec<(String, String)>,
     /// Secrets from `.dev.vars`, exposed on `env` like vars.
     pub secrets: BTreeMap<String, String>,
+    /// The folder for this worker's local state (`--persist-to`): Durable
+    /// Objects, cache and other stores keep their files under it.
+    pub state_dir: PathBuf,
     /// The store behind `kv_namespaces` bindings; required when the
     /// configuration declares any.
     pub kv: Option<KvStore>,
@@ -46,6 +49,7 @@ struct Inner {
     main: String,
     format: Format,
     env_values: Vec<(String, EnvValue)>,
+    state_dir: PathBuf,
     kv: Option<KvStore>,
     kv_bindings: Vec<(String, String)>,
     memory_limit: usize,
@@ -68,6 +72,7 @@ impl Worker {
             config,
             var_overrides,
             secrets,
+            state_dir,
             kv,
             memory_limit,
         } = options;
@@ -134,6 +139,7 @@ impl Worker {
             main,
             format,
             env_values,
+            state_dir,
             kv,
             kv_bindings,
             memory_limit,
@@ -166,6 +172,11 @@ impl Worker {
 
     pub(crate) fn env_values(&self) -> &[(String, EnvValue)] {
         &self.0.env_values
+    }
+
+    /// The folder for local state (`--persist-to`).
+    pub fn state_dir(&self) -> &Path {
+        &self.0.state_dir
     }
 
     pub(crate) fn kv(&self) -> Option<&KvStore> {

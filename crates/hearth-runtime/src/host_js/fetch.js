@@ -34,7 +34,7 @@
         const wait = native.sinkWrite(id, value);
         if (wait) await wait;
       }
-      native.sinkClose(id);
+      native.sinkClose(id, undefined);
     } catch (err) {
       native.sinkClose(id, String((err && err.message) || err));
       if (reader) reader.cancel(err).catch(() => {});

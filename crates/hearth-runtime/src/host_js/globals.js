@@ -170,7 +170,9 @@
   const crypto = {
     getRandomValues(array) {
       if (!INTEGER_ARRAYS.some((T) => array instanceof T))
-        throw new TypeError('The data argument must be an integer-type TypedArray');
+        throw new DOMException('The data argument must be an integer-type TypedArray', 'TypeMismatchError');
+      if (array.byteLength > 65536)
+        throw new DOMException(`The data argument's byte length (${array.byteLength}) exceeds the limit of 65536 bytes`, 'QuotaExceededError');
       native.fillRandom(new Uint8Array(array.buffer, array.byteOffset, array.byteLength));
       return array;
     },
