@@ -14,7 +14,10 @@ pub fn hearth_bin() -> PathBuf {
     if let Ok(bin) = std::env::var("HEARTH_BIN") {
         return PathBuf::from(bin);
     }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
     for profile in ["release", "debug"] {
         let candidate = root.join("target").join(profile).join("hearth");
         if candidate.exists() {
@@ -26,7 +29,10 @@ pub fn hearth_bin() -> PathBuf {
 
 /// The repository root (for `examples/`).
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 /// Copies a folder (e.g. an example) into a fresh temporary folder.
@@ -109,7 +115,12 @@ impl Hearth {
         loop {
             if let Ok(url) = rx.recv_timeout(Duration::from_millis(50)) {
                 let port = url.rsplit(':').next().unwrap().parse().unwrap();
-                return Ok(Hearth { child, url, port, logs });
+                return Ok(Hearth {
+                    child,
+                    url,
+                    port,
+                    logs,
+                });
             }
             if let Ok(Some(_)) = child.try_wait() {
                 std::thread::sleep(Duration::from_millis(100));
@@ -117,7 +128,10 @@ impl Hearth {
             }
             if Instant::now() > deadline {
                 let _ = child.kill();
-                return Err(format!("timed out waiting for readiness\n{}", logs.lock().unwrap()));
+                return Err(format!(
+                    "timed out waiting for readiness\n{}",
+                    logs.lock().unwrap()
+                ));
             }
         }
     }
@@ -131,7 +145,11 @@ impl Hearth {
     pub fn wait_for_log(&self, needle: &str) {
         let deadline = Instant::now() + Duration::from_secs(10);
         while !self.logs().contains(needle) {
-            assert!(Instant::now() < deadline, "log never showed {needle:?}:\n{}", self.logs());
+            assert!(
+                Instant::now() < deadline,
+                "log never showed {needle:?}:\n{}",
+                self.logs()
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -167,7 +185,12 @@ impl Drop for Hearth {
 }
 
 /// Sends a request and returns `(status, body)`, whatever the status.
-pub fn request(url: &str, method: &str, headers: &[(&str, &str)], body: Option<&[u8]>) -> (u16, String) {
+pub fn request(
+    url: &str,
+    method: &str,
+    headers: &[(&str, &str)],
+    body: Option<&[u8]>,
+) -> (u16, String) {
     let (status, bytes, _) = request_full(url, method, headers, body);
     (status, String::from_utf8_lossy(&bytes).into_owned())
 }
@@ -197,8 +220,14 @@ pub fn request_full(
         Err(e) => panic!("{method} {url} failed: {e}"),
     };
     let status = response.status();
-    let headers = response
-        .headers_names()
+    let mut names = response.headers_names();
+    let mut seen = Vec::new();
+    names.retain(|n| {
+        let new = !seen.contains(n);
+        seen.push(n.clone());
+        new
+    });
+    let headers = names
         .into_iter()
         .flat_map(|name| {
             response
@@ -211,4 +240,167 @@ pub fn request_full(
     let mut bytes = Vec::new();
     response.into_reader().read_to_end(&mut bytes).unwrap();
     (status, bytes, headers)
+}
+
+/// A fixture project under `tests/fixtures/NAME`.
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name)
+}
+
+/// Writes `(relative path, contents)` pairs into a fresh temporary project.
+pub fn write_project(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, contents) in files {
+        let target = dir.path().join(path);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::write(target, contents).unwrap();
+    }
+    dir
+}
+
+/// `GET url`, parsing the body as JSON (panics with the body if it is not).
+pub fn get_json(url: &str) -> serde_json::Value {
+    let (status, body) = request(url, "GET", &[], None);
+    assert_eq!(status, 200, "GET {url}: {body}");
+    serde_json::from_str(&body).unwrap_or_else(|e| panic!("GET {url}: {e}: {body}"))
+}
+
+/// A local upstream HTTP server (tiny_http) answering with `handler` on a
+/// thread per request; stops when dropped.
+pub struct Upstream {
+    server: Arc<tiny_http::Server>,
+    /// `http://127.0.0.1:PORT`
+    pub url: String,
+    /// `127.0.0.1:PORT`
+    pub authority: String,
+}
+
+impl Upstream {
+    /// Starts a server that calls `handler` for every request.
+    pub fn start(handler: impl Fn(tiny_http::Request) + Send + Sync + 'static) -> Upstream {
+        let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").unwrap());
+        let authority = server.server_addr().to_ip().unwrap().to_string();
+        let handler = Arc::new(handler);
+        let accept = server.clone();
+        std::thread::spawn(move || {
+            for req in accept.incoming_requests() {
+                let handler = handler.clone();
+                std::thread::spawn(move || handler(req));
+            }
+        });
+        Upstream {
+            server,
+            url: format!("http://{authority}"),
+            authority,
+        }
+    }
+}
+
+impl Drop for Upstream {
+    fn drop(&mut self) {
+        self.server.unblock();
+    }
+}
+
+/// A raw HTTP/1.1 server that answers every request with a chunked body,
+/// writing (and flushing) `chunks` one by one with `delay` between them, so a
+/// client sees them arrive over time. Returns `http://127.0.0.1:PORT`.
+pub fn slow_chunked_upstream(chunks: Vec<&'static str>, delay: Duration) -> String {
+    use std::io::Write;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let chunks = chunks.clone();
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut line = String::new();
+                while reader.read_line(&mut line).is_ok_and(|n| n > 0) {
+                    if line == "\r\n" {
+                        break;
+                    }
+                    line.clear();
+                }
+                let _ = stream.write_all(
+                    b"HTTP/1.1 200 OK\r\ncontent-type: text/plain; charset=utf-8\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n",
+                );
+                for chunk in chunks {
+                    let _ = write!(stream, "{:x}\r\n{chunk}\r\n", chunk.len());
+                    let _ = stream.flush();
+                    std::thread::sleep(delay);
+                }
+                let _ = stream.write_all(b"0\r\n\r\n");
+            });
+        }
+    });
+    url
+}
+
+/// Reads a response body as it arrives: each read's bytes with the time since
+/// the request was sent.
+pub fn read_timed(url: &str) -> (u16, Vec<(Duration, Vec<u8>)>) {
+    let agent = ureq::AgentBuilder::new()
+        .redirects(0)
+        .timeout(Duration::from_secs(30))
+        .build();
+    let start = Instant::now();
+    let response = match agent.get(url).call() {
+        Ok(r) => r,
+        Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("GET {url} failed: {e}"),
+    };
+    let status = response.status();
+    let mut reader = response.into_reader();
+    let mut reads = Vec::new();
+    let mut buf = [0u8; 65536];
+    loop {
+        let n = reader.read(&mut buf).unwrap();
+        if n == 0 {
+            break;
+        }
+        reads.push((start.elapsed(), buf[..n].to_vec()));
+    }
+    (status, reads)
+}
+
+/// Runs `hearth ARGS...` expecting it to exit by itself within `timeout`;
+/// returns its exit status and everything it printed (stdout then stderr).
+pub fn run_to_exit(args: &[&str], timeout: Duration) -> (std::process::ExitStatus, String) {
+    let mut child = Command::new(hearth_bin())
+        .args(args)
+        .env("HEARTH_LOG", "info")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawning hearth");
+    let deadline = Instant::now() + timeout;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("hearth {args:?} did not exit within {timeout:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut out = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    (status, out)
 }

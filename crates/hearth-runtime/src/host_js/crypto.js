@@ -11,6 +11,17 @@
     }
   };
   const domError = (name, message) => new DOMException(message, name);
+  // Natives throw `Error("OperationError: ...")`; Web Crypto callers expect a
+  // DOMException with that name.
+  const native_ = (fn) => (...args) => {
+    try {
+      return fn(...args);
+    } catch (e) {
+      const m = e instanceof Error && !(e instanceof DOMException) && /^(OperationError|NotSupportedError|DataError|InvalidAccessError): ([\s\S]*)$/.exec(e.message);
+      throw m ? domError(m[1], m[2]) : e;
+    }
+  };
+  const aesGcm = native_((...args) => native.aesGcm(...args));
   const normalize = (alg) => (typeof alg === 'string' ? { name: alg } : Object.assign({}, alg));
   const hashName = (hash) => {
     const name = (typeof hash === 'string' ? hash : hash && hash.name || '').toUpperCase();
@@ -145,11 +156,11 @@
     },
     async encrypt(algorithm, key, data) {
       const alg = normalize(algorithm);
-      return native.aesGcm(true, requireKey(key, 'AES-GCM', 'encrypt'), toU8(alg.iv), toU8(data), alg.additionalData === undefined ? undefined : toU8(alg.additionalData), alg.tagLength || 128);
+      return aesGcm(true, requireKey(key, 'AES-GCM', 'encrypt'), toU8(alg.iv), toU8(data), alg.additionalData === undefined ? undefined : toU8(alg.additionalData), alg.tagLength || 128);
     },
     async decrypt(algorithm, key, data) {
       const alg = normalize(algorithm);
-      return native.aesGcm(false, requireKey(key, 'AES-GCM', 'decrypt'), toU8(alg.iv), toU8(data), alg.additionalData === undefined ? undefined : toU8(alg.additionalData), alg.tagLength || 128);
+      return aesGcm(false, requireKey(key, 'AES-GCM', 'decrypt'), toU8(alg.iv), toU8(data), alg.additionalData === undefined ? undefined : toU8(alg.additionalData), alg.tagLength || 128);
     },
     timingSafeEqual(a, b) {
       const x = toU8(a), y = toU8(b);
