@@ -130,7 +130,7 @@ fn unsupported_keys_are_warned_about_by_name() {
     let dir = write_project(&[
         (
             "wrangler.toml",
-            "name = \"warns\"\nmain = \"src/index.js\"\nfrobnicate = true\n\n[site]\nbucket = \"./public\"\n",
+            "name = \"warns\"\nmain = \"src/index.js\"\nfrobnicate = true\ncompatibility_flags = [\"nodejs_compat\"]\n\n[site]\nbucket = \"./public\"\n",
         ),
         ("src/index.js", WORKER),
     ]);

@@ -36,6 +36,44 @@ fn editing_the_entry_reloads_without_a_restart() {
 }
 
 #[test]
+fn editing_the_config_reloads_with_new_vars() {
+    let dir = copy_project(&repo_root().join("examples/hello"));
+    let h = Hearth::start(dir.path(), &[]);
+    assert_eq!(h.get("/"), (200, "Hello World".into()));
+    let config = dir.path().join("wrangler.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        text.replace("GREETING = \"Hello\"", "GREETING = \"Bonjour\""),
+    )
+    .unwrap();
+    wait_for_body(&h, "Bonjour World");
+}
+
+#[test]
+fn editing_an_imported_module_reloads() {
+    let dir = copy_project(&repo_root().join("examples/hello"));
+    std::fs::write(
+        dir.path().join("src/word.js"),
+        "export const WORD = 'one';\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("src/index.js"),
+        "import { WORD } from './word.js';\nexport default { fetch() { return new Response(WORD); } };\n",
+    )
+    .unwrap();
+    let h = Hearth::start(dir.path(), &[]);
+    assert_eq!(h.get("/"), (200, "one".into()));
+    std::fs::write(
+        dir.path().join("src/word.js"),
+        "export const WORD = 'two';\n",
+    )
+    .unwrap();
+    wait_for_body(&h, "two");
+}
+
+#[test]
 fn a_broken_edit_keeps_the_old_version_serving_and_logs_the_error() {
     let dir = copy_project(&repo_root().join("examples/hello"));
     let h = Hearth::start(dir.path(), &[]);

@@ -94,7 +94,6 @@ fn syntax_error_in_an_imported_module_fails_startup_with_file_line_col() {
 }
 
 #[test]
-#[ignore = "reason: hearth bug: the request fails with 500 and recovers, but the only message is QuickJS's `InternalError: interrupted`; nothing says the CPU limit (cpu_ms) was exceeded"]
 fn cpu_limit_stops_an_infinite_loop_and_the_server_keeps_serving() {
     let h = Hearth::start(&fixture("errors"), &["--threads", "1"]);
     let start = Instant::now();
@@ -104,12 +103,21 @@ fn cpu_limit_stops_an_infinite_loop_and_the_server_keeps_serving() {
         start.elapsed() < Duration::from_secs(5),
         "the limit is 200 ms"
     );
+    assert_eq!(h.get("/ok"), (200, "ok".into()));
+    assert_eq!(h.get("/ok"), (200, "ok".into()));
+}
+
+#[test]
+#[ignore = "reason: hearth bug: the only message is QuickJS's `InternalError: interrupted`; neither the response nor the log says the CPU limit (cpu_ms) was exceeded"]
+fn cpu_limit_error_says_it_was_the_cpu_limit() {
+    let h = Hearth::start(&fixture("errors"), &["--threads", "1"]);
+    let (status, body) = h.get("/loop");
+    assert!(status >= 500, "{status} {body}");
     let logs = h.logs();
     assert!(
-        body.to_lowercase().contains("cpu") || logs.to_lowercase().contains("cpu"),
+        body.to_lowercase().contains("cpu") && logs.to_lowercase().contains("cpu"),
         "the error does not say it was the CPU limit: {body}\n{logs}"
     );
-    assert_eq!(h.get("/ok"), (200, "ok".into()));
 }
 
 #[test]
@@ -164,5 +172,43 @@ fn malformed_http_never_kills_the_process() {
     for _ in 0..3 {
         assert_eq!(h.get("/throw").0, 500);
     }
+    assert_eq!(h.get("/ok"), (200, "ok".into()));
+}
+
+#[test]
+#[ignore = "reason: hearth bug: a chunked request body that grows past 100 MB makes the handler's body read throw (`length limit exceeded`), so the client gets 500 instead of 413"]
+fn chunked_request_body_over_100_mb_is_refused_with_413() {
+    // No Content-Length: the limit must hold while the body streams in.
+    let h = Hearth::start(&fixture("errors"), &[]);
+    let mut stream = TcpStream::connect(("127.0.0.1", h.port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    stream
+        .write_all(b"POST /body HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n")
+        .unwrap();
+    let chunk = vec![b'z'; 1024 * 1024];
+    for _ in 0..101 {
+        if write!(stream, "{:x}\r\n", chunk.len()).is_err()
+            || stream.write_all(&chunk).is_err()
+            || stream.write_all(b"\r\n").is_err()
+        {
+            break; // the server may refuse and close before the end
+        }
+    }
+    let _ = stream.write_all(b"0\r\n\r\n");
+    let mut response = Vec::new();
+    let mut buf = [0u8; 4096];
+    while let Ok(n) = stream.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+        response.extend_from_slice(&buf[..n]);
+        if response.windows(4).any(|w| w == b"\r\n\r\n") {
+            break;
+        }
+    }
+    let response = String::from_utf8_lossy(&response);
+    assert!(response.starts_with("HTTP/1.1 413"), "{response}");
     assert_eq!(h.get("/ok"), (200, "ok".into()));
 }
