@@ -47,6 +47,7 @@ pub(crate) const KEYS: &[(&str, Scope, Use)] = {
         ("limits", Inheritable, Used),
         ("migrations", Inheritable, Used),
         ("tcp_listeners", Inheritable, Used),
+        ("outbound", Inheritable, Used),
         ("vars", NonInheritable, Used),
         ("kv_namespaces", NonInheritable, Used),
         ("durable_objects", NonInheritable, Used),

@@ -76,6 +76,9 @@ pub struct Config {
     /// hearth extension: raw TCP listeners from `[[tcp_listeners]]`
     /// (inheritable, like other non-binding settings).
     pub tcp_listeners: Vec<TcpListener>,
+    /// hearth extension: the outbound-connection policy for `connect()`
+    /// from `[outbound]`.
+    pub outbound: Outbound,
     /// One message per ignored or unknown key, naming the file and key path.
     pub warnings: Vec<String>,
 }
@@ -170,6 +173,75 @@ pub struct TcpListener {
     pub address: String,
     /// Optional name of the handler that serves connections.
     pub handler: Option<String>,
+}
+
+/// hearth extension: `[outbound] allow = ["127.0.0.1:*"] deny = ["*:25"]
+/// ca_bundle = "certs/ca.pem"`, the policy for `connect()` sockets.
+///
+/// Patterns are `host:port` where either side may be `*` or contain `*`
+/// wildcards (`*.internal:5432`, `[::1]:*`). Deny wins; when `allow` is
+/// non-empty only matching destinations are allowed. Default: allow all.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Outbound {
+    /// Destinations that may be reached (empty: all).
+    pub allow: Vec<String>,
+    /// Destinations that may never be reached.
+    pub deny: Vec<String>,
+    /// Extra PEM CA certificates trusted by TLS sockets, joined onto the root.
+    pub ca_bundle: Option<PathBuf>,
+}
+
+impl Outbound {
+    /// Whether `host:port` may be connected to. `host` is a name or an IP
+    /// address (IPv6 without brackets).
+    pub fn permits(&self, host: &str, port: u16) -> bool {
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        let matches = |pattern: &String| outbound_match(pattern, host, port);
+        if self.deny.iter().any(matches) {
+            return false;
+        }
+        self.allow.is_empty() || self.allow.iter().any(matches)
+    }
+}
+
+/// Splits `host:port` (`[v6]:port` allowed) and matches both halves.
+fn outbound_match(pattern: &str, host: &str, port: u16) -> bool {
+    let Some((p_host, p_port)) = split_host_port(pattern) else {
+        return false;
+    };
+    glob_match(&p_host.to_ascii_lowercase(), &host.to_ascii_lowercase())
+        && glob_match(p_port, &port.to_string())
+}
+
+fn split_host_port(pattern: &str) -> Option<(&str, &str)> {
+    if let Some(rest) = pattern.strip_prefix('[') {
+        let (host, port) = rest.split_once("]:")?;
+        return Some((host, port));
+    }
+    pattern.rsplit_once(':')
+}
+
+/// `*` matches any run of characters; everything else literally.
+fn glob_match(pattern: &str, text: &str) -> bool {
+    let (p, t) = (pattern.as_bytes(), text.as_bytes());
+    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
+    while ti < t.len() {
+        if pi < p.len() && p[pi] == b'*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if pi < p.len() && p[pi] == t[ti] {
+            pi += 1;
+            ti += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&c| c == b'*')
 }
 
 /// Finds the configuration file for a project: looks in `dir`, then in each
@@ -353,6 +425,10 @@ impl Loader<'_> {
             Some((n, key)) => self.each(n, &key, Self::tcp_listener)?,
             None => Vec::new(),
         };
+        let outbound = match source("outbound") {
+            Some((n, key)) => self.outbound(n, &key, &root)?,
+            None => Outbound::default(),
+        };
 
         Ok(Config {
             path,
@@ -370,6 +446,7 @@ impl Loader<'_> {
             migrations,
             hyperdrive,
             tcp_listeners,
+            outbound,
             warnings: std::mem::take(&mut self.warnings),
         })
     }
@@ -852,6 +929,39 @@ impl Loader<'_> {
             )?,
             id: self.req_string(node, key, "id", "give the Hyperdrive configuration id")?,
             local_connection_string: self.opt_string(node, key, "localConnectionString")?,
+        })
+    }
+
+    fn outbound(&mut self, node: &Node, key: &str, root: &Path) -> Result<Outbound> {
+        self.fields(
+            node,
+            key,
+            &[("allow", None), ("deny", None), ("ca_bundle", None)],
+        )?;
+        let allow = self.opt_strings(node, key, "allow")?;
+        let deny = self.opt_strings(node, key, "deny")?;
+        for (field, list) in [("allow", &allow), ("deny", &deny)] {
+            for (i, pattern) in list.iter().enumerate() {
+                if split_host_port(pattern).is_none_or(|(h, p)| h.is_empty() || p.is_empty()) {
+                    let at = node.get(field).unwrap_or(node);
+                    return Err(self.invalid(
+                        at,
+                        &format!("{key}.{field}[{i}]"),
+                        format!(
+                            "`{pattern}` is not a host:port pattern; use e.g. \"127.0.0.1:*\", \
+                             \"*.internal:5432\" or \"*:*\""
+                        ),
+                    ));
+                }
+            }
+        }
+        let ca_bundle = self
+            .opt_string(node, key, "ca_bundle")?
+            .map(|p| resolve(root, &p));
+        Ok(Outbound {
+            allow,
+            deny,
+            ca_bundle,
         })
     }
 

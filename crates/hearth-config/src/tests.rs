@@ -649,3 +649,46 @@ fn dot_env_fallback_and_missing_files() {
     let vars = load_dev_vars(&dir, None).unwrap();
     assert_eq!(vars["C"], "env");
 }
+
+#[test]
+fn outbound_policy_parses_and_matches() {
+    let cfg = load_str(
+        "wrangler.toml",
+        "name = \"w\"\n[outbound]\nallow = [\"127.0.0.1:*\", \"*.internal:5432\", \"[::1]:6379\"]\n\
+         deny = [\"127.0.0.1:25\"]\nca_bundle = \"certs/ca.pem\"\n",
+        None,
+    )
+    .unwrap();
+    let out = &cfg.outbound;
+    assert_eq!(out.allow.len(), 3);
+    assert_eq!(out.ca_bundle, Some(cfg.root.join("certs/ca.pem")));
+    assert!(out.permits("127.0.0.1", 6380));
+    assert!(!out.permits("127.0.0.1", 25), "deny wins over allow");
+    assert!(out.permits("db.internal", 5432));
+    assert!(out.permits("DB.Internal", 5432));
+    assert!(!out.permits("db.internal", 5433));
+    assert!(out.permits("::1", 6379));
+    assert!(out.permits("[::1]", 6379));
+    assert!(
+        !out.permits("example.com", 443),
+        "not in a non-empty allow list"
+    );
+    assert!(cfg.warnings.is_empty(), "{:#?}", cfg.warnings);
+
+    // Default: everything allowed.
+    let cfg = load_str("wrangler.toml", "name = \"w\"\n", None).unwrap();
+    assert_eq!(cfg.outbound, Outbound::default());
+    assert!(cfg.outbound.permits("example.com", 443));
+
+    // Deny only.
+    let cfg = load_str("wrangler.toml", "[outbound]\ndeny = [\"*:*\"]\n", None).unwrap();
+    assert!(!cfg.outbound.permits("127.0.0.1", 1));
+
+    let msg = err_str(
+        "wrangler.toml",
+        "[outbound]\nallow = [\"localhost\"]\n",
+        None,
+    );
+    assert!(msg.contains("outbound.allow[0]"), "{msg}");
+    assert!(msg.contains("host:port"), "{msg}");
+}
