@@ -45,8 +45,13 @@ fn redirect_sends_mobile_devices_to_the_mobile_host() {
 
 #[test]
 fn redirect_passes_other_devices_through_to_the_origin() {
-    let up = Upstream::start(|req| {
-        let body = format!("origin served {} {}", req.method(), req.url());
+    let up = Upstream::start(|mut req| {
+        let mut posted = String::new();
+        let _ = std::io::Read::read_to_string(req.as_reader(), &mut posted);
+        let mut body = format!("origin served {} {}", req.method(), req.url());
+        if !posted.is_empty() {
+            body.push_str(&format!(" with {posted:?}"));
+        }
         let _ = req.respond(tiny_http::Response::from_string(body));
     });
     let dir = example("redirect");
@@ -65,6 +70,11 @@ fn redirect_passes_other_devices_through_to_the_origin() {
             None
         ),
         (200, "origin served GET /page?x=1".into())
+    );
+    // fetch(request) forwards the method and body too.
+    assert_eq!(
+        request(&url, "POST", &[("Host", host)], Some(b"form=1")),
+        (200, "origin served POST /page?x=1 with \"form=1\"".into())
     );
 }
 

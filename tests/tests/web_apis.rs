@@ -530,3 +530,22 @@ fn navigator_and_performance() {
     assert_eq!(v["t0Type"], "number");
     assert_eq!(v["monotonic"], true);
 }
+
+#[test]
+fn request_body_streams_into_the_worker() {
+    let h = start();
+    let body = vec![b'q'; 2 * 1024 * 1024 + 5];
+    let (status, text) = request(
+        &format!("{}/request/body", h.url),
+        "PUT",
+        &[("Content-Type", "application/octet-stream")],
+        Some(&body),
+    );
+    assert_eq!(status, 200, "{text}");
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        v,
+        json!({"bytes": 2097157, "readsPositive": true, "bodyUsed": true, "again": "TypeError", "method": "PUT",
+               "derivedHeader": "yes", "contentType": null})
+    );
+}
