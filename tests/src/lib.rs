@@ -77,6 +77,21 @@ impl Hearth {
 
     /// Like [`Hearth::start`], but returns the output if it exits instead.
     pub fn try_start(dir: &Path, args: &[&str]) -> Result<Hearth, String> {
+        Self::try_start_with_env(dir, args, &[])
+    }
+
+    /// Like [`Hearth::start`] with extra environment variables.
+    pub fn start_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Hearth {
+        Self::try_start_with_env(dir, args, env)
+            .unwrap_or_else(|logs| panic!("hearth did not start:\n{logs}"))
+    }
+
+    /// Like [`Hearth::try_start`] with extra environment variables.
+    pub fn try_start_with_env(
+        dir: &Path,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Result<Hearth, String> {
         let mut child = Command::new(hearth_bin())
             .arg("dev")
             .arg(dir)
@@ -84,6 +99,7 @@ impl Hearth {
             .args(args)
             .env("HEARTH_LOG", "info")
             .env("NO_COLOR", "1")
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()

@@ -78,7 +78,7 @@
       if (Array.isArray(key)) return this.#getMany(key, type, true);
       const found = native.kvGet(this.#id, keyName(key));
       if (found === null) return { value: null, metadata: null, cacheStatus: null };
-      return { value: convert(found[0], type), metadata: found[1] === null ? null : JSON.parse(found[1]), cacheStatus: null };
+      return { value: convert(found[0], type), metadata: found[1] == null ? null : JSON.parse(found[1]), cacheStatus: null };
     }
 
     #getMany(keys, type, withMetadata) {
@@ -90,7 +90,7 @@
         const entry = found[i];
         const value = entry === null ? null : convert(entry[0], type);
         if (!withMetadata) out.set(key, value);
-        else out.set(key, entry === null ? null : { value, metadata: entry[1] === null ? null : JSON.parse(entry[1]) });
+        else out.set(key, entry === null ? null : { value, metadata: entry[1] == null ? null : JSON.parse(entry[1]) });
       });
       return out;
     }
