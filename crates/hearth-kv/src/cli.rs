@@ -347,12 +347,14 @@ fn key_cmd(
             match store.get(&ns.id, &key)? {
                 None => w(out, "Value not found"),
                 Some(e) => {
+                    // Like wrangler: `--text` prints a line; otherwise the raw
+                    // bytes, exactly, so `> file` round-trips binary values.
                     if text {
                         out.write_all(String::from_utf8_lossy(&e.value).as_bytes())?;
+                        out.write_all(b"\n")?;
                     } else {
                         out.write_all(&e.value)?;
                     }
-                    out.write_all(b"\n")?;
                     Ok(())
                 }
             }
