@@ -113,7 +113,12 @@ def cold_start_once(rt: Runtime, sc: Scenario, i: int, cfg: Settings, run_dir: P
         time.sleep(0.3)
 
 
-def machine_facts(cfg: Settings, runtimes: list[Runtime], started: dt.datetime) -> list:
+def loadavg() -> str:
+    return " ".join(open("/proc/loadavg").read().split()[:3])
+
+
+def machine_facts(cfg: Settings, runtimes: list[Runtime], started: dt.datetime,
+                  load_start: str) -> list:
     cpu = "unknown"
     try:
         for line in open("/proc/cpuinfo"):
@@ -137,7 +142,8 @@ def machine_facts(cfg: Settings, runtimes: list[Runtime], started: dt.datetime) 
         ("CPU", cpu),
         ("memory", mem),
         ("kernel", platform.release()),
-        ("load average at start", " ".join(open("/proc/loadavg").read().split()[:3])),
+        # Load other than ours (compiles...) is the main source of drift.
+        ("load average (1/5/15 min)", f"{load_start} at start, {loadavg()} at end"),
         ("load generator", f"{wrk_v}; `wrk -t{cfg.threads} -c{cfg.connections} -d{cfg.duration} --latency`, "
                 f"{cfg.warmup} warm-up per launch"),
         ("rounds", f"{cfg.rounds} per scenario and runtime; cold start: median of "
@@ -186,6 +192,7 @@ def main(argv: list[str] | None = None) -> int:
 
     cfg = Settings.from_env(args.quick)
     started = dt.datetime.now(dt.timezone.utc)
+    load_start = loadavg()
     run_dir = BENCH_DIR / "results" / started.strftime("%Y%m%d-%H%M%S")
     log = Log(run_dir / "run.log")
     log(f"run directory: {run_dir.relative_to(REPO_DIR)}")
@@ -249,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
     # The per-launch copies are only useful while debugging a failure.
     shutil.rmtree(run_dir / "work", ignore_errors=True)
 
-    meta = {"facts": machine_facts(cfg, runtimes, started), "method": METHOD}
+    meta = {"facts": machine_facts(cfg, runtimes, started, load_start), "method": METHOD}
     (run_dir / "results.json").write_text(json.dumps(
         {"settings": cfg.__dict__, "facts": meta["facts"], "results": results}, indent=2,
         default=str))

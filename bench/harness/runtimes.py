@@ -57,7 +57,8 @@ class Hearth(Runtime):
     name = "hearth"
 
     def __init__(self) -> None:
-        self.bin = Path(os.environ.get("HEARTH_BIN", REPO_DIR / "target/release/hearth"))
+        # Absolute: the server runs with cwd set to the scenario copy.
+        self.bin = Path(os.environ.get("HEARTH_BIN", REPO_DIR / "target/release/hearth")).absolute()
 
     def prepare(self, log) -> None:
         # Never build here: the harness measures whatever binary exists.
