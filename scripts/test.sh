@@ -25,6 +25,13 @@ if [ ! -d "$js_tools/node_modules/quickjs-emscripten" ]; then
     quickjs-emscripten@0.32.0 @jitl/quickjs-ng-wasmfile-release-sync@0.32.0
 fi
 
+# playwright-core drives Debian's chromium for the to-do example's browser
+# test (tests/tests/kv_examples.rs). Pinned; installed into an ignored folder.
+browser_tools=.tools/browser
+if [ ! -d "$browser_tools/node_modules/playwright-core" ]; then
+  npm install --silent --no-audit --no-fund --prefix "$browser_tools" playwright-core@1.52.0
+fi
+
 cargo build --release --bin hearth
 export HEARTH_BIN="$PWD/target/release/hearth"
 cargo test --release --workspace
