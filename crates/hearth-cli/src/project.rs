@@ -7,7 +7,7 @@ use hearth_runtime::{Worker, WorkerOptions};
 use std::path::{Path, PathBuf};
 
 /// Compatibility flags hearth honours (or whose behaviour is already hearth's default).
-const HONOURED_FLAGS: &[&str] = &[];
+const HONOURED_FLAGS: &[&str] = &["nodejs_compat", "nodejs_compat_v2", "nodejs_als"];
 
 /// Where the project comes from, as given on the command line.
 #[derive(Clone, Debug)]

@@ -9,13 +9,16 @@
 
 pub mod api;
 mod body;
+pub mod durable;
 mod errors;
 mod event_loop;
 mod isolate;
 mod modules;
+mod transpile;
 mod worker;
 
 pub use body::{RequestBody, ResponseBody};
+pub use durable::websocket::{accept_key, UpgradeLink};
 pub use errors::StartupError;
 pub use isolate::{Isolate, ScheduledOutcome};
 pub use worker::{kv_namespace_id, Worker, WorkerOptions, DEFAULT_MEMORY_LIMIT};
