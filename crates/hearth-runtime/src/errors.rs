@@ -46,7 +46,8 @@ pub(crate) fn describe<'js>(_ctx: &Ctx<'js>, value: Value<'js>) -> String {
                 out.push('\n');
                 out.push_str(stack.trim_end());
             }
-            return out;
+            // Positions in transpiled TypeScript point back at the .ts source.
+            return crate::transpile::map_stack(&out);
         }
     }
     if let Some(s) = value.as_string().and_then(|s| s.to_string().ok()) {

@@ -468,9 +468,7 @@ fn load_entry(core: &Rc<Core>) -> Result<(), StartupError> {
     let result: Result<(), String> = match worker.format() {
         Format::Modules => {
             let evaluated = enter(core, |ctx| {
-                let source = worker.source(&main)?;
-                let source =
-                    std::str::from_utf8(&source).map_err(|_| format!("{main}: not valid UTF-8"))?;
+                let source = crate::modules::module_source(worker, &main)?;
                 let declared = Module::declare(ctx.clone(), main.as_str(), source)
                     .map_err(|e| caught(&ctx, e))?;
                 let (module, promise) = declared.eval().map_err(|e| caught(&ctx, e))?;
