@@ -17,7 +17,7 @@ from pathlib import Path
 
 from . import measure, report
 from .measure import RunError
-from .runtimes import BASELINE, BENCH_DIR, REPO_DIR, RUNTIMES, Runtime
+from .runtimes import BASELINE, BENCH_DIR, FALLBACK_BASELINE, REPO_DIR, RUNTIMES, Runtime
 from .scenarios import Scenario, load_scenarios
 
 
@@ -260,7 +260,9 @@ def main(argv: list[str] | None = None) -> int:
     (run_dir / "results.json").write_text(json.dumps(
         {"settings": cfg.__dict__, "facts": meta["facts"], "results": results}, indent=2,
         default=str))
-    md = report.render(meta, scenarios, [rt.name for rt in runtimes], BASELINE, results)
+    baseline = BASELINE if BASELINE in names else (
+        FALLBACK_BASELINE if FALLBACK_BASELINE in names else names[-1])
+    md = report.render(meta, scenarios, [rt.name for rt in runtimes], baseline, results)
     out = Path(args.out) if args.out else (
         run_dir / "benchmarks.md" if args.quick else REPO_DIR / "docs" / "benchmarks.md")
     out.parent.mkdir(parents=True, exist_ok=True)

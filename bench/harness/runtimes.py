@@ -28,6 +28,24 @@ TOOLS_DIR = BENCH_DIR / ".tools"
 # report names it, and numbers from different versions are not comparable.
 WORKERD_VERSION = "1.20261117.1"
 
+# Exact npm version of wrangler for the KV scenarios (`wrangler dev`'s local KV,
+# Miniflare over workerd). 4.60.0 is the newest that runs on Node 20.
+WRANGLER_VERSION = "4.60.0"
+
+
+def seed_kv(scenario: Scenario, argv_prefix: list[str], workdir: Path, extra: list[str]) -> None:
+    """Preload a scenario's `kv_seed` bulk file (bench.toml) into the runtime's
+    local KV state with its own CLI, before the server starts."""
+    seed = scenario.settings.get("kv_seed")
+    if not seed:
+        return
+    binding = scenario.settings["kv_binding"]
+    r = subprocess.run(argv_prefix + ["kv", "bulk", "put", seed, "--binding", binding] + extra,
+                       cwd=workdir, capture_output=True, text=True, timeout=300,
+                       env={**os.environ, "WRANGLER_SEND_METRICS": "false", "CI": "true"})
+    if r.returncode != 0:
+        raise OSError(f"loading {seed} failed: {_last_line(r.stderr or r.stdout)}")
+
 
 class Runtime:
     name = "?"
@@ -77,6 +95,7 @@ class Hearth(Runtime):
         return f"{v}; {_rel(self.bin)} built {built:%Y-%m-%d %H:%M} UTC"
 
     def command(self, scenario, workdir, port):
+        seed_kv(scenario, [str(self.bin)], workdir, [])
         return ([str(self.bin), "dev", str(workdir), "--port", str(port),
                  "--ip", "127.0.0.1"], workdir)
 
@@ -127,6 +146,56 @@ class Workerd(Runtime):
         config = workdir / "bench-workerd.capnp"
         config.write_text(workerd_config(scenario.wrangler, workdir, port))
         return ([str(self.bin), "serve", str(config)], workdir)
+
+
+class WranglerDev(Runtime):
+    """`wrangler dev` in local mode (Miniflare + workerd child process), with
+    its local KV persisted to a fresh folder per launch. No network is used:
+    metrics are off and every binding is local."""
+
+    name = "wrangler"
+
+    def __init__(self) -> None:
+        self.bin = TOOLS_DIR / "node_modules" / ".bin" / "wrangler"
+
+    def _installed_version(self) -> str | None:
+        pkg = TOOLS_DIR / "node_modules" / "wrangler" / "package.json"
+        try:
+            return json.loads(pkg.read_text())["version"]
+        except Exception:
+            return None
+
+    def prepare(self, log) -> None:
+        if self._installed_version() != WRANGLER_VERSION or not self.bin.exists():
+            log(f"installing wrangler@{WRANGLER_VERSION} into {TOOLS_DIR}")
+            TOOLS_DIR.mkdir(parents=True, exist_ok=True)
+            r = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--save-exact",
+                                "--prefix", str(TOOLS_DIR), f"wrangler@{WRANGLER_VERSION}"],
+                               capture_output=True, text=True)
+            if r.returncode != 0:
+                self.error = "npm install failed: " + _last_line(r.stderr or r.stdout)
+
+    def version(self) -> str:
+        return f"npm wrangler@{WRANGLER_VERSION} (wrangler dev, local mode; node {_node_version()})"
+
+    def env(self) -> dict[str, str]:
+        return {**os.environ, "WRANGLER_SEND_METRICS": "false", "CI": "true",
+                "NO_UPDATE_NOTIFIER": "1"}
+
+    def command(self, scenario, workdir, port):
+        state = workdir / ".wrangler-state"
+        seed_kv(scenario, [str(self.bin)], workdir, ["--local", "--persist-to", str(state)])
+        return ([str(self.bin), "dev", "--local", "--ip", "127.0.0.1", "--port", str(port),
+                 "--persist-to", str(state), "--show-interactive-dev-session=false",
+                 "--log-level", "warn"], workdir)
+
+
+def _node_version() -> str:
+    try:
+        return subprocess.run(["node", "--version"], capture_output=True, text=True,
+                              timeout=10).stdout.strip()
+    except Exception:
+        return "?"
 
 
 def workerd_config(wrangler: dict, workdir: Path, port: int) -> str:
@@ -190,5 +259,8 @@ def _last_line(text: str) -> str:
 
 
 # Run order within each round; the report's ratio columns are <runtime>/BASELINE.
-RUNTIMES = {"hearth": Hearth, "workerd": Workerd}
+RUNTIMES = {"hearth": Hearth, "workerd": Workerd, "wrangler": WranglerDev}
 BASELINE = "workerd"
+#: Used when BASELINE is not among the runtimes of a run (e.g. the KV
+#: scenarios, which run on hearth and wrangler only).
+FALLBACK_BASELINE = "wrangler"

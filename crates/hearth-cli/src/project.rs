@@ -42,12 +42,6 @@ pub(crate) fn load_config(args: &ProjectArgs, announce: bool) -> Result<Config> 
                 );
             }
         }
-        if !config.durable_objects.is_empty() {
-            tracing::warn!(
-                "{}: durable_objects bindings are not supported by hearth yet",
-                config.path.display()
-            );
-        }
     }
     Ok(config)
 }

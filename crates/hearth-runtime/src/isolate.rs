@@ -32,8 +32,23 @@ const PRELUDE: &[(&str, &str)] = &[
         include_str!("js/04_fetch_types.js"),
     ),
     ("hearth:host/fetch.js", include_str!("host_js/fetch.js")),
+    (
+        "hearth:host/html_rewriter.js",
+        include_str!("host_js/html_rewriter.js"),
+    ),
+    ("hearth:host/cache.js", include_str!("host_js/cache.js")),
     ("hearth:host/crypto.js", include_str!("host_js/crypto.js")),
     ("hearth:host/kv.js", include_str!("host_js/kv.js")),
+    ("hearth:host/sockets.js", include_str!("host_js/sockets.js")),
+    (
+        "hearth:host/serialize.js",
+        include_str!("host_js/serialize.js"),
+    ),
+    (
+        "hearth:host/websocket.js",
+        include_str!("host_js/websocket.js"),
+    ),
+    ("hearth:host/durable.js", include_str!("host_js/durable.js")),
     ("hearth:host/worker.js", include_str!("host_js/worker.js")),
 ];
 
@@ -48,6 +63,8 @@ pub(crate) struct Resources {
     pub(crate) bodies: HashMap<u32, RequestBody>,
     /// Outgoing streamed bodies JavaScript writes to.
     pub(crate) sinks: HashMap<u32, mpsc::Sender<Result<Bytes, BodyError>>>,
+    /// Open TCP sockets (`cloudflare:sockets`, Socket Worker connections).
+    pub(crate) sockets: HashMap<u32, crate::api::sockets::SocketEntry>,
 }
 
 impl Resources {
@@ -60,6 +77,13 @@ impl Resources {
     pub(crate) fn add_body(&mut self, body: RequestBody) -> u32 {
         let id = self.next();
         self.bodies.insert(id, body);
+        id
+    }
+
+    /// Registers an open socket; returns its id.
+    pub(crate) fn add_socket(&mut self, socket: crate::api::sockets::SocketEntry) -> u32 {
+        let id = self.next();
+        self.sockets.insert(id, socket);
         id
     }
 
@@ -82,6 +106,10 @@ pub(crate) struct Core {
     /// interrupt handler.
     pub(crate) deadline: Rc<Cell<Option<Instant>>>,
     pub(crate) resources: RefCell<Resources>,
+    /// Durable Objects living in this isolate.
+    pub(crate) objects: RefCell<crate::durable::Objects>,
+    /// WebSockets of this isolate.
+    pub(crate) sockets: RefCell<crate::durable::websocket::Sockets>,
     /// Set when the isolate hit its memory cap or CPU limit; the server then
     /// replaces it.
     fatal: RefCell<Option<String>>,
@@ -152,6 +180,8 @@ impl Isolate {
             cpu_limit: worker.cpu_limit(),
             deadline,
             resources: RefCell::default(),
+            objects: RefCell::default(),
+            sockets: RefCell::default(),
             fatal: RefCell::new(None),
             alive: Cell::new(true),
         });
@@ -242,6 +272,55 @@ impl Isolate {
         }
     }
 
+    /// Hands an accepted TCP connection to the worker's `connect(socket, env,
+    /// ctx)` handler (Socket Workers) and returns once the connection is
+    /// closed. `handler` names the export to use (default: the default
+    /// export). A handler that throws or rejects closes this connection only.
+    pub async fn connect(&self, stream: tokio::net::TcpStream, handler: Option<&str>) {
+        let (done_tx, done_rx) = oneshot::channel::<()>();
+        let (id, remote, local) =
+            crate::api::sockets::register_inbound(&self.core, stream, done_tx);
+        let core = self.core.clone();
+        enter(&self.core, |ctx| {
+            let fail = {
+                let core = core.clone();
+                move |message: String| {
+                    core.report("uncaught exception in connect handler", &message);
+                    crate::api::sockets::close(&core, id);
+                }
+            };
+            let run = || -> rquickjs::Result<rquickjs::Promise> {
+                let run: Function = internal(&ctx)?.get("runConnect")?;
+                run.call((id, remote, local, handler))
+            };
+            match run() {
+                Ok(promise) => {
+                    let attached = on_settled(
+                        &ctx,
+                        &promise,
+                        |_, _| {},
+                        move |ctx, e| fail(describe(ctx, e)),
+                    );
+                    if let Err(e) = attached {
+                        tracing::error!("cannot await the connect handler: {e}");
+                    }
+                }
+                Err(e) => fail(caught(&ctx, e)),
+            }
+        });
+        let _ = done_rx.await;
+    }
+
+    /// Runs a Durable Object event on this isolate (this thread owns the object).
+    pub fn deliver_durable(&self, envelope: crate::durable::Envelope) {
+        crate::durable::deliver(&self.core, envelope);
+    }
+
+    /// Evicts Durable Objects that have been idle for a while.
+    pub fn evict_idle_objects(&self) {
+        crate::durable::evict_idle(&self.core);
+    }
+
     /// Runs the worker's scheduled handler (cron trigger) once.
     pub async fn scheduled(&self, cron: &str, scheduled_time_ms: f64) -> ScheduledOutcome {
         let (tx, rx) = oneshot::channel::<Result<(), String>>();
@@ -307,7 +386,7 @@ fn internal<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
 }
 
 /// The message of the exception behind an `Err` from rquickjs.
-fn caught(ctx: &Ctx<'_>, e: rquickjs::Error) -> String {
+pub(crate) fn caught(ctx: &Ctx<'_>, e: rquickjs::Error) -> String {
     match e {
         rquickjs::Error::Exception => describe(ctx, ctx.catch()),
         other => other.to_string(),
@@ -350,7 +429,7 @@ fn deliver<'js>(ctx: &Ctx<'js>, result: Value<'js>, tx: oneshot::Sender<Outcome>
 }
 
 /// Calls `ok` or `err` once `promise` settles.
-fn on_settled<'js>(
+pub(crate) fn on_settled<'js>(
     ctx: &Ctx<'js>,
     promise: &rquickjs::Promise<'js>,
     ok: impl FnOnce(&Ctx<'js>, Value<'js>) + 'js,
@@ -376,10 +455,13 @@ fn on_settled<'js>(
 /// Turns `[status, statusText, headers, body, webSocket]` into a response,
 /// starting a pump when the body is a stream.
 fn build_response<'js>(ctx: &Ctx<'js>, parts: &Array<'js>) -> Outcome {
-    let read = || -> rquickjs::Result<(u16, Vec<String>, Value<'js>)> {
-        Ok((parts.get(0)?, parts.get(2)?, parts.get(3)?))
+    let read = || -> rquickjs::Result<(u16, Vec<String>, Value<'js>, Value<'js>)> {
+        Ok((parts.get(0)?, parts.get(2)?, parts.get(3)?, parts.get(4)?))
     };
-    let (status, headers, body) = read().map_err(|e| caught(ctx, e))?;
+    let (status, headers, body, socket) = read().map_err(|e| caught(ctx, e))?;
+    if status == 101 {
+        return upgrade_response(ctx, headers, socket);
+    }
     let status = StatusCode::from_u16(status).map_err(|_| format!("invalid status {status}"))?;
     let mut builder = http::Response::builder().status(status);
     for pair in headers.chunks(2) {
@@ -402,6 +484,35 @@ fn build_response<'js>(ctx: &Ctx<'js>, parts: &Array<'js>) -> Outcome {
         stream_body(ctx, body)?
     };
     builder.body(body).map_err(|e| e.to_string())
+}
+
+/// A 101 response whose `webSocket` the server connects once the client's
+/// connection is upgraded (the link rides in the response's extensions).
+fn upgrade_response<'js>(ctx: &Ctx<'js>, headers: Vec<String>, socket: Value<'js>) -> Outcome {
+    let id = || -> rquickjs::Result<Option<u32>> {
+        let ws_id: Function = internal(ctx)?.get("wsId")?;
+        ws_id.call((socket,))
+    };
+    let id = id()
+        .map_err(|e| caught(ctx, e))?
+        .ok_or("a 101 response needs a webSocket (the client end of a WebSocketPair)")?;
+    let link = crate::durable::websocket::link_local(&crate::event_loop::current(), id)?;
+    let mut builder = http::Response::builder().status(StatusCode::SWITCHING_PROTOCOLS);
+    for pair in headers.chunks(2) {
+        if let [name, value] = pair {
+            if let (Ok(n), Ok(v)) = (
+                HeaderName::from_bytes(name.as_bytes()),
+                HeaderValue::from_str(value),
+            ) {
+                builder = builder.header(n, v);
+            }
+        }
+    }
+    let mut response = builder
+        .body(full(Bytes::new()))
+        .map_err(|e| e.to_string())?;
+    response.extensions_mut().insert(link);
+    Ok(response)
 }
 
 /// Hands a `ReadableStream` to the JavaScript pump, which writes its chunks
@@ -449,6 +560,11 @@ fn install_env(ctx: &Ctx<'_>, worker: &Worker) -> Result<(), String> {
             }
         }
         let internal = internal(ctx)?;
+        let do_class: rquickjs::Constructor = internal.get("DurableObjectNamespace")?;
+        for binding in &worker.config().durable_objects {
+            let namespace: Value = do_class.construct((binding.class_name.as_str(),))?;
+            env.set(binding.name.as_str(), namespace)?;
+        }
         let kv_class: rquickjs::Constructor = internal.get("KVNamespace")?;
         for (binding, id) in worker.kv_bindings() {
             let namespace: Value = kv_class.construct((id.as_str(),))?;

@@ -4,6 +4,7 @@
 use crate::errors::StartupError;
 use crate::modules::to_module_name;
 use hearth_config::{Config, ModuleKind};
+use hearth_durable::AlarmIndex;
 use hearth_kv::KvStore;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -52,6 +53,8 @@ struct Inner {
     state_dir: PathBuf,
     kv: Option<KvStore>,
     kv_bindings: Vec<(String, String)>,
+    durable_classes: Vec<String>,
+    alarm_index: Option<Arc<AlarmIndex>>,
     memory_limit: usize,
     /// Sources read once per load, so every isolate of one generation runs
     /// the same code even while files change on disk.
@@ -132,6 +135,24 @@ impl Worker {
             }
         }
 
+        let durable_classes: Vec<String> = config
+            .durable_objects
+            .iter()
+            .filter(|b| b.script_name.as_ref().is_none_or(|s| *s == config.name))
+            .map(|b| b.class_name.clone())
+            .collect();
+        let alarm_index = if durable_classes.is_empty() {
+            None
+        } else {
+            let dir = state_dir.join("do");
+            Some(Arc::new(AlarmIndex::open(&dir).map_err(|e| {
+                StartupError::new(format!(
+                    "cannot open the Durable Object alarm index in {}: {e}",
+                    dir.display()
+                ))
+            })?))
+        };
+
         let mut sources = HashMap::new();
         sources.insert(main.clone(), Arc::from(main_source));
         Ok(Worker(Arc::new(Inner {
@@ -142,6 +163,8 @@ impl Worker {
             state_dir,
             kv,
             kv_bindings,
+            durable_classes,
+            alarm_index,
             memory_limit,
             sources: Mutex::new(sources),
         })))
@@ -181,6 +204,16 @@ impl Worker {
 
     pub(crate) fn kv(&self) -> Option<&KvStore> {
         self.0.kv.as_ref()
+    }
+
+    /// Durable Object classes this worker hosts.
+    pub(crate) fn durable_classes(&self) -> &[String] {
+        &self.0.durable_classes
+    }
+
+    /// The process's index of scheduled alarms, when the worker has Durable Objects.
+    pub fn alarm_index(&self) -> Option<Arc<AlarmIndex>> {
+        self.0.alarm_index.clone()
     }
 
     /// `(binding name, namespace id)` for each KV binding.

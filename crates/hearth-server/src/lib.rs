@@ -5,6 +5,7 @@
 //! connections across threads) and its own isolate of the worker, so no lock
 //! is ever taken around JavaScript.
 
+mod durable;
 mod listener;
 mod thread;
 
@@ -42,6 +43,7 @@ pub(crate) type SharedWorker = Arc<RwLock<Current>>;
 /// A running server.
 pub struct Server {
     local_addr: SocketAddr,
+    tcp_addrs: Vec<SocketAddr>,
     current: SharedWorker,
     shutdown: watch::Sender<bool>,
     threads: Vec<JoinHandle<()>>,
@@ -69,22 +71,27 @@ impl Server {
             listeners
                 .push(listener::bind(local_addr).map_err(|e| ServerError::Bind(local_addr, e))?);
         }
+        let (tcp_addrs, mut tcp_per_thread) = bind_tcp_listeners(&current, threads)?;
+        let mut shards = hearth_runtime::durable::Router::install(threads).into_iter();
         let handles = listeners
             .into_iter()
             .enumerate()
             .map(|(index, socket)| {
+                let shard = shards.next().expect("one shard per thread");
                 let current = current.clone();
                 let shutdown = shutdown_rx.clone();
                 let options = options.clone();
+                let tcp = std::mem::take(&mut tcp_per_thread[index]);
                 std::thread::Builder::new()
                     .name(format!("hearth-loop-{index}"))
                     .stack_size(16 * 1024 * 1024)
-                    .spawn(move || thread::run(socket, current, options, shutdown))
+                    .spawn(move || thread::run(socket, tcp, shard, current, options, shutdown))
                     .expect("spawning an event-loop thread")
             })
             .collect();
         Ok(Server {
             local_addr,
+            tcp_addrs,
             current,
             shutdown,
             threads: handles,
@@ -94,6 +101,12 @@ impl Server {
     /// The address the server is listening on.
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// The addresses of the `[[tcp_listeners]]` (Socket Workers), in
+    /// configuration order.
+    pub fn tcp_addrs(&self) -> &[SocketAddr] {
+        &self.tcp_addrs
     }
 
     /// Replaces the served worker. Requests already running finish on the old
@@ -115,6 +128,58 @@ impl Server {
             let _ = handle.join();
         }
     }
+}
+
+/// A Socket Worker listener of one thread: the socket and the export that
+/// handles its connections.
+pub(crate) struct TcpListenerSlot {
+    pub(crate) socket: std::net::TcpListener,
+    pub(crate) handler: Option<String>,
+}
+
+/// Binds every `[[tcp_listeners]]` address once per thread (`SO_REUSEPORT`).
+/// Listeners are fixed at start-up; a reload keeps them.
+#[allow(clippy::type_complexity)]
+fn bind_tcp_listeners(
+    current: &SharedWorker,
+    threads: usize,
+) -> Result<(Vec<SocketAddr>, Vec<Vec<TcpListenerSlot>>), ServerError> {
+    let entries = current
+        .read()
+        .expect("worker slot poisoned")
+        .worker
+        .config()
+        .tcp_listeners
+        .clone();
+    let mut addrs = Vec::new();
+    let mut per_thread: Vec<Vec<TcpListenerSlot>> = (0..threads).map(|_| Vec::new()).collect();
+    for entry in entries {
+        let wanted: SocketAddr = entry.address.parse().map_err(|e| {
+            ServerError::Bind(
+                SocketAddr::from(([0, 0, 0, 0], 0)),
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    format!("{}: {e}", entry.address),
+                ),
+            )
+        })?;
+        let first = listener::bind(wanted).map_err(|e| ServerError::Bind(wanted, e))?;
+        let addr = first
+            .local_addr()
+            .map_err(|e| ServerError::Bind(wanted, e))?;
+        per_thread[0].push(TcpListenerSlot {
+            socket: first,
+            handler: entry.handler.clone(),
+        });
+        for slots in per_thread.iter_mut().skip(1) {
+            slots.push(TcpListenerSlot {
+                socket: listener::bind(addr).map_err(|e| ServerError::Bind(addr, e))?,
+                handler: entry.handler.clone(),
+            });
+        }
+        addrs.push(addr);
+    }
+    Ok((addrs, per_thread))
 }
 
 /// Why the server could not start or reload.

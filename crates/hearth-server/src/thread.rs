@@ -1,9 +1,9 @@
 //! One event-loop thread: accepts connections and runs requests on this
 //! thread's isolate.
 
-use crate::{ServerOptions, SharedWorker, MAX_REQUEST_BODY};
+use crate::{ServerOptions, SharedWorker, TcpListenerSlot, MAX_REQUEST_BODY};
 use bytes::Bytes;
-use hearth_runtime::{Isolate, RequestBody, ResponseBody, ScheduledOutcome};
+use hearth_runtime::{Isolate, RequestBody, ResponseBody, ScheduledOutcome, UpgradeLink};
 use http::{Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
@@ -50,6 +50,8 @@ impl Slot {
 
 pub(crate) fn run(
     socket: std::net::TcpListener,
+    tcp: Vec<TcpListenerSlot>,
+    shard: hearth_runtime::durable::Shard,
     shared: SharedWorker,
     options: ServerOptions,
     mut shutdown: watch::Receiver<bool>,
@@ -67,6 +69,11 @@ pub(crate) fn run(
         });
         let in_flight = Rc::new(tokio::sync::Notify::new());
         let open = Rc::new(std::cell::Cell::new(0usize));
+        let objects_slot = slot.clone();
+        tokio::task::spawn_local(crate::durable::serve(shard, move || objects_slot.isolate()));
+        for listener in tcp {
+            tokio::task::spawn_local(accept_sockets(listener, slot.clone(), shutdown.clone()));
+        }
         loop {
             let (stream, peer) = tokio::select! {
                 accepted = listener.accept() => match accepted {
@@ -110,10 +117,54 @@ pub(crate) fn run(
     });
 }
 
+/// Accepts Socket Worker connections and hands each to the isolate's
+/// `connect` handler as its own local task.
+async fn accept_sockets(
+    listener: TcpListenerSlot,
+    slot: Rc<Slot>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let TcpListenerSlot { socket, handler } = listener;
+    let listener = match tokio::net::TcpListener::from_std(socket) {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::error!("cannot register a TCP listener: {e}");
+            return;
+        }
+    };
+    let handler: Option<Rc<str>> = handler.map(Rc::from);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(pair) => pair,
+                Err(e) => {
+                    tracing::warn!("accept failed on a TCP listener: {e}");
+                    // Out of file descriptors and similar: back off briefly.
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                }
+            },
+            _ = shutdown.changed() => break,
+        };
+        let slot = slot.clone();
+        let handler = handler.clone();
+        tokio::task::spawn_local(async move {
+            let isolate = match slot.isolate() {
+                Ok(isolate) => isolate,
+                Err(message) => {
+                    tracing::error!("dropping TCP connection from {peer}: {message}");
+                    return;
+                }
+            };
+            isolate.connect(stream, handler.as_deref()).await;
+        });
+    }
+}
+
 async fn handle(
     slot: &Slot,
     options: &ServerOptions,
-    req: Request<Incoming>,
+    mut req: Request<Incoming>,
     peer: SocketAddr,
 ) -> Response<ResponseBody> {
     let too_large = req
@@ -141,10 +192,53 @@ async fn handle(
     if options.test_scheduled && req.uri().path() == "/__scheduled" {
         return run_scheduled(&isolate, req.uri()).await;
     }
+    let websocket_key = req.headers().get("sec-websocket-key").cloned();
+    let upgrade = websocket_key.as_ref().map(|_| hyper::upgrade::on(&mut req));
     let req = req.map(|body| -> RequestBody {
         Limited::new(body, MAX_REQUEST_BODY as usize).boxed_unsync()
     });
-    isolate.fetch(req, Some(peer.ip())).await
+    let mut response = isolate.fetch(req, Some(peer.ip())).await;
+    if response.status() == StatusCode::SWITCHING_PROTOCOLS {
+        return accept_websocket(response, websocket_key, upgrade);
+    }
+    response.extensions_mut().remove::<UpgradeLink>();
+    response
+}
+
+/// Completes a WebSocket handshake for a 101 response from the worker and
+/// hands the upgraded connection to the isolate that owns the socket.
+fn accept_websocket(
+    mut response: Response<ResponseBody>,
+    key: Option<http::HeaderValue>,
+    upgrade: Option<hyper::upgrade::OnUpgrade>,
+) -> Response<ResponseBody> {
+    let link = response.extensions_mut().remove::<UpgradeLink>();
+    let (Some(link), Some(key), Some(upgrade)) = (link, key, upgrade) else {
+        return plain(
+            StatusCode::BAD_REQUEST,
+            "The worker returned a WebSocket, but the request was not a WebSocket upgrade.\n"
+                .into(),
+        );
+    };
+    let headers = response.headers_mut();
+    headers.insert(
+        http::header::UPGRADE,
+        http::HeaderValue::from_static("websocket"),
+    );
+    headers.insert(
+        http::header::CONNECTION,
+        http::HeaderValue::from_static("Upgrade"),
+    );
+    if let Ok(accept) = http::HeaderValue::from_str(&hearth_runtime::accept_key(key.as_bytes())) {
+        headers.insert("sec-websocket-accept", accept);
+    }
+    tokio::task::spawn_local(async move {
+        match upgrade.await {
+            Ok(upgraded) => link.connect(upgraded),
+            Err(e) => tracing::debug!("WebSocket upgrade failed: {e}"),
+        }
+    });
+    response
 }
 
 /// `GET /__scheduled?cron=*+*+*+*+*` runs the scheduled handler, as wrangler does.

@@ -5,10 +5,14 @@
 //! API classes. Natives take and return plain values (strings, numbers,
 //! `Uint8Array`s, flat arrays) so the boundary stays cheap and easy to audit.
 
+pub(crate) mod cache;
 pub(crate) mod crypto;
+pub(crate) mod durable;
 pub(crate) mod encoding;
+pub(crate) mod html_rewriter;
 pub(crate) mod http;
 pub(crate) mod kv;
+pub(crate) mod sockets;
 pub(crate) mod timers;
 
 use rquickjs::{Ctx, Object, TypedArray, Value};
@@ -19,8 +23,12 @@ pub(crate) fn install(ctx: &Ctx<'_>) -> rquickjs::Result<()> {
     timers::install(ctx, &native)?;
     encoding::install(ctx, &native)?;
     crypto::install(ctx, &native)?;
+    durable::install(ctx, &native)?;
     http::install(ctx, &native)?;
     kv::install(ctx, &native)?;
+    sockets::install(ctx, &native)?;
+    html_rewriter::install(ctx, &native)?;
+    cache::install(ctx, &native)?;
     ctx.globals().set("__hearth_native", native)?;
     Ok(())
 }

@@ -1,0 +1,407 @@
+//! WebSockets: the native side of `WebSocketPair`, the bridge between a pair
+//! and a client's upgraded connection, and hibernation for Durable Objects.
+
+use crate::durable::{deliver, DoEvent, Envelope};
+use crate::event_loop::enter;
+use crate::isolate::Core;
+use futures::{SinkExt, StreamExt};
+use hyper::upgrade::Upgraded;
+use hyper_util::rt::TokioIo;
+use rquickjs::{Ctx, Function, Value};
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::sync::{Arc, Mutex};
+use tokio::sync::{mpsc, oneshot};
+use tokio_tungstenite::tungstenite::protocol::{frame::coding::CloseCode, CloseFrame, Role};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::WebSocketStream;
+
+/// Where the server sends a client's upgraded connection once the 101
+/// response carrying the client end of a pair has gone out. Cloneable so it
+/// can ride in `http::Extensions`; taken exactly once.
+#[derive(Clone, Debug)]
+pub struct UpgradeLink(pub Arc<Mutex<Option<oneshot::Sender<Upgraded>>>>);
+
+impl UpgradeLink {
+    fn new(tx: oneshot::Sender<Upgraded>) -> Self {
+        UpgradeLink(Arc::new(Mutex::new(Some(tx))))
+    }
+
+    /// Hands over the upgraded connection.
+    pub fn connect(&self, upgraded: Upgraded) {
+        if let Some(tx) = self.0.lock().expect("upgrade link poisoned").take() {
+            let _ = tx.send(upgraded);
+        }
+    }
+}
+
+/// A message payload.
+#[derive(Debug, Clone)]
+pub enum Payload {
+    /// A text frame.
+    Text(String),
+    /// A binary frame.
+    Binary(Vec<u8>),
+}
+
+impl Payload {
+    pub(crate) fn to_js<'js>(&self, ctx: &Ctx<'js>) -> rquickjs::Result<Value<'js>> {
+        match self {
+            Payload::Text(s) => rquickjs::String::from_str(ctx.clone(), s).map(|s| s.into_value()),
+            Payload::Binary(b) => crate::api::new_array_buffer(ctx, b.clone()),
+        }
+    }
+}
+
+/// Hibernation bookkeeping of a socket accepted with `ctx.acceptWebSocket`.
+#[derive(Debug, Clone)]
+pub(crate) struct Hibernation {
+    pub(crate) class: String,
+    pub(crate) id: String,
+    pub(crate) name: Option<String>,
+    pub(crate) tags: Vec<String>,
+}
+
+/// Where a socket's outgoing messages go.
+enum Wire {
+    /// The client has not connected yet; messages wait here.
+    Waiting(Vec<Message>),
+    /// Connected: the writer task sends what arrives here.
+    Open(mpsc::UnboundedSender<Message>),
+    /// Closed; sends fail.
+    Closed,
+    /// The client end of a pair whose server lives in another isolate.
+    Remote(UpgradeLink),
+}
+
+/// One socket (a pair shares one).
+pub(crate) struct Socket {
+    wire: Wire,
+    pub(crate) hibernation: Option<Hibernation>,
+    attachment: Option<String>,
+}
+
+/// The sockets of one isolate, plus auto-responses per object.
+#[derive(Default)]
+pub(crate) struct Sockets {
+    next: u32,
+    sockets: HashMap<u32, Socket>,
+    auto_responses: HashMap<(String, String), (String, String)>,
+}
+
+impl Sockets {
+    fn add(&mut self, wire: Wire) -> u32 {
+        self.next = self.next.wrapping_add(1).max(1);
+        self.sockets.insert(
+            self.next,
+            Socket {
+                wire,
+                hibernation: None,
+                attachment: None,
+            },
+        );
+        self.next
+    }
+}
+
+/// `new WebSocketPair()`: a fresh socket waiting for its client.
+pub(crate) fn new_pair(core: &Core) -> u32 {
+    core.sockets.borrow_mut().add(Wire::Waiting(Vec::new()))
+}
+
+/// Registers the client end of a pair living elsewhere (a Durable Object's
+/// reply); returns its local id.
+pub(crate) fn add_remote(core: &Core, link: UpgradeLink) -> u32 {
+    core.sockets.borrow_mut().add(Wire::Remote(link))
+}
+
+/// Queues or sends a message from JavaScript.
+pub(crate) fn send(core: &Core, id: u32, message: Message) -> Result<(), String> {
+    let mut sockets = core.sockets.borrow_mut();
+    let socket = sockets.sockets.get_mut(&id).ok_or("WebSocket is closed")?;
+    match &mut socket.wire {
+        Wire::Waiting(queue) => queue.push(message),
+        Wire::Open(tx) => tx
+            .send(message)
+            .map_err(|_| "WebSocket is closed".to_string())?,
+        Wire::Closed => return Err("Can't call WebSocket send() after close().".into()),
+        Wire::Remote(_) => {
+            return Err(
+                "This end of the WebSocketPair belongs to the client; send() on the server end"
+                    .into(),
+            )
+        }
+    }
+    Ok(())
+}
+
+/// Closes the socket from JavaScript.
+pub(crate) fn close(core: &Core, id: u32, code: u16, reason: String) -> Result<(), String> {
+    let frame = Message::Close(Some(CloseFrame {
+        code: CloseCode::from(code),
+        reason: reason.into(),
+    }));
+    send(core, id, frame)
+}
+
+pub(crate) fn set_attachment(core: &Core, id: u32, value: Option<String>) {
+    if let Some(s) = core.sockets.borrow_mut().sockets.get_mut(&id) {
+        s.attachment = value;
+    }
+}
+
+pub(crate) fn attachment(core: &Core, id: u32) -> Option<String> {
+    core.sockets
+        .borrow()
+        .sockets
+        .get(&id)
+        .and_then(|s| s.attachment.clone())
+}
+
+pub(crate) fn hibernate(core: &Core, id: u32, hibernation: Hibernation) -> Result<(), String> {
+    let mut sockets = core.sockets.borrow_mut();
+    let socket = sockets
+        .sockets
+        .get_mut(&id)
+        .ok_or("acceptWebSocket(): unknown WebSocket")?;
+    socket.hibernation = Some(hibernation);
+    Ok(())
+}
+
+/// Hibernatable sockets of an object, optionally with a tag.
+pub(crate) fn list(core: &Core, class: &str, object: &str, tag: Option<&str>) -> Vec<u32> {
+    let sockets = core.sockets.borrow();
+    let mut ids: Vec<u32> = sockets
+        .sockets
+        .iter()
+        .filter(|(_, s)| !matches!(s.wire, Wire::Closed))
+        .filter(|(_, s)| {
+            s.hibernation.as_ref().is_some_and(|h| {
+                h.class == class
+                    && h.id == object
+                    && tag.is_none_or(|t| h.tags.iter().any(|x| x == t))
+            })
+        })
+        .map(|(id, _)| *id)
+        .collect();
+    ids.sort_unstable();
+    ids
+}
+
+pub(crate) fn tags(core: &Core, id: u32) -> Vec<String> {
+    core.sockets
+        .borrow()
+        .sockets
+        .get(&id)
+        .and_then(|s| s.hibernation.as_ref().map(|h| h.tags.clone()))
+        .unwrap_or_default()
+}
+
+pub(crate) fn set_auto_response(
+    core: &Core,
+    class: &str,
+    object: &str,
+    pair: Option<(String, String)>,
+) {
+    let key = (class.to_string(), object.to_string());
+    let mut sockets = core.sockets.borrow_mut();
+    match pair {
+        Some(p) => sockets.auto_responses.insert(key, p),
+        None => sockets.auto_responses.remove(&key),
+    };
+}
+
+/// Whether the isolate has open sockets that are not hibernatable. Their
+/// event listeners live on object instances, so no object is evicted then.
+pub(crate) fn has_open_sockets(core: &Core) -> bool {
+    let sockets = core.sockets.borrow();
+    sockets
+        .sockets
+        .values()
+        .any(|s| s.hibernation.is_none() && matches!(s.wire, Wire::Open(_)))
+}
+
+/// For a response carrying the client end `id`: the link the server uses to
+/// hand over the upgraded connection. A local pair gets its bridge started.
+pub(crate) fn link_local(core: &Rc<Core>, id: u32) -> Result<UpgradeLink, String> {
+    let remote = match core.sockets.borrow().sockets.get(&id).map(|s| &s.wire) {
+        Some(Wire::Remote(link)) => Some(link.clone()),
+        Some(Wire::Waiting(_)) => None,
+        _ => return Err("the WebSocket in this response is already connected or closed".into()),
+    };
+    if let Some(link) = remote {
+        core.sockets.borrow_mut().sockets.remove(&id);
+        return Ok(link);
+    }
+    let (tx, rx) = oneshot::channel::<Upgraded>();
+    let core = core.clone();
+    tokio::task::spawn_local(async move {
+        if let Ok(upgraded) = rx.await {
+            bridge(core, id, upgraded).await;
+        } else {
+            drop_socket(&core, id, 1006, "the client never connected".into());
+        }
+    });
+    Ok(UpgradeLink::new(tx))
+}
+
+/// Runs a connected socket: client frames become JavaScript events (or
+/// Durable Object events when hibernatable), JavaScript sends become frames.
+async fn bridge(core: Rc<Core>, id: u32, upgraded: Upgraded) {
+    let stream = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, None).await;
+    let (mut sink, mut source) = stream.split();
+    let (tx, mut rx) = mpsc::unbounded_channel::<Message>();
+    let queued = {
+        let mut sockets = core.sockets.borrow_mut();
+        let Some(socket) = sockets.sockets.get_mut(&id) else {
+            return;
+        };
+        match std::mem::replace(&mut socket.wire, Wire::Open(tx.clone())) {
+            Wire::Waiting(queue) => queue,
+            _ => Vec::new(),
+        }
+    };
+    for m in queued {
+        let _ = tx.send(m);
+    }
+    tokio::task::spawn_local(async move {
+        while let Some(message) = rx.recv().await {
+            let closing = matches!(message, Message::Close(_));
+            if sink.send(message).await.is_err() || closing {
+                break;
+            }
+        }
+        let _ = sink.close().await;
+    });
+    while let Some(frame) = source.next().await {
+        let payload = match frame {
+            Ok(Message::Text(t)) => Payload::Text(t.to_string()),
+            Ok(Message::Binary(b)) => Payload::Binary(b.to_vec()),
+            Ok(Message::Close(frame)) => {
+                let (code, reason) = frame
+                    .map(|f| (u16::from(f.code), f.reason.to_string()))
+                    .unwrap_or((1005, String::new()));
+                drop_socket(&core, id, code, reason);
+                return;
+            }
+            Ok(_) => continue,
+            Err(e) => {
+                tracing::debug!("WebSocket {id} failed: {e}");
+                drop_socket(&core, id, 1006, String::new());
+                return;
+            }
+        };
+        if !core.is_alive() {
+            return;
+        }
+        on_message(&core, id, payload, &tx);
+    }
+    drop_socket(&core, id, 1006, String::new());
+}
+
+fn on_message(core: &Rc<Core>, id: u32, payload: Payload, tx: &mpsc::UnboundedSender<Message>) {
+    let hibernation = core
+        .sockets
+        .borrow()
+        .sockets
+        .get(&id)
+        .and_then(|s| s.hibernation.clone());
+    match hibernation {
+        Some(h) => {
+            if let Payload::Text(text) = &payload {
+                let auto = core
+                    .sockets
+                    .borrow()
+                    .auto_responses
+                    .get(&(h.class.clone(), h.id.clone()))
+                    .cloned();
+                if let Some((request, response)) = auto {
+                    if *text == request {
+                        let _ = tx.send(Message::Text(response.into()));
+                        return;
+                    }
+                }
+            }
+            let (reply, _) = oneshot::channel();
+            deliver(
+                core,
+                Envelope {
+                    class: h.class,
+                    id: h.id,
+                    name: h.name,
+                    event: DoEvent::WsMessage {
+                        socket: id,
+                        data: payload,
+                    },
+                    reply,
+                },
+            );
+        }
+        None => js_event(core, id, |ctx, f| {
+            let data = payload.to_js(ctx)?;
+            f.call::<_, ()>((id, "message", data))
+        }),
+    }
+}
+
+/// The client went away: tell JavaScript (or the object) and forget the socket.
+fn drop_socket(core: &Rc<Core>, id: u32, code: u16, reason: String) {
+    let socket = {
+        let mut sockets = core.sockets.borrow_mut();
+        sockets.sockets.get_mut(&id).map(|s| {
+            s.wire = Wire::Closed;
+            s.hibernation.clone()
+        })
+    };
+    let Some(hibernation) = socket else { return };
+    match hibernation {
+        Some(h) => {
+            let (reply, _) = oneshot::channel();
+            deliver(
+                core,
+                Envelope {
+                    class: h.class,
+                    id: h.id,
+                    name: h.name,
+                    event: DoEvent::WsClose {
+                        socket: id,
+                        code,
+                        reason,
+                    },
+                    reply,
+                },
+            );
+        }
+        None => js_event(core, id, |_, f| {
+            f.call::<_, ()>((id, "close", code, reason.as_str()))
+        }),
+    }
+    core.sockets.borrow_mut().sockets.remove(&id);
+}
+
+fn js_event(
+    core: &Rc<Core>,
+    id: u32,
+    call: impl for<'js> FnOnce(&Ctx<'js>, Function<'js>) -> rquickjs::Result<()>,
+) {
+    enter(core, |ctx| {
+        let f: rquickjs::Result<Function> = ctx
+            .globals()
+            .get::<_, rquickjs::Object>("__hearth_internal")
+            .and_then(|i| i.get("wsEvent"));
+        if let Ok(f) = f {
+            if call(&ctx, f).is_err() {
+                let message = crate::errors::describe(&ctx, ctx.catch());
+                core.report(
+                    &format!("uncaught exception in a WebSocket {id} event handler"),
+                    &message,
+                );
+            }
+        }
+    });
+}
+
+/// The `Sec-WebSocket-Accept` value answering a client's `Sec-WebSocket-Key`.
+pub fn accept_key(key: &[u8]) -> String {
+    tokio_tungstenite::tungstenite::handshake::derive_accept_key(key)
+}

@@ -1,0 +1,390 @@
+// Durable Objects: namespaces, ids, stubs (fetch and RPC), the state and
+// storage objects given to instances, and event dispatch for the host.
+(function () {
+  'use strict';
+  const native = globalThis.__hearth_native;
+  const internal = globalThis.__hearth_internal;
+
+  async function collect(stream) {
+    const bytes = new Uint8Array(await new Response(stream).arrayBuffer());
+    return bytes;
+  }
+  const bytesStream = (bytes) =>
+    new ReadableStream({
+      type: 'bytes',
+      start(controller) {
+        if (bytes.byteLength) controller.enqueue(bytes);
+        controller.close();
+      },
+    });
+
+  class DurableObjectId {
+    #hex; #name;
+    constructor(hex, name) {
+      this.#hex = hex;
+      this.#name = name;
+    }
+    toString() { return this.#hex; }
+    toJSON() { return this.#hex; }
+    equals(other) { return other instanceof DurableObjectId && other.#hex === this.#hex; }
+    get name() { return this.#name; }
+  }
+
+  function responseFromParts(parts) {
+    const [status, statusText, headerList, body, wsId] = parts;
+    const headers = [];
+    for (let i = 0; i < headerList.length; i += 2) headers.push([headerList[i], headerList[i + 1]]);
+    const init = { status, statusText, headers };
+    if (wsId) init.webSocket = internal.wsWrap(wsId);
+    return new Response(status === 101 || status === 204 || status === 304 ? null : body, init);
+  }
+
+  function makeStub(cls, id) {
+    const hex = id.toString();
+    const name = id.name === undefined ? null : id.name;
+    const base = {
+      id,
+      name: id.name,
+      async fetch(input, init) {
+        const request = new Request(input, init);
+        let body = internal.bodySource(request);
+        if (body instanceof ReadableStream) body = await collect(body);
+        const parts = await native.doFetch([cls, hex], name, request.url, request.method, internal.headersList(request.headers), body);
+        return responseFromParts(parts);
+      },
+    };
+    return new Proxy(base, {
+      get(target, prop) {
+        if (prop in target) return target[prop];
+        if (typeof prop !== 'string' || prop === 'then') return undefined;
+        return async (...args) => {
+          const reply = await native.doCall(cls, hex, name, prop, internal.serialize(args));
+          const value = internal.deserialize(reply.slice(1));
+          if (reply[0] === 'E') throw value;
+          return value;
+        };
+      },
+    });
+  }
+
+  class DurableObjectNamespace {
+    #cls;
+    constructor(cls) {
+      this.#cls = cls;
+    }
+    idFromName(name) {
+      return new DurableObjectId(native.doIdFromName(this.#cls, String(name)), String(name));
+    }
+    newUniqueId() {
+      return new DurableObjectId(native.doUniqueId());
+    }
+    idFromString(hex) {
+      return new DurableObjectId(native.doIdFromString(String(hex)));
+    }
+    get(id) {
+      if (!(id instanceof DurableObjectId)) throw new TypeError('get() expects a DurableObjectId (from idFromName, newUniqueId or idFromString)');
+      return makeStub(this.#cls, id);
+    }
+    getByName(name) {
+      return this.get(this.idFromName(name));
+    }
+    jurisdiction() {
+      return this;
+    }
+  }
+  internal.DurableObjectNamespace = DurableObjectNamespace;
+  globalThis.DurableObjectNamespace = DurableObjectNamespace;
+  globalThis.DurableObjectId = DurableObjectId;
+
+  // ---- SQL ------------------------------------------------------------------
+  const sqlArg = (v) => {
+    if (v === undefined || v === null) return null;
+    if (typeof v === 'boolean') return v ? 1 : 0;
+    if (v instanceof ArrayBuffer || ArrayBuffer.isView(v)) return internal.toU8(v);
+    if (typeof v === 'number' || typeof v === 'string' || typeof v === 'bigint') return v;
+    throw new TypeError(`Unsupported type of SQL binding: ${typeof v}`);
+  };
+  class SqlStorageCursor {
+    #columns; #rows; #at = 0;
+    constructor(result) {
+      this.#columns = result[0];
+      this.#rows = result[1];
+      this.rowsRead = result[2];
+      this.rowsWritten = result[3];
+    }
+    get columnNames() { return this.#columns; }
+    #object(row) {
+      const o = {};
+      this.#columns.forEach((c, i) => { o[c] = row[i]; });
+      return o;
+    }
+    next() {
+      if (this.#at >= this.#rows.length) return { done: true, value: undefined };
+      return { done: false, value: this.#object(this.#rows[this.#at++]) };
+    }
+    [Symbol.iterator]() { return this; }
+    toArray() {
+      const out = [];
+      for (const row of this) out.push(row);
+      return out;
+    }
+    one() {
+      const rest = this.#rows.length - this.#at;
+      if (rest !== 1) throw new Error(rest === 0 ? 'Expected exactly one result from SQL query, but got no results.' : 'Expected exactly one result from SQL query, but got multiple results.');
+      return this.next().value;
+    }
+    *raw() {
+      while (this.#at < this.#rows.length) yield this.#rows[this.#at++];
+    }
+  }
+  class SqlStorage {
+    #key;
+    constructor(key) { this.#key = key; }
+    exec(query, ...bindings) {
+      return new SqlStorageCursor(native.doSqlExec(this.#key[0], this.#key[1], String(query), bindings.map(sqlArg)));
+    }
+    get databaseSize() { return native.doDatabaseSize(this.#key[0], this.#key[1]); }
+  }
+
+  // ---- key-value storage ------------------------------------------------------
+  const checkKey = (key) => {
+    if (typeof key !== 'string') throw new TypeError('Durable Object storage keys must be strings');
+    return key;
+  };
+  class SyncKv {
+    #key;
+    constructor(key) { this.#key = key; }
+    get(key) {
+      const found = native.doStorageGet(this.#key[0], this.#key[1], [checkKey(key)])[0];
+      return found == null ? undefined : internal.deserialize(found);
+    }
+    put(key, value) {
+      native.doStoragePut(this.#key[0], this.#key[1], [checkKey(key)], [internal.serialize(value)]);
+    }
+    delete(key) {
+      return native.doStorageDelete(this.#key[0], this.#key[1], [checkKey(key)]) > 0;
+    }
+    *list(options = {}) {
+      const flat = native.doStorageList(this.#key[0], this.#key[1], options || {});
+      for (let i = 0; i < flat.length; i += 2) yield [flat[i], internal.deserialize(flat[i + 1])];
+    }
+  }
+  class DurableObjectStorage {
+    #key; #name; #sql; #kv;
+    constructor(cls, hex, name) {
+      this.#key = [cls, hex];
+      this.#name = name;
+    }
+    async get(keys) {
+      if (Array.isArray(keys)) {
+        const found = native.doStorageGet(this.#key[0], this.#key[1], keys.map(checkKey));
+        const out = new Map();
+        keys.forEach((k, i) => { if (found[i] != null) out.set(k, internal.deserialize(found[i])); });
+        return out;
+      }
+      const found = native.doStorageGet(this.#key[0], this.#key[1], [checkKey(keys)])[0];
+      return found == null ? undefined : internal.deserialize(found);
+    }
+    async put(keyOrEntries, value) {
+      if (typeof keyOrEntries === 'object' && keyOrEntries !== null) {
+        const keys = Object.keys(keyOrEntries);
+        native.doStoragePut(this.#key[0], this.#key[1], keys, keys.map((k) => internal.serialize(keyOrEntries[k])));
+        return;
+      }
+      if (value === undefined) throw new TypeError('put() called with undefined value');
+      native.doStoragePut(this.#key[0], this.#key[1], [checkKey(keyOrEntries)], [internal.serialize(value)]);
+    }
+    async delete(keys) {
+      if (Array.isArray(keys)) return native.doStorageDelete(this.#key[0], this.#key[1], keys.map(checkKey));
+      return native.doStorageDelete(this.#key[0], this.#key[1], [checkKey(keys)]) > 0;
+    }
+    async list(options = {}) {
+      const o = options || {};
+      if (o.limit !== undefined && !(o.limit > 0)) throw new RangeError('list() limit must be a positive integer');
+      const flat = native.doStorageList(this.#key[0], this.#key[1], o);
+      const out = new Map();
+      for (let i = 0; i < flat.length; i += 2) out.set(flat[i], internal.deserialize(flat[i + 1]));
+      return out;
+    }
+    async deleteAll() {
+      native.doDeleteAll(this.#key[0], this.#key[1]);
+    }
+    async transaction(closure) {
+      native.doSavepoint(this.#key[0], this.#key[1], 'begin');
+      const txn = Object.create(this);
+      let rolledBack = false;
+      txn.rollback = () => {
+        if (!rolledBack) native.doSavepoint(this.#key[0], this.#key[1], 'rollback');
+        rolledBack = true;
+      };
+      try {
+        const result = await closure(txn);
+        if (!rolledBack) native.doSavepoint(this.#key[0], this.#key[1], 'release');
+        return result;
+      } catch (err) {
+        if (!rolledBack) native.doSavepoint(this.#key[0], this.#key[1], 'rollback');
+        throw err;
+      }
+    }
+    transactionSync(closure) {
+      native.doSavepoint(this.#key[0], this.#key[1], 'begin');
+      try {
+        const result = closure();
+        native.doSavepoint(this.#key[0], this.#key[1], 'release');
+        return result;
+      } catch (err) {
+        native.doSavepoint(this.#key[0], this.#key[1], 'rollback');
+        throw err;
+      }
+    }
+    // Responses already wait for durability (output gate); nothing to do.
+    async sync() {}
+    async getAlarm() {
+      return native.doGetAlarm(this.#key[0], this.#key[1]);
+    }
+    async setAlarm(time) {
+      const ms = time instanceof Date ? time.getTime() : Number(time);
+      if (!Number.isFinite(ms)) throw new TypeError('setAlarm() expects a Date or a number of milliseconds since the epoch');
+      native.doSetAlarm(this.#key[0], this.#key[1], this.#name, ms);
+    }
+    async deleteAlarm() {
+      native.doSetAlarm(this.#key[0], this.#key[1], this.#name, null);
+    }
+    get sql() {
+      return this.#sql || (this.#sql = new SqlStorage(this.#key));
+    }
+    get kv() {
+      return this.#kv || (this.#kv = new SyncKv(this.#key));
+    }
+  }
+
+  // ---- instances ------------------------------------------------------------
+  const hibernated = new Map();
+  internal.wsHibernated = (id) => hibernated.get(id);
+  function hibernatedSocket(id) {
+    let ws = hibernated.get(id) || internal.wsServer(id);
+    if (!ws) {
+      ws = internal.wsWrap(id);
+      ws._markAccepted();
+    }
+    hibernated.set(id, ws);
+    return ws;
+  }
+
+  class DurableObjectState {
+    #cls; #hex; #blockers = [];
+    constructor(cls, hex, name) {
+      this.#cls = cls;
+      this.#hex = hex;
+      this.id = new DurableObjectId(hex, name === null ? undefined : name);
+      this.storage = new DurableObjectStorage(cls, hex, name);
+    }
+    waitUntil(promise) {
+      Promise.resolve(promise).catch((e) => console.error('Uncaught (in waitUntil)', e));
+    }
+    blockConcurrencyWhile(callback) {
+      const p = Promise.resolve().then(callback);
+      this.#blockers.push(p.catch(() => {}));
+      return p;
+    }
+    async _ready() {
+      while (this.#blockers.length) {
+        const pending = this.#blockers;
+        this.#blockers = [];
+        await Promise.all(pending);
+      }
+    }
+    acceptWebSocket(ws, tags = []) {
+      const id = internal.wsId(ws);
+      if (id === undefined) throw new TypeError('acceptWebSocket() expects the server end of a WebSocketPair');
+      if (tags.length > 10) throw new RangeError('A WebSocket can have at most 10 tags');
+      native.wsHibernate(id, this.#cls, this.#hex, this.id.name === undefined ? null : this.id.name, tags.map(String));
+      internal.wsForget(id);
+      ws._markAccepted();
+      hibernated.set(id, ws);
+    }
+    getWebSockets(tag) {
+      return native.wsList(this.#cls, this.#hex, tag === undefined ? null : String(tag)).map(hibernatedSocket);
+    }
+    getTags(ws) {
+      return native.wsTags(internal.wsId(ws));
+    }
+    setWebSocketAutoResponse(pair) {
+      native.wsAutoResponse(this.#cls, this.#hex, pair ? pair.request : null, pair ? pair.response : null);
+    }
+    abort(reason) {
+      throw new Error(`Durable Object aborted: ${reason}`);
+    }
+  }
+  globalThis.WebSocketRequestResponsePair = class WebSocketRequestResponsePair {
+    constructor(request, response) {
+      this.request = request;
+      this.response = response;
+    }
+  };
+
+  const instances = new Map();
+  function instance(cls, hex, name) {
+    const key = `${cls}\u0000${hex}`;
+    let entry = instances.get(key);
+    if (!entry) {
+      const Class = internal.exports && internal.exports[cls];
+      if (typeof Class !== 'function') throw new Error(`Durable Object class "${cls}" is not exported from the worker's main module.`);
+      const state = new DurableObjectState(cls, hex, name);
+      entry = { state, object: new Class(state, internal.env) };
+      instances.set(key, entry);
+    }
+    return entry;
+  }
+  internal.doEvict = (cls, hex) => instances.delete(`${cls}\u0000${hex}`);
+
+  // Host → JavaScript: run one event on an object; resolves to the reply.
+  internal.doDispatch = async function (cls, hex, name, kind, [a, b, c, d]) {
+    const { state, object } = instance(cls, hex, name);
+    await state._ready();
+    switch (kind) {
+      case 'fetch': {
+        if (typeof object.fetch !== 'function') throw new Error(`Durable Object class "${cls}" has no fetch() handler.`);
+        const request = internal.makeRequest(a, b, c, d === null ? null : bytesStream(d));
+        const response = await object.fetch(request);
+        if (!(response instanceof Response)) throw new TypeError("Incorrect type for Promise: the Promise did not resolve to 'Response'.");
+        const parts = internal.responseParts(response);
+        let body = parts[3];
+        if (body instanceof ReadableStream) body = await collect(body);
+        return [parts[0], parts[1], parts[2], body, parts[4] ? internal.wsId(parts[4]) : 0];
+      }
+      case 'call': {
+        const method = a;
+        if (method === 'constructor' || typeof object[method] !== 'function' || Object.prototype.hasOwnProperty.call(Object.prototype, method))
+          return 'E' + internal.serialize(new TypeError(`The RPC receiver does not implement the method "${method}".`));
+        try {
+          return 'V' + internal.serialize(await object[method](...internal.deserialize(b)));
+        } catch (err) {
+          return 'E' + internal.serialize(err instanceof Error ? err : new Error(String(err)));
+        }
+      }
+      case 'alarm':
+        if (typeof object.alarm !== 'function') throw new Error(`Durable Object class "${cls}" has no alarm() handler.`);
+        await object.alarm({ retryCount: a, isRetry: a > 0 });
+        return null;
+      case 'wsmessage':
+        if (typeof object.webSocketMessage === 'function') await object.webSocketMessage(hibernatedSocket(a), b);
+        return null;
+      case 'wsclose': {
+        const ws = hibernatedSocket(a);
+        hibernated.delete(a);
+        ws.readyState = WebSocket.CLOSED;
+        if (typeof object.webSocketClose === 'function') await object.webSocketClose(ws, b, c, true);
+        return null;
+      }
+      case 'wserror': {
+        const ws = hibernatedSocket(a);
+        hibernated.delete(a);
+        if (typeof object.webSocketError === 'function') await object.webSocketError(ws, new Error(b));
+        return null;
+      }
+      default:
+        throw new Error(`unknown Durable Object event ${kind}`);
+    }
+  };
+})();
