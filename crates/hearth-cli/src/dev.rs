@@ -89,6 +89,9 @@ pub(crate) fn run(args: DevArgs) -> Result<()> {
     } else {
         addr.ip().to_string()
     };
+    for tcp in server.tcp_addrs() {
+        println!("Socket Worker listening on tcp://{tcp}");
+    }
     println!("Ready on http://{shown}:{}", addr.port());
 
     if let Some(port) = args.api_port {

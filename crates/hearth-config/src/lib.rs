@@ -195,12 +195,19 @@ impl Outbound {
     /// Whether `host:port` may be connected to. `host` is a name or an IP
     /// address (IPv6 without brackets).
     pub fn permits(&self, host: &str, port: u16) -> bool {
+        !self.denies(host, port) && self.allows(host, port)
+    }
+
+    /// Whether a `deny` pattern matches `host:port`.
+    pub fn denies(&self, host: &str, port: u16) -> bool {
         let host = host.trim_start_matches('[').trim_end_matches(']');
-        let matches = |pattern: &String| outbound_match(pattern, host, port);
-        if self.deny.iter().any(matches) {
-            return false;
-        }
-        self.allow.is_empty() || self.allow.iter().any(matches)
+        self.deny.iter().any(|p| outbound_match(p, host, port))
+    }
+
+    /// Whether `allow` is empty or one of its patterns matches `host:port`.
+    pub fn allows(&self, host: &str, port: u16) -> bool {
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        self.allow.is_empty() || self.allow.iter().any(|p| outbound_match(p, host, port))
     }
 }
 

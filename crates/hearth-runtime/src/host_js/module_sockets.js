@@ -1,6 +1,3 @@
-// The `cloudflare:sockets` module. Outbound TCP is not implemented yet; the
-// import succeeds so workers that only sometimes connect still load.
-export function connect() {
-  throw new Error('connect() from cloudflare:sockets is not supported by hearth yet (see docs/compatibility.md)');
-}
+// The `cloudflare:sockets` module: re-exports connect() from host_js/sockets.js.
+export const connect = globalThis.__hearth_internal.connect;
 export default { connect };
