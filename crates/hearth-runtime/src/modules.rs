@@ -470,8 +470,10 @@ fn load(worker: &Worker, name: &str) -> Result<String, String> {
 /// imports the Node.js globals (`Buffer`, `process`).
 pub(crate) fn module_source(worker: &Worker, name: &str) -> Result<String, String> {
     let bytes = worker.source(name)?;
-    let code = if transpile::wants_transpile(name) {
-        transpile::transpile(name, &bytes)?.to_string()
+    // AsyncLocalStorage needs `await` lowered in the project's own code.
+    let lower_async = nodejs_compat(worker) && !in_node_modules(name);
+    let code = if transpile::wants_transpile(name) || lower_async {
+        transpile::transpile(name, &bytes, lower_async)?.to_string()
     } else {
         std::str::from_utf8(&bytes)
             .map_err(|_| format!("{name} is not valid UTF-8"))?
@@ -513,8 +515,7 @@ fn file_kind(worker: &Worker, name: &str) -> Result<FileKind, String> {
     if ext == "mjs" {
         return Ok(FileKind::Esm);
     }
-    let in_node_modules = name.starts_with("node_modules/") || name.contains("/node_modules/");
-    if !in_node_modules {
+    if !in_node_modules(name) {
         match worker.module_kind(name) {
             Some(ModuleKind::Text) => return Ok(FileKind::Text),
             Some(ModuleKind::Data) => return Ok(FileKind::Data),
@@ -544,6 +545,10 @@ fn file_kind(worker: &Worker, name: &str) -> Result<FileKind, String> {
         );
     }
     Ok(FileKind::Esm)
+}
+
+fn in_node_modules(name: &str) -> bool {
+    name.starts_with("node_modules/") || name.contains("/node_modules/")
 }
 
 /// The `type` of the package.json nearest to a file.
@@ -610,7 +615,7 @@ fn cjs_register(worker: &Worker, name: &str) -> Result<String, String> {
         }
     }
     let source = if transpile::wants_transpile(name) {
-        transpile::transpile(name, &worker.source(name)?)?.to_string()
+        transpile::transpile(name, &worker.source(name)?, false)?.to_string()
     } else {
         let bytes = worker.source(name)?;
         std::str::from_utf8(&bytes)

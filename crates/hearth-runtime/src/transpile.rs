@@ -12,7 +12,7 @@ use oxc_codegen::{Codegen, CodegenOptions};
 use oxc_parser::Parser;
 use oxc_semantic::SemanticBuilder;
 use oxc_span::SourceType;
-use oxc_transformer::{TransformOptions, Transformer};
+use oxc_transformer::{HelperLoaderMode, TransformOptions, Transformer};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -23,8 +23,8 @@ type LineMap = Vec<(u32, u32, u32, u32)>;
 
 #[derive(Default)]
 struct Caches {
-    /// Module name → (the source it was made from, the JavaScript).
-    code: HashMap<String, (Arc<[u8]>, Arc<str>)>,
+    /// Module name → (the source it was made from, async lowered?, the JavaScript).
+    code: HashMap<String, (Arc<[u8]>, bool, Arc<str>)>,
     /// Module name → (the source it was made from, whether it is an ES module).
     syntax: HashMap<String, (Arc<[u8]>, bool)>,
     /// Module name → its generated-to-source mapping.
@@ -47,22 +47,32 @@ pub(crate) fn wants_transpile(name: &str) -> bool {
 
 /// The JavaScript for a TypeScript/JSX module; syntax errors name
 /// `file:line:col`.
-pub(crate) fn transpile(name: &str, source: &Arc<[u8]>) -> Result<Arc<str>, String> {
+///
+/// With `lower_async`, `async` functions become generators driven through
+/// `Promise.prototype.then` (`babelHelpers.asyncToGenerator`, defined by the
+/// Node.js globals), so `AsyncLocalStorage` context survives `await`:
+/// QuickJS resumes native `await` without any hook hearth could use.
+pub(crate) fn transpile(
+    name: &str,
+    source: &Arc<[u8]>,
+    lower_async: bool,
+) -> Result<Arc<str>, String> {
     {
         let caches = caches().lock().expect("transpile cache poisoned");
-        if let Some((from, code)) = caches.code.get(name) {
-            if Arc::ptr_eq(from, source) {
+        if let Some((from, lowered, code)) = caches.code.get(name) {
+            if Arc::ptr_eq(from, source) && *lowered == lower_async {
                 return Ok(code.clone());
             }
         }
     }
     let text = std::str::from_utf8(source).map_err(|_| format!("{name} is not valid UTF-8"))?;
-    let (code, map) = run(name, text)?;
+    let (code, map) = run(name, text, lower_async)?;
     let code: Arc<str> = Arc::from(code);
     let mut caches = caches().lock().expect("transpile cache poisoned");
-    caches
-        .code
-        .insert(name.to_string(), (source.clone(), code.clone()));
+    caches.code.insert(
+        name.to_string(),
+        (source.clone(), lower_async, code.clone()),
+    );
     caches.maps.insert(name.to_string(), Arc::new(map));
     Ok(code)
 }
@@ -85,7 +95,7 @@ macro_rules! syntax_error {
     }};
 }
 
-fn run(name: &str, text: &str) -> Result<(String, LineMap), String> {
+fn run(name: &str, text: &str, lower_async: bool) -> Result<(String, LineMap), String> {
     let path = Path::new(name);
     let allocator = Allocator::default();
     let source_type = SourceType::from_path(path).unwrap_or_default();
@@ -96,7 +106,11 @@ fn run(name: &str, text: &str) -> Result<(String, LineMap), String> {
     let mut program = parsed.program;
     let semantic = SemanticBuilder::new().build(&program);
     let scoping = semantic.semantic.into_scoping();
-    let options = TransformOptions::default();
+    let mut options = TransformOptions::default();
+    if lower_async {
+        options.env.es2017.async_to_generator = true;
+        options.helper_loader.mode = HelperLoaderMode::External;
+    }
     let transformed =
         Transformer::new(&allocator, path, &options).build_with_scoping(scoping, &mut program);
     if let Some(error) = transformed.diagnostics.iter().next() {
@@ -177,7 +191,7 @@ pub(crate) fn map_stack(text: &str) -> String {
     let mut rest = text;
     'scan: while !rest.is_empty() {
         // The next `.ext:` of a transpiled kind.
-        let next = [".ts:", ".mts:", ".cts:", ".tsx:", ".jsx:"]
+        let next = [".ts:", ".mts:", ".cts:", ".tsx:", ".jsx:", ".js:", ".mjs:"]
             .iter()
             .filter_map(|m| rest.find(m).map(|i| (i, m.len())))
             .min();
@@ -235,7 +249,7 @@ mod tests {
     #[test]
     fn strips_types_and_maps_lines() {
         let src = "import type { X } from './x';\ninterface A { a: number }\n\nexport function f(a: number): number {\n  throw new Error('boom ' + a);\n}\n";
-        let (code, map) = run("src/a.ts", src).unwrap();
+        let (code, map) = run("src/a.ts", src, false).unwrap();
         assert!(!code.contains("interface"));
         assert!(!code.contains("./x"));
         let throw_line = code.lines().position(|l| l.contains("throw")).unwrap() as u32 + 1;
@@ -245,7 +259,7 @@ mod tests {
 
     #[test]
     fn syntax_errors_name_file_line_col() {
-        let err = run("src/bad.ts", "const a = 1;\nlet x: = 2;\n").unwrap_err();
+        let err = run("src/bad.ts", "const a = 1;\nlet x: = 2;\n", false).unwrap_err();
         assert!(err.starts_with("src/bad.ts:2:"), "{err}");
     }
 }
