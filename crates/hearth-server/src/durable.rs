@@ -7,8 +7,11 @@ use std::rc::Rc;
 use std::time::Duration;
 use tokio::sync::oneshot;
 
-/// How often idle objects are looked for.
-const EVICTION_TICK: Duration = Duration::from_secs(5);
+/// How often idle objects are looked for: often enough to evict close to
+/// the idle limit.
+fn eviction_tick() -> Duration {
+    (hearth_runtime::durable::idle_eviction() / 2).clamp(Duration::from_millis(50), Duration::from_secs(5))
+}
 
 /// Longest sleep of the alarm loop, so clock changes are noticed.
 const ALARM_POLL: Duration = Duration::from_secs(30);
@@ -45,7 +48,7 @@ where
         let isolate = isolate.clone();
         tokio::task::spawn_local(async move {
             loop {
-                tokio::time::sleep(EVICTION_TICK).await;
+                tokio::time::sleep(eviction_tick()).await;
                 if let Ok(iso) = isolate() {
                     iso.evict_idle_objects();
                 }

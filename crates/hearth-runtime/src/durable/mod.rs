@@ -25,7 +25,17 @@ use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot, Notify};
 
 /// Objects idle this long are evicted from memory (storage stays on disk).
-pub const IDLE_EVICTION: Duration = Duration::from_secs(30);
+/// `HEARTH_DO_IDLE_MS` overrides it (tests use a short value).
+pub fn idle_eviction() -> Duration {
+    static IDLE: OnceLock<Duration> = OnceLock::new();
+    *IDLE.get_or_init(|| {
+        std::env::var("HEARTH_DO_IDLE_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .map(Duration::from_millis)
+            .unwrap_or(Duration::from_secs(30))
+    })
+}
 
 /// Alarm retries after a failing `alarm()` handler, with doubling delays from 2 s.
 const ALARM_MAX_RETRIES: u32 = 6;
@@ -576,7 +586,7 @@ pub fn now_ms() -> f64 {
         .unwrap_or(0.0)
 }
 
-/// Drops objects idle for [`IDLE_EVICTION`] with nothing queued, running or
+/// Drops objects idle for [`idle_eviction`] with nothing queued, running or
 /// waiting; their constructor runs again on the next event.
 pub(crate) fn evict_idle(core: &Rc<Core>) {
     if websocket::has_open_sockets(core) {
@@ -592,7 +602,7 @@ pub(crate) fn evict_idle(core: &Rc<Core>) {
                 && s.queue.borrow().is_empty()
                 && s.held.borrow().is_empty()
                 && !s.flushing.get()
-                && s.last_used.get().elapsed() >= IDLE_EVICTION
+                && s.last_used.get().elapsed() >= idle_eviction()
         })
         .cloned()
         .collect();
