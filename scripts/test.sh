@@ -10,6 +10,10 @@ command -v cc >/dev/null || apt_missing+=(build-essential)
 command -v node >/dev/null || apt_missing+=(nodejs npm)
 command -v chromium >/dev/null || apt_missing+=(chromium)
 command -v redis-cli >/dev/null || apt_missing+=(redis-tools)
+# A real PostgreSQL for tests/tests/postgres.rs (a private cluster per test).
+command -v initdb >/dev/null || compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null ||
+  apt_missing+=(postgresql)
+command -v openssl >/dev/null || apt_missing+=(openssl)
 if ((${#apt_missing[@]})); then
   echo "installing: ${apt_missing[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -1,0 +1,328 @@
+//! examples/postgres against a real PostgreSQL server: a private cluster
+//! started with `initdb`/`pg_ctl` in a temp dir on a free loopback port
+//! (SCRAM-SHA-256 password auth over TCP), its database created with `psql`.
+//! Skipped when PostgreSQL is not installed (scripts/test.sh installs it).
+
+use hearth_tests::{repo_root, request, Hearth};
+use serde_json::{json, Value};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+const PASSWORD: &str = "s3cret pässword";
+
+/// A PostgreSQL binary: on PATH, else in Debian's versioned folder.
+fn pg_bin(name: &str) -> Option<PathBuf> {
+    if let Ok(out) = Command::new("sh")
+        .args(["-c", &format!("command -v {name}")])
+        .output()
+    {
+        let path = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        if out.status.success() && !path.is_empty() {
+            return Some(PathBuf::from(path));
+        }
+    }
+    let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path().join("bin").join(name))
+        .filter(|p| p.exists())
+        .collect();
+    found.sort();
+    found.pop()
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+/// Runs a PostgreSQL server program, as `nobody` when the tests run as root
+/// (initdb and postgres refuse to run as root).
+fn as_db_user(program: &Path, args: &[&str]) -> Output {
+    let mut cmd = if is_root() {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(program);
+        c
+    } else {
+        Command::new(program)
+    };
+    cmd.args(args)
+        .output()
+        .expect("running a PostgreSQL program")
+}
+
+struct Cluster {
+    dir: tempfile::TempDir,
+    port: u16,
+    pg_ctl: PathBuf,
+}
+
+impl Cluster {
+    fn start() -> Option<Cluster> {
+        let (Some(initdb), Some(pg_ctl)) = (pg_bin("initdb"), pg_bin("pg_ctl")) else {
+            eprintln!("skipping: PostgreSQL is not installed (apt-get install postgresql)");
+            return None;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        if is_root() {
+            std::os::unix::fs::chown(dir.path(), Some(65534), Some(65534)).unwrap();
+        }
+        let pwfile = dir.path().join("pw");
+        std::fs::write(&pwfile, format!("{PASSWORD}\n")).unwrap();
+        if is_root() {
+            std::os::unix::fs::chown(&pwfile, Some(65534), Some(65534)).unwrap();
+        }
+        let data = dir.path().join("data");
+        let out = as_db_user(
+            &initdb,
+            &[
+                "-D",
+                data.to_str().unwrap(),
+                "-U",
+                "postgres",
+                "--auth-local=trust",
+                "--auth-host=scram-sha-256",
+                "--pwfile",
+                pwfile.to_str().unwrap(),
+                "-E",
+                "UTF8",
+            ],
+        );
+        assert!(
+            out.status.success(),
+            "initdb failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let port = {
+            let l = TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let opts = format!(
+            "-p {port} -k {} -c listen_addresses=127.0.0.1",
+            dir.path().display()
+        );
+        let log = dir.path().join("log");
+        let out = as_db_user(
+            &pg_ctl,
+            &[
+                "-D",
+                data.to_str().unwrap(),
+                "-o",
+                &opts,
+                "-l",
+                log.to_str().unwrap(),
+                "-w",
+                "start",
+            ],
+        );
+        assert!(
+            out.status.success(),
+            "pg_ctl start failed: {}\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
+        Some(Cluster { dir, port, pg_ctl })
+    }
+
+    fn psql(&self, db: &str, sql: &str) -> String {
+        let out = Command::new(pg_bin("psql").expect("psql"))
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-U",
+                "postgres",
+            ])
+            .args(["-d", db, "-v", "ON_ERROR_STOP=1", "-At", "-c", sql])
+            .env("PGPASSWORD", PASSWORD)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "psql {sql}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    fn url(&self, db: &str) -> String {
+        // The password has a space and a non-ASCII letter: percent-encoded.
+        format!(
+            "postgres://postgres:s3cret%20p%C3%A4ssword@127.0.0.1:{}/{db}",
+            self.port
+        )
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let data = self.dir.path().join("data");
+        as_db_user(
+            &self.pg_ctl,
+            &["-D", data.to_str().unwrap(), "-m", "immediate", "stop"],
+        );
+    }
+}
+
+fn call(h: &Hearth, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+    let bytes = body.map(|b| b.to_string());
+    let (status, text) = request(
+        &format!("{}{path}", h.url),
+        method,
+        &[("content-type", "application/json")],
+        bytes.as_deref().map(str::as_bytes),
+    );
+    let value = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{method} {path}: {e}: {text}"))
+    };
+    (status, value)
+}
+
+#[test]
+fn postgres_example_rest_api_against_a_real_server() {
+    let Some(pg) = Cluster::start() else { return };
+    pg.psql("postgres", "CREATE DATABASE shop");
+    let h = Hearth::start(
+        &repo_root().join("examples/postgres"),
+        &[
+            "--no-watch",
+            "--var",
+            &format!("DATABASE_URL:{}", pg.url("shop")),
+        ],
+    );
+    let started = Instant::now();
+    assert_eq!(
+        call(&h, "GET", "/items", None),
+        (200, json!([])),
+        "{}",
+        h.logs()
+    );
+
+    let (status, apple) = call(
+        &h,
+        "POST",
+        "/items",
+        Some(json!({"name": "apple", "qty": 3})),
+    );
+    assert_eq!(status, 201, "{apple}");
+    assert_eq!(apple["name"], "apple");
+    assert_eq!(apple["qty"], 3);
+    let id = apple["id"].as_i64().unwrap();
+
+    // Parameters are sent separately from the SQL: quotes are just data.
+    let tricky = "Robert'); DROP TABLE items;--";
+    let (status, row) = call(&h, "POST", "/items", Some(json!({"name": tricky})));
+    assert_eq!(status, 201, "{row}");
+    assert_eq!(row["name"], tricky);
+    assert_eq!(row["qty"], 0);
+
+    // The table psql sees is the one the worker wrote.
+    assert_eq!(
+        pg.psql("shop", "SELECT name || '=' || qty FROM items ORDER BY id"),
+        format!("apple=3\n{tricky}=0\n")
+    );
+
+    assert_eq!(call(&h, "GET", &format!("/items/{id}"), None).1, apple);
+    let (status, updated) = call(&h, "PUT", &format!("/items/{id}"), Some(json!({"qty": 9})));
+    assert_eq!((status, updated["qty"].clone()), (200, json!(9)));
+
+    // Server errors reach JavaScript with their SQLSTATE.
+    let (status, err) = call(&h, "POST", "/items", Some(json!({"name": "apple"})));
+    assert_eq!(status, 409, "{err}");
+    assert_eq!(err["code"], "23505");
+    assert!(
+        err["error"].as_str().unwrap().contains("duplicate key"),
+        "{err}"
+    );
+    let (status, err) = call(
+        &h,
+        "POST",
+        "/items",
+        Some(json!({"name": "x", "qty": "lots"})),
+    );
+    assert_eq!(status, 400, "{err}");
+    assert_eq!(err["code"], "22P02");
+
+    // A transaction is all or nothing.
+    let (status, err) = call(
+        &h,
+        "POST",
+        "/items/bulk",
+        Some(json!([{"name": "pear", "qty": 1}, {"name": "plum", "qty": -1}])),
+    );
+    assert_eq!(status, 400, "{err}");
+    assert_eq!(err["code"], "23514");
+    assert_eq!(
+        pg.psql("shop", "SELECT count(*) FROM items WHERE name = 'pear'"),
+        "0\n"
+    );
+    let (status, rows) = call(
+        &h,
+        "POST",
+        "/items/bulk",
+        Some(json!([{"name": "pear", "qty": 1}, {"name": "plum", "qty": 2}])),
+    );
+    assert_eq!(status, 201, "{rows}");
+    assert_eq!(rows.as_array().unwrap().len(), 2);
+
+    let (status, _) = call(&h, "DELETE", &format!("/items/{id}"), None);
+    assert_eq!(status, 204);
+    assert_eq!(call(&h, "GET", &format!("/items/{id}"), None).0, 404);
+    let (_, all) = call(&h, "GET", "/items", None);
+    let names: Vec<&str> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, [tricky, "pear", "plum"]);
+    eprintln!("postgres example checks took {:?}", started.elapsed());
+}
+
+#[test]
+fn postgres_example_reports_a_wrong_password_and_a_down_server() {
+    let Some(pg) = Cluster::start() else { return };
+    let bad = format!("postgres://postgres:wrong@127.0.0.1:{}/postgres", pg.port);
+    let h = Hearth::start(
+        &repo_root().join("examples/postgres"),
+        &["--no-watch", "--var", &format!("DATABASE_URL:{bad}")],
+    );
+    let (status, err) = call(&h, "GET", "/items", None);
+    assert_eq!(status, 500, "{err}");
+    assert_eq!(err["code"], "28P01", "{err}");
+    assert!(
+        err["error"]
+            .as_str()
+            .unwrap()
+            .contains("password authentication failed"),
+        "{err}"
+    );
+    drop(h);
+
+    let port = pg.port;
+    drop(pg);
+    std::thread::sleep(Duration::from_millis(200));
+    let down = format!("postgres://postgres@127.0.0.1:{port}/postgres");
+    let h = Hearth::start(
+        &repo_root().join("examples/postgres"),
+        &["--no-watch", "--var", &format!("DATABASE_URL:{down}")],
+    );
+    let (status, err) = call(&h, "GET", "/items", None);
+    assert_eq!(status, 502, "{err}");
+    assert!(
+        err["error"]
+            .as_str()
+            .unwrap()
+            .contains("connection refused"),
+        "{err}"
+    );
+}
