@@ -281,7 +281,7 @@
             unit = new Comment(ops, event[4]);
             break;
           case 'doctype':
-            unit = new Doctype(ops, event[4], event[5], event[6]);
+            unit = new Doctype(ops, event[4] ?? null, event[5] ?? null, event[6] ?? null);
             break;
           default:
             unit = new DocumentEnd(ops);
