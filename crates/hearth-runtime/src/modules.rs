@@ -471,7 +471,15 @@ fn load(worker: &Worker, name: &str) -> Result<String, String> {
 pub(crate) fn module_source(worker: &Worker, name: &str) -> Result<String, String> {
     let bytes = worker.source(name)?;
     // AsyncLocalStorage needs `await` lowered in the project's own code.
-    let lower_async = nodejs_compat(worker) && !in_node_modules(name);
+    // Files with async generators or `for await` keep native async: hearth
+    // does not ship the helpers their lowering needs (context is then lost
+    // after `await` in those files only).
+    let lower_async = nodejs_compat(worker) && !in_node_modules(name) && {
+        let text = String::from_utf8_lossy(&bytes);
+        !(text.contains("for await")
+            || text.contains("async function*")
+            || text.contains("async *"))
+    };
     let code = if transpile::wants_transpile(name) || lower_async {
         transpile::transpile(name, &bytes, lower_async)?.to_string()
     } else {

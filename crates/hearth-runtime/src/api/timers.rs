@@ -13,6 +13,8 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, native: &Object<'js>) -> rquickjs::Re
         Function::new(ctx.clone(), |level: String, text: String| {
             let core = current();
             let worker = core.worker.name();
+            // Stack traces of transpiled TypeScript point at the .ts lines.
+            let text = crate::transpile::map_stack(&text);
             match level.as_str() {
                 "error" => tracing::error!(target: "hearth::console", "[{worker}] {text}"),
                 "warn" => tracing::warn!(target: "hearth::console", "[{worker}] {text}"),
