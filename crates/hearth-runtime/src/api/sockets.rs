@@ -266,13 +266,7 @@ fn io_message(e: &io::Error) -> String {
     }
 }
 
-fn lookup(
-    id: u32,
-) -> Option<(
-    Half<ReadHalf<Conn>>,
-    Half<WriteHalf<Conn>>,
-    watch::Receiver<u32>,
-)> {
+fn lookup(id: u32) -> Option<Handles> {
     let core = current();
     let resources = core.resources.borrow();
     resources
