@@ -80,8 +80,38 @@ fn display_value(value: &Value<'_>) -> String {
     format!("{:?}", value.type_of())
 }
 
-/// Whether an error message means the isolate itself is no longer usable
-/// (its memory cap was hit or its CPU budget interrupted it).
-pub(crate) fn is_fatal(message: &str) -> bool {
-    message.contains("out of memory") || message.contains("interrupted")
+/// A limit whose breach leaves the isolate unusable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FatalKind {
+    /// The per-request CPU budget interrupted the script.
+    Cpu,
+    /// The isolate's heap cap was reached.
+    Memory,
+}
+
+impl FatalKind {
+    /// A message naming the limit and what to do.
+    pub(crate) fn explain(self, cpu: std::time::Duration, memory: usize) -> String {
+        match self {
+            FatalKind::Cpu => format!(
+                "Worker exceeded its CPU time limit of {} ms (raise [limits] cpu_ms in the configuration); the request was stopped and the isolate restarted.",
+                cpu.as_millis()
+            ),
+            FatalKind::Memory => format!(
+                "Worker exceeded its memory limit of {} MiB; the request was stopped and the isolate restarted.",
+                memory / (1024 * 1024)
+            ),
+        }
+    }
+}
+
+/// Whether an error message means the isolate itself is no longer usable.
+pub(crate) fn fatal_kind(message: &str) -> Option<FatalKind> {
+    if message.contains("interrupted") {
+        Some(FatalKind::Cpu)
+    } else if message.contains("out of memory") {
+        Some(FatalKind::Memory)
+    } else {
+        None
+    }
 }

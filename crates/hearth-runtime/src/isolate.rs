@@ -1,7 +1,7 @@
 //! One QuickJS runtime running one worker on the current thread.
 
 use crate::body::{full, BodyError, ChannelBody, RequestBody, ResponseBody};
-use crate::errors::{describe, is_fatal, StartupError};
+use crate::errors::{describe, StartupError};
 use crate::event_loop::enter;
 use crate::modules::{ProjectLoader, ProjectResolver};
 use crate::worker::{EnvValue, Format, Worker};
@@ -63,6 +63,8 @@ pub(crate) struct Resources {
     pub(crate) bodies: HashMap<u32, RequestBody>,
     /// Outgoing streamed bodies JavaScript writes to.
     pub(crate) sinks: HashMap<u32, mpsc::Sender<Result<Bytes, BodyError>>>,
+    /// Request bodies that grew past the size limit while being read.
+    pub(crate) oversized: std::collections::HashSet<u32>,
     /// Open TCP sockets (`cloudflare:sockets`, Socket Worker connections).
     pub(crate) sockets: HashMap<u32, crate::api::sockets::SocketEntry>,
 }
@@ -122,13 +124,22 @@ impl Core {
     }
 
     /// Logs an exception thrown by user code and notes whether it broke the isolate.
-    pub(crate) fn report(&self, what: &str, message: &str) {
+    ///
+    /// Returns the message to show: for a broken isolate, one that names the
+    /// limit that was hit.
+    pub(crate) fn report(&self, what: &str, message: &str) -> String {
+        let message = match crate::errors::fatal_kind(message) {
+            Some(kind) => {
+                let explained = kind.explain(self.cpu_limit, self.worker.memory_limit());
+                self.fatal
+                    .borrow_mut()
+                    .get_or_insert_with(|| explained.clone());
+                format!("{explained}\n{message}")
+            }
+            None => message.to_string(),
+        };
         tracing::error!(target: "hearth::js", "[{}] {what}: {message}", self.worker.name());
-        if is_fatal(message) {
-            self.fatal
-                .borrow_mut()
-                .get_or_insert_with(|| message.to_string());
-        }
+        message
     }
 }
 
@@ -264,8 +275,14 @@ impl Isolate {
             .unwrap_or_else(|_| Err("the handler never produced a response".into()));
         match outcome {
             Ok(response) => response,
+            Err(_)
+                if body_id != 0 && self.core.resources.borrow_mut().oversized.remove(&body_id) =>
+            {
+                too_large_response()
+            }
             Err(message) => {
-                self.core
+                let message = self
+                    .core
                     .report("uncaught exception in fetch handler", &message);
                 error_response(&message)
             }
@@ -527,6 +544,12 @@ fn stream_body<'js>(ctx: &Ctx<'js>, stream: Value<'js>) -> Result<ResponseBody, 
     };
     pump().map_err(|e| caught(ctx, e))?;
     Ok(ChannelBody { rx }.boxed_unsync())
+}
+
+fn too_large_response() -> http::Response<ResponseBody> {
+    let mut response = http::Response::new(full("Request body is larger than the 100 MB limit.\n"));
+    *response.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
+    response
 }
 
 fn error_response(message: &str) -> http::Response<ResponseBody> {

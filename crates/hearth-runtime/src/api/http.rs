@@ -70,7 +70,14 @@ fn body_pull<'js>(ctx: Ctx<'js>, id: u32) -> rquickjs::Result<rquickjs::Promise<
         loop {
             match body.frame().await {
                 None => return Ok(settle(|ctx| Ok(Value::new_null(ctx.clone())))),
-                Some(Err(e)) => return Err(format!("reading the body failed: {e}")),
+                Some(Err(e)) => {
+                    if e.downcast_ref::<http_body_util::LengthLimitError>()
+                        .is_some()
+                    {
+                        core.resources.borrow_mut().oversized.insert(id);
+                    }
+                    return Err(format!("reading the body failed: {e}"));
+                }
                 Some(Ok(frame)) => {
                     let Ok(data) = frame.into_data() else {
                         continue;

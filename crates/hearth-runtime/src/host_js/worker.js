@@ -113,8 +113,17 @@
     return internal.responseParts(response);
   };
 
+  // There is no Cloudflare edge locally; like wrangler dev's offline
+  // fallback, requests carry a fixed, plausible `cf` object.
+  const LOCAL_CF = Object.freeze({
+    asn: 395747, asOrganization: 'hearth', colo: 'DFW', country: 'US', city: 'Austin', continent: 'NA',
+    region: 'Texas', regionCode: 'TX', postalCode: '78701', metroCode: '635', latitude: '30.27130', longitude: '-97.74260',
+    timezone: 'America/Chicago', httpProtocol: 'HTTP/1.1', tlsVersion: '', tlsCipher: '', clientTcpRtt: 0,
+    edgeRequestKeepAliveStatus: 1, requestPriority: '', clientAcceptEncoding: '',
+  });
+
   internal.runFetch = function (url, method, headers, bodyId) {
-    const request = internal.makeRequest(url, method, headers, bodyId ? internal.nativeStream(bodyId) : null);
+    const request = internal.makeRequest(url, method, headers, bodyId ? internal.nativeStream(bodyId) : null, LOCAL_CF);
     let result;
     if (internal.exports) {
       const ctx = new ExecutionContext();

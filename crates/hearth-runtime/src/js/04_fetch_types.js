@@ -693,9 +693,10 @@
     }
 
     static {
-      makeRequest = (url, method, headerList, body) => {
+      makeRequest = (url, method, headerList, body, cf) => {
         const r = new Request(INTERNAL);
         r.#url = url;
+        r.#cf = cf;
         r.#method = method;
         r.#headerList = headerList;
         r.#guard = 'immutable';
