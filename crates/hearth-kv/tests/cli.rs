@@ -79,7 +79,8 @@ async fn cli_commands_while_dev_has_the_database_open() {
             &["key", "get", "from-dev", "--namespace-id", &id]
         )
         .unwrap(),
-        "x\n"
+        // Raw bytes, no newline added (like wrangler without --text).
+        "x"
     );
 
     let file = dir.join("value.bin");
