@@ -36,6 +36,14 @@ if [ ! -d "$browser_tools/node_modules/playwright-core" ]; then
   npm install --silent --no-audit --no-fund --prefix "$browser_tools" playwright-core@1.52.0
 fi
 
+# npm projects the TypeScript/npm tests run (tests/tests/npm_ts.rs): their
+# node_modules are git-ignored, so install them from the committed lock files.
+for project in tests/fixtures/npm-* examples/hono-zod; do
+  if [ -f "$project/package-lock.json" ] && [ ! -d "$project/node_modules" ]; then
+    npm ci --silent --no-audit --no-fund --prefix "$project"
+  fi
+done
+
 cargo build --release --bin hearth
 export HEARTH_BIN="$PWD/target/release/hearth"
 cargo test --release --workspace
