@@ -79,6 +79,13 @@ impl AsyncWrite for Conn {
 
 type Half<T> = Rc<Mutex<Option<T>>>;
 
+/// What an operation on an open socket needs: both halves and an interrupt.
+type Handles = (
+    Half<ReadHalf<Conn>>,
+    Half<WriteHalf<Conn>>,
+    watch::Receiver<u32>,
+);
+
 /// One open socket of an isolate.
 pub(crate) struct SocketEntry {
     reader: Half<ReadHalf<Conn>>,
