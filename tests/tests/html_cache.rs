@@ -550,3 +550,30 @@ fn example_html_rewriter_proxies_rewrites_and_caches() {
     let (status, json) = h.get("/data.json");
     assert_eq!((status, json.as_str()), (200, r#"{"ok":true}"#));
 }
+
+#[test]
+fn html_client_disconnect_mid_stream_is_harmless() {
+    let chunks: Vec<&'static str> = std::iter::once("<html><body>")
+        .chain(std::iter::repeat_n("<p>slow</p>", 100))
+        .collect();
+    let upstream = hearth_tests::slow_chunked_upstream(chunks, Duration::from_millis(30));
+    let h = Hearth::start(
+        &fixture("html-rewriter"),
+        &["--var", &format!("UPSTREAM:{upstream}")],
+    );
+    for _ in 0..3 {
+        let agent = ureq::AgentBuilder::new()
+            .timeout(Duration::from_secs(30))
+            .build();
+        let response = agent.get(&format!("{}/stream", h.url)).call().unwrap();
+        let mut reader = response.into_reader();
+        let mut buf = [0u8; 256];
+        let n = reader.read(&mut buf).unwrap();
+        assert!(n > 0);
+        drop(reader);
+    }
+    // The worker keeps serving, rewriting included.
+    let r = api(&h, "handler-class");
+    assert_eq!(r["count"], json!(2));
+    assert!(!h.logs().contains("panicked"), "{}", h.logs());
+}
