@@ -532,7 +532,7 @@ fn file_kind(worker: &Worker, name: &str) -> Result<FileKind, String> {
             Some(ModuleKind::EsModule) | None => {}
         }
     }
-    if ext == "js" || ext == "" {
+    if ext == "js" || ext.is_empty() {
         // As esbuild does: the syntax decides, whatever package.json `type`
         // says. A file without `import`/`export` that touches `module`,
         // `exports` or `require` is CommonJS.

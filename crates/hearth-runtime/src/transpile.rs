@@ -21,10 +21,14 @@ use std::sync::{Arc, Mutex, OnceLock};
 /// sorted by generated position.
 type LineMap = Vec<(u32, u32, u32, u32)>;
 
+/// A transpiled module: the source it was made from, whether `async` was
+/// lowered, and the JavaScript.
+type Transpiled = (Arc<[u8]>, bool, Arc<str>);
+
 #[derive(Default)]
 struct Caches {
     /// Module name → (the source it was made from, async lowered?, the JavaScript).
-    code: HashMap<String, (Arc<[u8]>, bool, Arc<str>)>,
+    code: HashMap<String, Transpiled>,
     /// Module name → (the source it was made from, whether it is an ES module).
     syntax: HashMap<String, (Arc<[u8]>, bool)>,
     /// Module name → its generated-to-source mapping.
