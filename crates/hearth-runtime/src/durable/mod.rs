@@ -380,6 +380,10 @@ fn pump(core: &Rc<Core>, slot: &Rc<ObjectSlot>) {
             &promise,
             move |ctx, value| {
                 if let Some(reply) = ok_reply.borrow_mut().take() {
+                    if is_alarm {
+                        // Succeeded: the next alarm starts again at retryCount 0.
+                        ok_slot.alarm_retries.set(0);
+                    }
                     let result = if kind_is_fetch {
                         fetch_reply(ctx, &ok_core, value)
                     } else {
@@ -390,6 +394,7 @@ fn pump(core: &Rc<Core>, slot: &Rc<ObjectSlot>) {
             },
             move |ctx, error| {
                 if let Some(reply) = err_reply.borrow_mut().take() {
+                    let wire = wire_error(ctx, &error);
                     let message = describe(ctx, error);
                     if is_alarm {
                         schedule_retry(&err_core, &err_slot);
@@ -398,7 +403,7 @@ fn pump(core: &Rc<Core>, slot: &Rc<ObjectSlot>) {
                         &format!("uncaught exception in Durable Object {}", err_slot.class),
                         &message,
                     );
-                    finish(&err_core, &err_slot, reply, Err(message));
+                    finish(&err_core, &err_slot, reply, Err(wire.unwrap_or(message)));
                 }
             },
         )
@@ -411,9 +416,19 @@ fn pump(core: &Rc<Core>, slot: &Rc<ObjectSlot>) {
             }
             finish(core, slot, r, Err(message));
         }
-    } else if is_alarm {
-        slot.alarm_retries.set(0);
     }
+}
+
+/// The error an object threw, serialized so the stub can rethrow it with its
+/// name and message (see `rethrow` in host_js/durable.js).
+fn wire_error<'js>(ctx: &Ctx<'js>, error: &Value<'js>) -> Option<String> {
+    let f: Function = ctx
+        .globals()
+        .get::<_, rquickjs::Object>("__hearth_internal")
+        .ok()?
+        .get("doWireError")
+        .ok()?;
+    f.call::<_, Option<String>>((error.clone(),)).ok().flatten()
 }
 
 fn call_reply(value: Value<'_>) -> Result<DoReply, String> {

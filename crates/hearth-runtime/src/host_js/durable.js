@@ -39,6 +39,30 @@
     return new Response(status === 101 || status === 204 || status === 304 ? null : body, init);
   }
 
+  // An exception thrown by an object reaches the caller as itself: the host
+  // rejects with WIRE + the structured-clone serialization of the error.
+  const WIRE = '\u0001hearth-error:';
+  function rethrow(err) {
+    const message = err && typeof err.message === 'string' ? err.message : '';
+    if (message.startsWith(WIRE)) {
+      let original;
+      try {
+        original = internal.deserialize(message.slice(WIRE.length));
+      } catch {
+        throw err;
+      }
+      throw original;
+    }
+    throw err;
+  }
+  internal.doWireError = (err) => {
+    try {
+      return WIRE + internal.serialize(err instanceof Error ? err : new Error(String(err)));
+    } catch {
+      return null;
+    }
+  };
+
   function makeStub(cls, id) {
     const hex = id.toString();
     const name = id.name === undefined ? null : id.name;
@@ -49,7 +73,12 @@
         const request = new Request(input, init);
         let body = internal.bodySource(request);
         if (body instanceof ReadableStream) body = await collect(body);
-        const parts = await native.doFetch([cls, hex], name, request.url, request.method, internal.headersList(request.headers), body);
+        let parts;
+        try {
+          parts = await native.doFetch([cls, hex], name, request.url, request.method, internal.headersList(request.headers), body);
+        } catch (err) {
+          rethrow(err);
+        }
         return responseFromParts(parts);
       },
     };
@@ -58,7 +87,12 @@
         if (prop in target) return target[prop];
         if (typeof prop !== 'string' || prop === 'then') return undefined;
         return async (...args) => {
-          const reply = await native.doCall(cls, hex, name, prop, internal.serialize(args));
+          let reply;
+          try {
+            reply = await native.doCall(cls, hex, name, prop, internal.serialize(args));
+          } catch (err) {
+            rethrow(err);
+          }
           const value = internal.deserialize(reply.slice(1));
           if (reply[0] === 'E') throw value;
           return value;
@@ -211,7 +245,10 @@
     }
     async transaction(closure) {
       native.doSavepoint(this.#key[0], this.#key[1], 'begin');
-      const txn = Object.create(this);
+      // The transaction object forwards to this storage (private fields are
+      // not inherited through a prototype, so methods are bound here).
+      const txn = {};
+      for (const m of ['get', 'put', 'delete', 'list', 'deleteAll', 'getAlarm', 'setAlarm', 'deleteAlarm']) txn[m] = this[m].bind(this);
       let rolledBack = false;
       txn.rollback = () => {
         if (!rolledBack) native.doSavepoint(this.#key[0], this.#key[1], 'rollback');

@@ -14,7 +14,7 @@
       case 'boolean':
         return value;
       case 'number':
-        return Number.isFinite(value) && !Object.is(value, -0) ? value : { n: String(value) };
+        return Number.isFinite(value) && !Object.is(value, -0) ? value : { n: Object.is(value, -0) ? '-0' : String(value) };
       case 'bigint':
         return { big: value.toString() };
       case 'undefined':
