@@ -300,7 +300,8 @@ fn resolve_in_package(
     kind: Kind,
 ) -> Result<PathBuf, String> {
     let pkg = read_package_json(root, dir).unwrap_or(serde_json::Value::Null);
-    if let Some(exports) = pkg.get("exports").filter(|e| !e.is_null()) {
+    if let Some(exports) = read_exports(root, dir) {
+        let exports = &exports;
         let key = if subpath.is_empty() {
             ".".to_string()
         } else {
@@ -351,10 +352,9 @@ fn resolve_in_package(
 
 /// Node's `exports` algorithm: subpath keys (with `*` patterns), then
 /// conditions in the order the package lists them.
-fn match_exports(exports: &serde_json::Value, key: &str, kind: Kind) -> Option<String> {
-    let is_subpath_map = exports
-        .as_object()
-        .is_some_and(|m| m.keys().next().is_some_and(|k| k.starts_with('.')));
+fn match_exports(exports: &Ordered, key: &str, kind: Kind) -> Option<String> {
+    let is_subpath_map =
+        matches!(exports, Ordered::Object(m) if m.first().is_some_and(|(k, _)| k.starts_with('.')));
     if !is_subpath_map {
         // Sugar: the whole value is the "." target.
         return if key == "." {
@@ -363,12 +363,14 @@ fn match_exports(exports: &serde_json::Value, key: &str, kind: Kind) -> Option<S
             None
         };
     }
-    let map = exports.as_object()?;
-    if let Some(target) = map.get(key) {
+    let Ordered::Object(map) = exports else {
+        return None;
+    };
+    if let Some((_, target)) = map.iter().find(|(k, _)| k == key) {
         return pick_target(target, kind, None);
     }
     // Patterns: the longest matching prefix wins.
-    let mut best: Option<(&str, &serde_json::Value, String)> = None;
+    let mut best: Option<(&str, &Ordered, String)> = None;
     for (pattern, target) in map {
         if let Some((prefix, suffix)) = pattern.split_once('*') {
             if key.starts_with(prefix)
@@ -389,14 +391,14 @@ fn match_exports(exports: &serde_json::Value, key: &str, kind: Kind) -> Option<S
     pick_target(target, kind, Some(&star))
 }
 
-fn pick_target(target: &serde_json::Value, kind: Kind, star: Option<&str>) -> Option<String> {
+fn pick_target(target: &Ordered, kind: Kind, star: Option<&str>) -> Option<String> {
     match target {
-        serde_json::Value::String(s) => Some(match star {
+        Ordered::String(s) => Some(match star {
             Some(star) => s.replace('*', star),
             None => s.clone(),
         }),
-        serde_json::Value::Array(items) => items.iter().find_map(|t| pick_target(t, kind, star)),
-        serde_json::Value::Object(conditions) => {
+        Ordered::Array(items) => items.iter().find_map(|t| pick_target(t, kind, star)),
+        Ordered::Object(conditions) => {
             let wanted = |c: &str| match c {
                 "workerd" | "worker" | "browser" | "default" => true,
                 "import" => kind == Kind::Import,
@@ -410,6 +412,81 @@ fn pick_target(target: &serde_json::Value, kind: Kind, star: Option<&str>) -> Op
         }
         _ => None,
     }
+}
+
+/// A package.json `exports` value with object keys in file order (condition
+/// order matters, and `serde_json::Map` sorts keys).
+#[derive(Debug)]
+enum Ordered {
+    String(String),
+    Array(Vec<Ordered>),
+    Object(Vec<(String, Ordered)>),
+    Other,
+}
+
+impl<'de> serde::Deserialize<'de> for Ordered {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Ordered;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Ordered, E> {
+                Ok(Ordered::String(v.to_string()))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Ordered, E> {
+                Ok(Ordered::String(v))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Ordered, E> {
+                Ok(Ordered::Other)
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Ordered, E> {
+                Ok(Ordered::Other)
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Ordered, E> {
+                Ok(Ordered::Other)
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Ordered, E> {
+                Ok(Ordered::Other)
+            }
+            fn visit_unit<E>(self) -> Result<Ordered, E> {
+                Ok(Ordered::Other)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> Result<Ordered, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = a.next_element()? {
+                    items.push(item);
+                }
+                Ok(Ordered::Array(items))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> Result<Ordered, A::Error> {
+                let mut entries = Vec::new();
+                while let Some((k, v)) = a.next_entry::<String, Ordered>()? {
+                    entries.push((k, v));
+                }
+                Ok(Ordered::Object(entries))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// The `exports` field of a package's package.json, in file order.
+fn read_exports(root: &Path, dir: &Path) -> Option<Ordered> {
+    #[derive(serde::Deserialize)]
+    struct Package {
+        exports: Option<Ordered>,
+    }
+    let text = std::fs::read_to_string(root.join(dir).join("package.json")).ok()?;
+    let pkg: Package = serde_json::from_str(&text).ok()?;
+    pkg.exports.filter(|e| !matches!(e, Ordered::Other))
 }
 
 pub(crate) struct ProjectLoader {
@@ -917,11 +994,14 @@ mod tests {
 
     #[test]
     fn exports_conditions_follow_package_order() {
-        let exports: serde_json::Value = serde_json::json!({
+        let exports: Ordered = serde_json::from_str(
+            r#"{
             ".": { "types": "./x.d.ts", "workerd": "./w.js", "import": "./i.js", "default": "./d.js" },
             "./utils/*": { "require": "./cjs/*.js", "import": "./esm/*.js" },
             "./package.json": "./package.json"
-        });
+        }"#,
+        )
+        .unwrap();
         assert_eq!(
             match_exports(&exports, ".", Kind::Import).as_deref(),
             Some("./w.js")
@@ -935,7 +1015,8 @@ mod tests {
             Some("./cjs/x.js")
         );
         assert_eq!(match_exports(&exports, "./nope", Kind::Import), None);
-        let sugar = serde_json::json!({ "node": "./n.js", "default": "./d.js" });
+        let sugar: Ordered =
+            serde_json::from_str(r#"{ "node": "./n.js", "default": "./d.js" }"#).unwrap();
         assert_eq!(
             match_exports(&sugar, ".", Kind::Import).as_deref(),
             Some("./d.js")
