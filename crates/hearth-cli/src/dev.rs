@@ -1,6 +1,6 @@
 //! `hearth dev`: serve a project and reload it when its files change.
 
-use crate::project::{load_config, load_worker, parse_var, persist_dir, ProjectArgs};
+use crate::project::{load_config, load_worker, parse_var, persist_dir, LazyKv, ProjectArgs};
 use anyhow::{Context, Result};
 use hearth_kv::KvStore;
 use hearth_server::{Server, ServerOptions};
@@ -61,14 +61,7 @@ pub(crate) fn run(args: DevArgs) -> Result<()> {
     let config = load_config(&project, true)?;
     let root = config.root.clone();
     let state = persist_dir(&root, args.persist_to.as_deref())?;
-    let kv = KvStore::open(&state)
-        .with_context(|| format!("cannot open KV storage in {}", state.display()))?;
-    if let Some(secs) = kv.apply_clock_offset_from_env() {
-        tracing::warn!(
-            "KV clock shifted by {secs} s ({}; for tests)",
-            hearth_kv::CLOCK_OFFSET_ENV
-        );
-    }
+    let kv = LazyKv::new(&state);
     let worker = load_worker(&project, config, &state, &kv)?;
     let threads = args.threads.unwrap_or_else(|| {
         std::thread::available_parallelism()
@@ -100,7 +93,7 @@ pub(crate) fn run(args: DevArgs) -> Result<()> {
             .clone()
             .context("--api-port needs a token: pass --api-token or set HEARTH_API_TOKEN")?;
         let addr = SocketAddr::new(args.ip, port);
-        let api_addr = serve_kv_api(kv.clone(), addr, token)?;
+        let api_addr = serve_kv_api(kv.get()?, addr, token)?;
         println!("KV REST API on http://{api_addr}/client/v4");
     }
 

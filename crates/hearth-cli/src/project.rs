@@ -51,18 +51,56 @@ pub(crate) fn load_worker(
     args: &ProjectArgs,
     config: Config,
     state_dir: &Path,
-    kv: &KvStore,
+    kv: &LazyKv,
 ) -> Result<Worker> {
+    let kv = if config.kv_namespaces.is_empty() {
+        None
+    } else {
+        Some(kv.get()?)
+    };
     let secrets = hearth_config::load_dev_vars(&config.root, args.env.as_deref())?;
     let worker = Worker::load(WorkerOptions {
         config,
         var_overrides: args.vars.clone(),
         secrets,
         state_dir: state_dir.to_path_buf(),
-        kv: Some(kv.clone()),
+        kv,
         memory_limit: hearth_runtime::DEFAULT_MEMORY_LIMIT,
     })?;
     Ok(worker)
+}
+
+/// The project's KV store, opened on first need: most of a small worker's
+/// start-up time would otherwise go to creating a database it never uses.
+pub(crate) struct LazyKv {
+    dir: std::path::PathBuf,
+    store: std::sync::OnceLock<KvStore>,
+}
+
+impl LazyKv {
+    /// A store in `dir`, not opened yet.
+    pub(crate) fn new(dir: &Path) -> LazyKv {
+        LazyKv {
+            dir: dir.to_path_buf(),
+            store: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Opens the store if needed.
+    pub(crate) fn get(&self) -> Result<KvStore> {
+        if let Some(store) = self.store.get() {
+            return Ok(store.clone());
+        }
+        let store = KvStore::open(&self.dir)
+            .with_context(|| format!("cannot open KV storage in {}", self.dir.display()))?;
+        if let Some(secs) = store.apply_clock_offset_from_env() {
+            tracing::warn!(
+                "KV clock shifted by {secs} s ({}; for tests)",
+                hearth_kv::CLOCK_OFFSET_ENV
+            );
+        }
+        Ok(self.store.get_or_init(|| store).clone())
+    }
 }
 
 /// Parses `--var KEY:VALUE`.

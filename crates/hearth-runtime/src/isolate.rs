@@ -164,6 +164,7 @@ impl Isolate {
     /// Starts an isolate: installs the Web APIs, evaluates the worker's
     /// modules and finds its handlers.
     pub fn new(worker: &Worker) -> Result<Isolate, StartupError> {
+        let began = Instant::now();
         let rt = Runtime::new()
             .map_err(|e| StartupError::new(format!("cannot create a JavaScript runtime: {e}")))?;
         rt.set_memory_limit(worker.memory_limit());
@@ -198,14 +199,18 @@ impl Isolate {
         });
         let started: Result<(), String> = enter(&core, |ctx| {
             crate::api::install(&ctx).map_err(|e| e.to_string())?;
-            for (name, source) in PRELUDE {
-                eval_script(&ctx, name, source)
-                    .map_err(|e| format!("hearth's {name} failed: {e}"))?;
-            }
+            crate::prelude::install(&ctx, PRELUDE, &worker.state_dir().join("cache"))?;
             install_env(&ctx, worker)
         });
         started.map_err(StartupError::new)?;
+        let prelude = began.elapsed();
         load_entry(&core)?;
+        tracing::debug!(
+            "isolate of '{}' ready in {:?} (Web APIs {:?})",
+            worker.name(),
+            began.elapsed(),
+            prelude
+        );
         Ok(Isolate { core })
     }
 

@@ -14,6 +14,7 @@ mod errors;
 mod event_loop;
 mod isolate;
 mod modules;
+mod prelude;
 mod transpile;
 mod worker;
 

@@ -52,10 +52,10 @@ pub struct Server {
 impl Server {
     /// Binds the listeners and starts serving `worker`.
     ///
-    /// The worker is instantiated once up front, so a script that fails to
-    /// start is reported here instead of on the first request.
+    /// Every thread instantiates the worker before this returns, so a script
+    /// that fails to start is reported here instead of on the first request,
+    /// and the first requests find their isolates ready.
     pub fn start(options: ServerOptions, worker: Worker) -> Result<Server, ServerError> {
-        check_worker_starts(&worker)?;
         let current: SharedWorker = Arc::new(RwLock::new(Current {
             generation: 0,
             worker,
@@ -73,11 +73,13 @@ impl Server {
         }
         let (tcp_addrs, mut tcp_per_thread) = bind_tcp_listeners(&current, threads)?;
         let mut shards = hearth_runtime::durable::Router::install(threads).into_iter();
-        let handles = listeners
+        let (started_tx, started) = std::sync::mpsc::channel::<Result<(), String>>();
+        let handles: Vec<JoinHandle<()>> = listeners
             .into_iter()
             .enumerate()
             .map(|(index, socket)| {
                 let shard = shards.next().expect("one shard per thread");
+                let started = started_tx.clone();
                 let current = current.clone();
                 let shutdown = shutdown_rx.clone();
                 let options = options.clone();
@@ -85,10 +87,21 @@ impl Server {
                 std::thread::Builder::new()
                     .name(format!("hearth-loop-{index}"))
                     .stack_size(16 * 1024 * 1024)
-                    .spawn(move || thread::run(socket, tcp, shard, current, options, shutdown))
+                    .spawn(move || {
+                        thread::run(socket, tcp, shard, current, options, shutdown, started)
+                    })
                     .expect("spawning an event-loop thread")
             })
             .collect();
+        drop(started_tx);
+        let failure = started.iter().find_map(Result::err);
+        if let Some(message) = failure {
+            let _ = shutdown.send(true);
+            for handle in handles {
+                let _ = handle.join();
+            }
+            return Err(ServerError::Worker(message));
+        }
         Ok(Server {
             local_addr,
             tcp_addrs,
@@ -191,6 +204,9 @@ pub enum ServerError {
     /// The worker's script failed to start.
     #[error("{0}")]
     Startup(#[from] StartupError),
+    /// The worker failed to start on an event-loop thread.
+    #[error("{0}")]
+    Worker(String),
 }
 
 /// Instantiates the worker on a scratch thread to surface startup errors.

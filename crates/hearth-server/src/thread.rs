@@ -55,6 +55,7 @@ pub(crate) fn run(
     shared: SharedWorker,
     options: ServerOptions,
     mut shutdown: watch::Receiver<bool>,
+    started: std::sync::mpsc::Sender<Result<(), String>>,
 ) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -69,6 +70,7 @@ pub(crate) fn run(
         });
         let in_flight = Rc::new(tokio::sync::Notify::new());
         let open = Rc::new(std::cell::Cell::new(0usize));
+        let _ = started.send(slot.isolate().map(drop));
         let objects_slot = slot.clone();
         tokio::task::spawn_local(crate::durable::serve(shard, move || objects_slot.isolate()));
         for listener in tcp {
