@@ -247,14 +247,16 @@ impl Isolate {
         let url = format!("http://{host}{path}");
         let mut headers: Vec<String> = Vec::with_capacity(parts.headers.len() * 2 + 2);
         for (name, value) in &parts.headers {
+            // Like Cloudflare's edge, the client cannot choose its own address.
+            if client.is_some() && name == "cf-connecting-ip" {
+                continue;
+            }
             headers.push(name.as_str().to_string());
             headers.push(String::from_utf8_lossy(value.as_bytes()).into_owned());
         }
         if let Some(ip) = client {
-            if !parts.headers.contains_key("cf-connecting-ip") {
-                headers.push("cf-connecting-ip".into());
-                headers.push(ip.to_string());
-            }
+            headers.push("cf-connecting-ip".into());
+            headers.push(ip.to_string());
         }
         let body_id = if body.is_end_stream() {
             0

@@ -94,7 +94,7 @@ impl Server {
             })
             .collect();
         drop(started_tx);
-        let failure = started.iter().find_map(Result::err);
+        let failure = started.iter().take(threads).find_map(Result::err);
         if let Some(message) = failure {
             let _ = shutdown.send(true);
             for handle in handles {
