@@ -85,8 +85,6 @@ pub(crate) fn run(args: DevArgs) -> Result<()> {
     for tcp in server.tcp_addrs() {
         println!("Socket Worker listening on tcp://{tcp}");
     }
-    println!("Ready on http://{shown}:{}", addr.port());
-
     if let Some(port) = args.api_port {
         let token = args
             .api_token
@@ -96,7 +94,7 @@ pub(crate) fn run(args: DevArgs) -> Result<()> {
         let api_addr = serve_kv_api(kv.get()?, addr, token)?;
         println!("KV REST API on http://{api_addr}/client/v4");
     }
-
+    // Watch before announcing readiness, so an edit right after start-up is seen.
     let (events_tx, events) = mpsc::channel::<Event>();
     let ctrl_c = events_tx.clone();
     ctrlc_handler(move || {
@@ -107,6 +105,8 @@ pub(crate) fn run(args: DevArgs) -> Result<()> {
     } else {
         Some(watch(&root, events_tx)?)
     };
+    println!("Ready on http://{shown}:{}", addr.port());
+
     loop {
         match events.recv() {
             Ok(Event::Stop) | Err(_) => break,
