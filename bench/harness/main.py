@@ -176,6 +176,19 @@ METHOD = [
 ]
 
 
+KEEP_MARKER = "<!-- bench/run keeps everything below this line -->"
+
+
+def kept_sections(report_path: Path) -> str:
+    """The hand-maintained sections (KV, Durable Objects, start-up...) that
+    follow KEEP_MARKER in the existing report; a full run must not erase them."""
+    if not report_path.exists():
+        return ""
+    text = report_path.read_text()
+    at = text.find(KEEP_MARKER)
+    return "\n" + text[at:] if at >= 0 else ""
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="bench/run", description=(
         "Benchmark hearth against workerd on the scenarios in bench/workers/. "
@@ -266,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out) if args.out else (
         run_dir / "benchmarks.md" if args.quick else REPO_DIR / "docs" / "benchmarks.md")
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(md)
+    out.write_text(md + kept_sections(out))
     (run_dir / "benchmarks.md").write_text(md)
     log(f"report written to {out}")
     return 0
