@@ -20,6 +20,7 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, native: &Object<'js>) -> rquickjs::Re
     native.set("randomUUID", Function::new(ctx.clone(), random_uuid)?)?;
     native.set("digest", Function::new(ctx.clone(), js_digest)?)?;
     native.set("hmac", Function::new(ctx.clone(), js_hmac)?)?;
+    native.set("pbkdf2", Function::new(ctx.clone(), js_pbkdf2)?)?;
     native.set("aesGcm", Function::new(ctx.clone(), js_aes_gcm)?)?;
     native.set("verify", Function::new(ctx.clone(), js_verify)?)?;
     native.set("fillRandom", Function::new(ctx.clone(), fill_random)?)?;
@@ -169,6 +170,73 @@ fn hmac(hash: &str, key: &[u8], data: &[u8]) -> Option<Vec<u8>> {
         "SHA-512" => run::<Sha512>(key, data),
         _ => return None,
     })
+}
+
+/// PBKDF2 (RFC 8018) with HMAC-`hash`: `len` bytes derived from `password`.
+fn pbkdf2(
+    hash: &str,
+    password: &[u8],
+    salt: &[u8],
+    iterations: u32,
+    len: usize,
+) -> Option<Vec<u8>> {
+    fn run<D: Digest + hmac::digest::core_api::BlockSizeUser + Clone>(
+        password: &[u8],
+        salt: &[u8],
+        iterations: u32,
+        len: usize,
+    ) -> Vec<u8> {
+        let keyed = SimpleHmac::<D>::new_from_slice(password).expect("HMAC accepts any key length");
+        let mut out = Vec::with_capacity(len);
+        let mut block = 1u32;
+        while out.len() < len {
+            let mut mac = keyed.clone();
+            mac.update(salt);
+            mac.update(&block.to_be_bytes());
+            let mut u = mac.finalize().into_bytes().to_vec();
+            let mut t = u.clone();
+            for _ in 1..iterations {
+                let mut mac = keyed.clone();
+                mac.update(&u);
+                u = mac.finalize().into_bytes().to_vec();
+                for (a, b) in t.iter_mut().zip(&u) {
+                    *a ^= b;
+                }
+            }
+            out.extend_from_slice(&t);
+            block += 1;
+        }
+        out.truncate(len);
+        out
+    }
+    Some(match hash.to_ascii_uppercase().as_str() {
+        "SHA-1" => run::<Sha1>(password, salt, iterations, len),
+        "SHA-256" => run::<Sha256>(password, salt, iterations, len),
+        "SHA-384" => run::<Sha384>(password, salt, iterations, len),
+        "SHA-512" => run::<Sha512>(password, salt, iterations, len),
+        _ => return None,
+    })
+}
+
+fn js_pbkdf2<'js>(
+    ctx: Ctx<'js>,
+    hash: String,
+    password: Value<'js>,
+    salt: Value<'js>,
+    iterations: u32,
+    len: usize,
+) -> rquickjs::Result<Value<'js>> {
+    let password = require_bytes(&ctx, &password, "password")?;
+    let salt = require_bytes(&ctx, &salt, "salt")?;
+    if iterations == 0 {
+        return Err(Exception::throw_message(
+            &ctx,
+            "OperationError: PBKDF2 iterations must be at least 1",
+        ));
+    }
+    let out =
+        pbkdf2(&hash, &password, &salt, iterations, len).ok_or_else(|| unsupported(&ctx, &hash))?;
+    new_array_buffer(&ctx, out)
 }
 
 fn aes_gcm_run(

@@ -42,7 +42,7 @@
   };
   const canonicalName = (name) => {
     const upper = String(name).toUpperCase();
-    const known = { 'HMAC': 'HMAC', 'AES-GCM': 'AES-GCM', 'ECDSA': 'ECDSA', 'ED25519': 'Ed25519', 'NODE-ED25519': 'Ed25519' };
+    const known = { 'HMAC': 'HMAC', 'AES-GCM': 'AES-GCM', 'ECDSA': 'ECDSA', 'ED25519': 'Ed25519', 'NODE-ED25519': 'Ed25519', 'PBKDF2': 'PBKDF2' };
     if (!known[upper]) throw domError('NotSupportedError', `Unrecognized or unimplemented key algorithm requested: ${name}`);
     return known[upper];
   };
@@ -100,6 +100,11 @@
       const hash = hashName(alg.hash);
       return makeKey('secret', extractable, { name, hash: { name: hash }, length: bytes.length * 8 }, usages, bytes);
     }
+    if (name === 'PBKDF2') {
+      if (format !== 'raw') throw domError('NotSupportedError', 'PBKDF2 keys can only be imported in raw format');
+      if (extractable) throw domError('SyntaxError', 'PBKDF2 keys cannot be extractable');
+      return makeKey('secret', false, { name }, usages, bytes);
+    }
     if (name === 'AES-GCM') {
       if (![16, 24, 32].includes(bytes.length)) throw domError('DataError', `Invalid key length ${bytes.length * 8}; AES keys must be 128, 192 or 256 bits`);
       return makeKey('secret', extractable, { name, length: bytes.length * 8 }, usages, bytes);
@@ -138,6 +143,27 @@
       }
       if (name === 'AES-GCM') return importKeySync('raw', native.randomBytes((alg.length || 256) / 8), { name }, extractable, usages);
       throw domError('NotSupportedError', `generateKey for ${name} is not supported by hearth yet`);
+    },
+    async deriveBits(algorithm, baseKey, length) {
+      const alg = normalize(algorithm);
+      const name = canonicalName(alg.name);
+      if (name !== 'PBKDF2') throw domError('NotSupportedError', `deriveBits with ${name} is not supported by hearth yet`);
+      const bits = Number(length);
+      if (!Number.isInteger(bits) || bits <= 0 || bits % 8) throw domError('OperationError', 'PBKDF2 length must be a positive multiple of 8');
+      const password = requireKey(baseKey, 'PBKDF2', 'deriveBits');
+      return native_((...a) => native.pbkdf2(...a))(hashName(alg.hash), password, toU8(alg.salt), Number(alg.iterations), bits / 8);
+    },
+    async deriveKey(algorithm, baseKey, derivedKeyAlgorithm, extractable, usages) {
+      const alg = normalize(algorithm);
+      if (canonicalName(alg.name) !== 'PBKDF2') throw domError('NotSupportedError', `deriveKey with ${alg.name} is not supported by hearth yet`);
+      const target = normalize(derivedKeyAlgorithm);
+      const targetName = canonicalName(target.name);
+      let length = target.length;
+      if (targetName === 'HMAC' && !length) length = ['SHA-384', 'SHA-512'].includes(hashName(target.hash)) ? 1024 : 512;
+      if (!length) throw domError('OperationError', `deriveKey needs a length for ${targetName}`);
+      const password = requireKey(baseKey, 'PBKDF2', 'deriveKey');
+      const bits = native_((...a) => native.pbkdf2(...a))(hashName(alg.hash), password, toU8(alg.salt), Number(alg.iterations), length / 8);
+      return importKeySync('raw', bits, target, extractable, usages);
     },
     async sign(algorithm, key, data) {
       const name = canonicalName(normalize(algorithm).name);
