@@ -37,7 +37,12 @@ pub(crate) fn install(ctx: &Ctx<'_>) -> rquickjs::Result<()> {
 /// `ArrayBuffer` out of the engine.
 pub(crate) fn bytes_of(value: &Value<'_>) -> Option<Vec<u8>> {
     if let Some(obj) = value.as_object() {
-        if let Some(ab) = obj.as_array_buffer() {
+        // rquickjs's `as_array_buffer` probes with JS_GetArrayBuffer, which
+        // leaves a pending TypeError ("ArrayBuffer object expected") on any
+        // other object; that stale exception then fails the next dynamic
+        // import. Check the class first.
+        if is_array_buffer(value) {
+            let ab = obj.as_array_buffer()?;
             // Copied immediately, before any JavaScript can run.
             return unsafe { ab.as_bytes() }.map(<[u8]>::to_vec);
         }
@@ -49,6 +54,9 @@ pub(crate) fn bytes_of(value: &Value<'_>) -> Option<Vec<u8>> {
         let offset: Option<usize> = obj.get("byteOffset").ok();
         let length: Option<usize> = obj.get("byteLength").ok();
         if let (Some(buffer), Some(offset), Some(length)) = (buffer, offset, length) {
+            if !is_array_buffer(buffer.as_value()) {
+                return None;
+            }
             let ab = buffer.as_array_buffer()?;
             return unsafe { ab.as_bytes() }?
                 .get(offset..offset + length)
@@ -56,6 +64,12 @@ pub(crate) fn bytes_of(value: &Value<'_>) -> Option<Vec<u8>> {
         }
     }
     None
+}
+
+/// Whether `value` is an `ArrayBuffer`, without touching the exception state.
+fn is_array_buffer(value: &Value<'_>) -> bool {
+    // SAFETY: only reads the class id of a live value.
+    unsafe { rquickjs::qjs::JS_IsArrayBuffer(value.as_raw()) }
 }
 
 /// Like [`bytes_of`], but throws a `TypeError` naming what was expected.
