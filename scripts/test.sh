@@ -36,9 +36,10 @@ if [ ! -d "$browser_tools/node_modules/playwright-core" ]; then
   npm install --silent --no-audit --no-fund --prefix "$browser_tools" playwright-core@1.52.0
 fi
 
-# npm projects the TypeScript/npm tests run (tests/tests/npm_ts.rs): their
-# node_modules are git-ignored, so install them from the committed lock files.
-for project in tests/fixtures/npm-* examples/hono-zod; do
+# npm projects the TypeScript/npm and database-driver tests run
+# (tests/tests/npm_ts.rs, tests/tests/pg_drivers.rs): their node_modules are
+# git-ignored, so install them from the committed lock files.
+for project in tests/fixtures/npm-* tests/fixtures/*-driver examples/hono-zod; do
   if [ -f "$project/package-lock.json" ] && [ ! -d "$project/node_modules" ]; then
     npm ci --silent --no-audit --no-fund --prefix "$project"
   fi
