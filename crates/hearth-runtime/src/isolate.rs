@@ -18,40 +18,6 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 
-/// Web API scripts evaluated into every isolate, in this order. Host files
-/// come first so the shared Web API layer finds native TextEncoder and
-/// friends; the worker glue comes last because it uses all of them.
-const PRELUDE: &[(&str, &str)] = &[
-    ("hearth:host/globals.js", include_str!("host_js/globals.js")),
-    ("hearth:events.js", include_str!("js/00_events.js")),
-    ("hearth:encoding.js", include_str!("js/01_encoding.js")),
-    ("hearth:url.js", include_str!("js/02_url.js")),
-    ("hearth:streams.js", include_str!("js/03_streams.js")),
-    (
-        "hearth:fetch_types.js",
-        include_str!("js/04_fetch_types.js"),
-    ),
-    ("hearth:host/fetch.js", include_str!("host_js/fetch.js")),
-    (
-        "hearth:host/html_rewriter.js",
-        include_str!("host_js/html_rewriter.js"),
-    ),
-    ("hearth:host/cache.js", include_str!("host_js/cache.js")),
-    ("hearth:host/crypto.js", include_str!("host_js/crypto.js")),
-    ("hearth:host/kv.js", include_str!("host_js/kv.js")),
-    ("hearth:host/sockets.js", include_str!("host_js/sockets.js")),
-    (
-        "hearth:host/serialize.js",
-        include_str!("host_js/serialize.js"),
-    ),
-    (
-        "hearth:host/websocket.js",
-        include_str!("host_js/websocket.js"),
-    ),
-    ("hearth:host/durable.js", include_str!("host_js/durable.js")),
-    ("hearth:host/worker.js", include_str!("host_js/worker.js")),
-];
-
 /// Chunks buffered between a streaming response and its client.
 const STREAM_BUFFER_CHUNKS: usize = 8;
 
@@ -199,7 +165,7 @@ impl Isolate {
         });
         let started: Result<(), String> = enter(&core, |ctx| {
             crate::api::install(&ctx).map_err(|e| e.to_string())?;
-            crate::prelude::install(&ctx, PRELUDE, &worker.state_dir().join("cache"))?;
+            crate::prelude::install(&ctx)?;
             install_env(&ctx, worker)
         });
         started.map_err(StartupError::new)?;

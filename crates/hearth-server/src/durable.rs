@@ -10,7 +10,8 @@ use tokio::sync::oneshot;
 /// How often idle objects are looked for: often enough to evict close to
 /// the idle limit.
 fn eviction_tick() -> Duration {
-    (hearth_runtime::durable::idle_eviction() / 2).clamp(Duration::from_millis(50), Duration::from_secs(5))
+    (hearth_runtime::durable::idle_eviction() / 2)
+        .clamp(Duration::from_millis(50), Duration::from_secs(5))
 }
 
 /// Longest sleep of the alarm loop, so clock changes are noticed.

@@ -322,18 +322,12 @@ fn on_message(core: &Rc<Core>, id: u32, payload: Payload, tx: &mpsc::UnboundedSe
                     }
                 }
             }
-            let (reply, _) = oneshot::channel();
-            deliver(
+            wake_object(
                 core,
-                Envelope {
-                    class: h.class,
-                    id: h.id,
-                    name: h.name,
-                    event: DoEvent::WsMessage {
-                        socket: id,
-                        data: payload,
-                    },
-                    reply,
+                h,
+                DoEvent::WsMessage {
+                    socket: id,
+                    data: payload,
                 },
             );
         }
@@ -342,6 +336,22 @@ fn on_message(core: &Rc<Core>, id: u32, payload: Payload, tx: &mpsc::UnboundedSe
             f.call::<_, ()>((id, "message", data))
         }),
     }
+}
+
+/// Delivers a hibernatable socket's event to its object, waking it if it
+/// was evicted. Nobody waits for the reply.
+fn wake_object(core: &Rc<Core>, h: Hibernation, event: DoEvent) {
+    let (reply, _) = oneshot::channel();
+    deliver(
+        core,
+        Envelope {
+            class: h.class,
+            id: h.id,
+            name: h.name,
+            event,
+            reply,
+        },
+    );
 }
 
 /// The client went away: tell JavaScript (or the object) and forget the socket.
@@ -355,23 +365,15 @@ fn drop_socket(core: &Rc<Core>, id: u32, code: u16, reason: String) {
     };
     let Some(hibernation) = socket else { return };
     match hibernation {
-        Some(h) => {
-            let (reply, _) = oneshot::channel();
-            deliver(
-                core,
-                Envelope {
-                    class: h.class,
-                    id: h.id,
-                    name: h.name,
-                    event: DoEvent::WsClose {
-                        socket: id,
-                        code,
-                        reason,
-                    },
-                    reply,
-                },
-            );
-        }
+        Some(h) => wake_object(
+            core,
+            h,
+            DoEvent::WsClose {
+                socket: id,
+                code,
+                reason,
+            },
+        ),
         None => js_event(core, id, |_, f| {
             f.call::<_, ()>((id, "close", code, reason.as_str()))
         }),

@@ -5,10 +5,6 @@
   const native = globalThis.__hearth_native;
   const internal = globalThis.__hearth_internal;
 
-  async function collect(stream) {
-    const bytes = new Uint8Array(await new Response(stream).arrayBuffer());
-    return bytes;
-  }
   const bytesStream = (bytes) =>
     new ReadableStream({
       type: 'bytes',
@@ -72,7 +68,7 @@
       async fetch(input, init) {
         const request = new Request(input, init);
         let body = internal.bodySource(request);
-        if (body instanceof ReadableStream) body = await collect(body);
+        if (body instanceof ReadableStream) body = await internal.collectBytes(body);
         let parts;
         try {
           parts = await native.doFetch([cls, hex], name, request.url, request.method, internal.headersList(request.headers), body);
@@ -387,7 +383,7 @@
         if (!(response instanceof Response)) throw new TypeError("Incorrect type for Promise: the Promise did not resolve to 'Response'.");
         const parts = internal.responseParts(response);
         let body = parts[3];
-        if (body instanceof ReadableStream) body = await collect(body);
+        if (body instanceof ReadableStream) body = await internal.collectBytes(body);
         return [parts[0], parts[1], parts[2], body, parts[4] ? internal.wsId(parts[4]) : 0];
       }
       case 'call': {

@@ -42,6 +42,7 @@
     }
   };
 
+  // Reads a whole byte stream into one Uint8Array (bodies hearth buffers).
   async function collect(stream) {
     const chunks = [];
     let size = 0;
@@ -58,6 +59,8 @@
     }
     return out;
   }
+
+  internal.collectBytes = collect;
 
   const NULL_BODY_STATUS = [101, 204, 205, 304];
 

@@ -41,22 +41,7 @@
 
   async function valueBytes(value) {
     if (typeof value === 'string' || value instanceof ArrayBuffer || ArrayBuffer.isView(value)) return value;
-    if (value instanceof ReadableStream) {
-      const parts = [];
-      let size = 0;
-      for await (const chunk of value) {
-        const bytes = internal.toU8(chunk);
-        parts.push(bytes);
-        size += bytes.length;
-      }
-      const all = new Uint8Array(size);
-      let at = 0;
-      for (const p of parts) {
-        all.set(p, at);
-        at += p.length;
-      }
-      return all;
-    }
+    if (value instanceof ReadableStream) return internal.collectBytes(value);
     throw new TypeError('KV put() accepts only strings, ArrayBuffers, ArrayBufferViews, and ReadableStreams as values.');
   }
 
