@@ -485,63 +485,111 @@
 
   const usedError = () => new TypeError('Body has already been used. It can only be used once. Use tee() first if you need to read it twice.');
 
-  // Shared by Request and Response; never exposed as a global.
-  class Body {
-    #source = null;
-    #used = false;
+  // Request and Response keep ALL per-instance state (body included) in one private
+  // field `#s` holding a fixed-layout array (array literals are several times cheaper
+  // than object literals in QuickJS). QuickJS is slow at constructing derived classes
+  // (super() chain) and at running many private-field initializers, so both classes
+  // are base classes with a single field; Body only supplies the shared mixin members
+  // and is spliced into the prototype chain below so `instanceof`/getPrototypeOf look
+  // the same as `class Request extends Body`. Body is never exposed as a global.
+  //
+  // Slots shared by both classes, so the body helpers need not know which it is:
+  const S_SOURCE = 0; // null | string | Uint8Array | ReadableStream
+  const S_USED = 1; // boolean
+  const S_HEADERS = 2; // Headers | null
+  const S_LIST = 3; // flat header list used until .headers is first read (then null)
+  const S_GUARD = 4; // Headers guard applied when .headers is materialized
 
+  // Set by the static blocks of Request/Response; undefined for anything else.
+  var requestState, responseState;
+  const stateOf = (v) => {
+    const s = requestState(v);
+    return s !== undefined ? s : responseState(v);
+  };
+  const listOf = (s) => (s[S_HEADERS] !== null ? headersListOf(s[S_HEADERS]) : s[S_LIST]);
+  const contentTypeOf = (s) => getHeader(listOf(s), 'content-type');
+
+  const bodyUsedOf = (s) => {
+    if (s[S_USED]) return true;
+    const src = s[S_SOURCE];
+    return src instanceof ReadableStream && streams.isDisturbed(src);
+  };
+  // Resolves with a string (if the source was one) or a Uint8Array.
+  const consume = (obj, s) => {
+    if (obj.bodyUsed) return Promise.reject(usedError());
+    const src = s[S_SOURCE];
+    if (src instanceof ReadableStream && src.locked) return Promise.reject(new TypeError('Body is locked by a reader'));
+    s[S_USED] = true;
+    if (src === null) return Promise.resolve(new Uint8Array(0));
+    if (src instanceof ReadableStream) return streams.readAllBytes(src);
+    return Promise.resolve(src);
+  };
+  // Hands the source to the host or a new Request; the original reads as used.
+  const takeSource = (s) => {
+    s[S_USED] = true;
+    return s[S_SOURCE];
+  };
+  // Tees a stream source so the clone and the original read independently.
+  const cloneSource = (obj, s) => {
+    if (obj.bodyUsed) throw new TypeError('Cannot clone a body that has already been used');
+    const src = s[S_SOURCE];
+    if (!(src instanceof ReadableStream)) return src;
+    const [a, b] = src.tee();
+    s[S_SOURCE] = a;
+    return b;
+  };
+  const illegalInvocation = () => Promise.reject(new TypeError('Illegal invocation'));
+  const checkedState = (v) => {
+    const s = stateOf(v);
+    if (s === undefined) throw new TypeError('Illegal invocation');
+    return s;
+  };
+
+  // Promise-returning methods reject (rather than throw) on a wrong receiver, as Web IDL requires.
+  class Body {
     get body() {
-      const src = this.#source;
+      const s = checkedState(this);
+      const src = s[S_SOURCE];
       if (src === null || src instanceof ReadableStream) return src;
       // Materialize lazily; from now on the stream is the source of truth.
       const stream = streams.fromBytes(typeof src === 'string' ? encodeUtf8(src) : src);
-      this.#source = stream;
+      s[S_SOURCE] = stream;
       return stream;
     }
 
-    get bodyUsed() {
-      if (this.#used) return true;
-      const src = this.#source;
-      return src instanceof ReadableStream && streams.isDisturbed(src);
-    }
-
-    // Resolves with a string (if the source was one) or a Uint8Array. Promise-returning
-    // methods reject (rather than throw) on a wrong receiver, as Web IDL requires.
-    #consume() {
-      if (this.bodyUsed) return Promise.reject(usedError());
-      const src = this.#source;
-      if (src instanceof ReadableStream && src.locked) return Promise.reject(new TypeError('Body is locked by a reader'));
-      this.#used = true;
-      if (src === null) return Promise.resolve(new Uint8Array(0));
-      if (src instanceof ReadableStream) return streams.readAllBytes(src);
-      return Promise.resolve(src);
-    }
+    get bodyUsed() { return bodyUsedOf(checkedState(this)); }
 
     text() {
-      if (!isBody(this)) return illegalInvocation();
-      return this.#consume().then((v) => (typeof v === 'string' ? v : decodeUtf8(v)));
+      const s = stateOf(this);
+      if (s === undefined) return illegalInvocation();
+      return consume(this, s).then((v) => (typeof v === 'string' ? v : decodeUtf8(v)));
     }
     json() {
-      if (!isBody(this)) return illegalInvocation();
+      const s = stateOf(this);
+      if (s === undefined) return illegalInvocation();
       return this.text().then((t) => JSON.parse(t));
     }
     arrayBuffer() {
-      if (!isBody(this)) return illegalInvocation();
-      return this.#consume().then((v) => (typeof v === 'string' ? encodeUtf8(v) : v.slice()).buffer);
+      const s = stateOf(this);
+      if (s === undefined) return illegalInvocation();
+      return consume(this, s).then((v) => (typeof v === 'string' ? encodeUtf8(v) : v.slice()).buffer);
     }
     bytes() {
-      if (!isBody(this)) return illegalInvocation();
-      return this.#consume().then((v) => (typeof v === 'string' ? encodeUtf8(v) : v.slice()));
+      const s = stateOf(this);
+      if (s === undefined) return illegalInvocation();
+      return consume(this, s).then((v) => (typeof v === 'string' ? encodeUtf8(v) : v.slice()));
     }
     blob() {
-      if (!isBody(this)) return illegalInvocation();
-      const type = contentTypeOf(this);
-      return this.#consume().then((v) => newBlob(typeof v === 'string' ? encodeUtf8(v) : v, type === null ? '' : normalizeType(type)));
+      const s = stateOf(this);
+      if (s === undefined) return illegalInvocation();
+      const type = contentTypeOf(s);
+      return consume(this, s).then((v) => newBlob(typeof v === 'string' ? encodeUtf8(v) : v, type === null ? '' : normalizeType(type)));
     }
     formData() {
-      if (!isBody(this)) return illegalInvocation();
-      const type = contentTypeOf(this) || '';
-      return this.#consume().then((v) => {
+      const s = stateOf(this);
+      if (s === undefined) return illegalInvocation();
+      const type = contentTypeOf(s) || '';
+      return consume(this, s).then((v) => {
         const essence = type.split(';')[0].trim().toLowerCase();
         if (essence === 'multipart/form-data') {
           const boundary = mimeParam(type, 'boundary');
@@ -557,31 +605,7 @@
         throw new TypeError(`Could not parse content as FormData (Content-Type: "${type}")`);
       });
     }
-
-    static {
-      isBody = (v) => v !== null && typeof v === 'object' && #source in v;
-      bodyInternals = {
-        init(obj, source) { obj.#source = source; },
-        source: (obj) => obj.#source,
-        // Hands the source to the host or a new Request; the original reads as used.
-        take(obj) {
-          obj.#used = true;
-          return obj.#source;
-        },
-        // Tees a stream source so the clone and the original read independently.
-        cloneSource(obj) {
-          if (obj.bodyUsed) throw new TypeError('Cannot clone a body that has already been used');
-          const src = obj.#source;
-          if (!(src instanceof ReadableStream)) return src;
-          const [a, b] = src.tee();
-          obj.#source = a;
-          return b;
-        },
-      };
-    }
   }
-  var bodyInternals, isBody;
-  const illegalInvocation = () => Promise.reject(new TypeError('Illegal invocation'));
   const bodyProto = Body.prototype;
 
   const bodyMembers = ['body', 'bodyUsed', 'text', 'json', 'arrayBuffer', 'bytes', 'blob', 'formData'];
@@ -600,114 +624,96 @@
     return NORMALIZED_METHODS[upper] || s;
   }
 
-  class Request extends Body {
-    #url;
-    #method = 'GET';
-    #headers = null;
-    // Header list used until .headers is first read (avoids a Headers object per request).
-    #headerList = null;
-    #guard = 'none';
-    #redirect = 'follow';
-    #signal = null;
-    #cf = undefined;
+  // Request-only slots.
+  const RQ_URL = 5, RQ_METHOD = 6, RQ_REDIRECT = 7, RQ_SIGNAL = 8, RQ_CF = 9;
+  const requestStateOf = (url, method, headerList, guard, redirect, signal, cf, source) =>
+    [source, false, null, headerList, guard, url, method, redirect, signal, cf];
+
+  class Request {
+    #s;
 
     constructor(input, init = undefined) {
-      super();
-      if (input === INTERNAL) return;
+      // Trusted internal construction: `init` is a ready-made state object.
+      if (input === INTERNAL) {
+        this.#s = init;
+        return;
+      }
       if (arguments.length === 0) throw new TypeError("Failed to construct 'Request': 1 argument required, but only 0 present.");
       const opts = init == null ? {} : init;
       if (typeof opts !== 'object') throw new TypeError("Failed to construct 'Request': The provided value is not of type 'RequestInit'.");
-      let inputBody = null;
+      let s, inputState = null, inputBody = null;
       if (input instanceof Request) {
-        this.#url = input.#url;
-        this.#method = input.#method;
-        this.#headerList = input.#headers ? headersListOf(input.#headers).slice() : input.#headerList.slice();
-        this.#redirect = input.#redirect;
-        this.#signal = input.#signal;
-        this.#cf = input.#cf;
-        inputBody = bodyInternals.source(input);
+        const is = input.#s;
+        s = requestStateOf(is[RQ_URL], is[RQ_METHOD], listOf(is).slice(), 'none', is[RQ_REDIRECT], is[RQ_SIGNAL], is[RQ_CF], null);
+        inputState = is;
+        inputBody = is[S_SOURCE];
       } else {
         const parsed = URL.parse(String(input));
         if (parsed === null) throw new TypeError(`Failed to construct 'Request': Invalid URL: ${String(input)}`);
-        this.#url = parsed.href;
-        this.#headerList = [];
+        s = requestStateOf(parsed.href, 'GET', [], 'none', 'follow', null, undefined, null);
       }
-      if (opts.method !== undefined) this.#method = normalizeMethod(opts.method);
+      this.#s = s;
+      if (opts.method !== undefined) s[RQ_METHOD] = normalizeMethod(opts.method);
       if (opts.redirect !== undefined) {
         const r = String(opts.redirect);
         if (!REDIRECTS.has(r)) throw new TypeError(`Failed to construct 'Request': '${r}' is not a valid RequestRedirect.`);
-        this.#redirect = r;
+        s[RQ_REDIRECT] = r;
       }
       if (opts.signal !== undefined) {
         if (opts.signal !== null && !(opts.signal instanceof AbortSignal)) throw new TypeError("Failed to construct 'Request': member signal is not of type AbortSignal.");
-        this.#signal = opts.signal;
+        s[RQ_SIGNAL] = opts.signal;
       }
-      if (opts.cf !== undefined) this.#cf = opts.cf;
-      if (opts.headers !== undefined) this.#headerList = headersListOf(new Headers(opts.headers)).slice();
+      if (opts.cf !== undefined) s[RQ_CF] = opts.cf;
+      if (opts.headers !== undefined) s[S_LIST] = headersListOf(new Headers(opts.headers)).slice();
 
       const hasInitBody = opts.body !== undefined && opts.body !== null;
-      if ((hasInitBody || inputBody !== null) && (this.#method === 'GET' || this.#method === 'HEAD')) {
+      if ((hasInitBody || inputBody !== null) && (s[RQ_METHOD] === 'GET' || s[RQ_METHOD] === 'HEAD')) {
         throw new TypeError("Failed to construct 'Request': Request with GET/HEAD method cannot have body.");
       }
       if (hasInitBody) {
         const { source, contentType } = extractBody(opts.body);
-        if (contentType !== null && getHeader(this.#headerList, 'content-type') === null) this.#headerList.push('content-type', contentType);
-        bodyInternals.init(this, source);
+        if (contentType !== null && getHeader(s[S_LIST], 'content-type') === null) s[S_LIST].push('content-type', contentType);
+        s[S_SOURCE] = source;
       } else if (inputBody !== null) {
         if (input.bodyUsed) throw new TypeError("Failed to construct 'Request': Cannot construct a Request with a Request object that has already been used.");
-        bodyInternals.init(this, bodyInternals.take(input));
+        s[S_SOURCE] = takeSource(inputState);
       }
     }
 
-    get url() { return this.#url; }
-    get method() { return this.#method; }
+    get url() { return this.#s[RQ_URL]; }
+    get method() { return this.#s[RQ_METHOD]; }
     get headers() {
-      if (this.#headers === null) {
-        this.#headers = headersFromList(this.#headerList, this.#guard);
-        this.#headerList = null;
+      const s = this.#s;
+      if (s[S_HEADERS] === null) {
+        s[S_HEADERS] = headersFromList(s[S_LIST], s[S_GUARD]);
+        s[S_LIST] = null;
       }
-      return this.#headers;
+      return s[S_HEADERS];
     }
-    get redirect() { return this.#redirect; }
+    get redirect() { return this.#s[RQ_REDIRECT]; }
     get signal() {
-      if (this.#signal === null) this.#signal = internal.newAbortSignal();
-      return this.#signal;
+      const s = this.#s;
+      if (s[RQ_SIGNAL] === null) s[RQ_SIGNAL] = internal.newAbortSignal();
+      return s[RQ_SIGNAL];
     }
-    get cf() { return this.#cf; }
+    get cf() { return this.#s[RQ_CF]; }
     get keepalive() { return false; }
     get integrity() { return ''; }
     get cache() { return undefined; }
 
     clone() {
-      const source = bodyInternals.cloneSource(this);
-      const r = new Request(INTERNAL);
-      r.#url = this.#url;
-      r.#method = this.#method;
-      r.#headerList = (this.#headers ? headersListOf(this.#headers) : this.#headerList).slice();
-      r.#guard = this.#guard;
-      r.#redirect = this.#redirect;
-      r.#signal = this.#signal;
-      r.#cf = this.#cf;
-      bodyInternals.init(r, source);
-      return r;
+      const s = this.#s;
+      const source = cloneSource(this, s);
+      return new Request(INTERNAL, requestStateOf(s[RQ_URL], s[RQ_METHOD], listOf(s).slice(), s[S_GUARD], s[RQ_REDIRECT], s[RQ_SIGNAL], s[RQ_CF], source));
     }
 
     static {
-      makeRequest = (url, method, headerList, body, cf) => {
-        const r = new Request(INTERNAL);
-        r.#url = url;
-        r.#cf = cf;
-        r.#method = method;
-        r.#headerList = headerList;
-        r.#guard = 'immutable';
-        if (body !== null && body !== undefined) bodyInternals.init(r, body);
-        return r;
-      };
-      requestHeaderList = (r) => (r.#headers ? headersListOf(r.#headers) : r.#headerList);
-      isRequest = (v) => v !== null && typeof v === 'object' && #url in v;
+      makeRequest = (url, method, headerList, body, cf) =>
+        new Request(INTERNAL, requestStateOf(url, method, headerList, 'immutable', 'follow', null, cf, body === undefined ? null : body));
+      requestState = (v) => (v !== null && typeof v === 'object' && #s in v ? v.#s : undefined);
     }
   }
-  var makeRequest, requestHeaderList, isRequest;
+  var makeRequest;
   tag(Request);
   define('Request', Request);
 
@@ -717,64 +723,67 @@
   const REDIRECT_STATUS = new Set([301, 302, 303, 307, 308]);
   const REASON_PHRASE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
-  class Response extends Body {
-    #status = 200;
-    #statusText = '';
-    #headers = null;
-    #headerList = null;
-    #guard = 'none';
-    #type = 'default';
-    #url = '';
-    #webSocket = null;
+  // Response-only slots.
+  const RS_STATUS = 5, RS_STATUS_TEXT = 6, RS_TYPE = 7, RS_URL = 8, RS_WEBSOCKET = 9;
+  const responseStateOf = (status, headerList, guard, source) =>
+    [source, false, null, headerList, guard, status, '', 'default', '', null];
+
+  class Response {
+    #s;
 
     constructor(body = null, init = undefined) {
-      super();
-      if (body === INTERNAL) return;
-      // Fast path for the common `new Response(string)`.
-      if (typeof body === 'string' && init === undefined) {
-        this.#headerList = ['content-type', 'text/plain;charset=UTF-8'];
-        bodyInternals.init(this, body);
+      // Trusted internal construction: `init` is a ready-made state object.
+      if (body === INTERNAL) {
+        this.#s = init;
         return;
       }
+      // Fast path for the common `new Response(string)`.
+      if (typeof body === 'string' && init === undefined) {
+        this.#s = responseStateOf(200, ['content-type', 'text/plain;charset=UTF-8'], 'none', body);
+        return;
+      }
+      const s = responseStateOf(200, null, 'none', null);
+      this.#s = s;
       const opts = init == null ? {} : init;
       if (typeof opts !== 'object') throw new TypeError("Failed to construct 'Response': The provided value is not of type 'ResponseInit'.");
-      if (opts.webSocket !== undefined && opts.webSocket !== null) this.#webSocket = opts.webSocket;
+      if (opts.webSocket !== undefined && opts.webSocket !== null) s[RS_WEBSOCKET] = opts.webSocket;
       if (opts.status !== undefined) {
         const status = Number(opts.status);
-        const allowed = Number.isInteger(status) && ((status >= 200 && status <= 599) || (status === 101 && this.#webSocket !== null));
+        const allowed = Number.isInteger(status) && ((status >= 200 && status <= 599) || (status === 101 && s[RS_WEBSOCKET] !== null));
         if (!allowed) throw new RangeError(`Failed to construct 'Response': The status provided (${opts.status}) is outside the range [200, 599].`);
-        this.#status = status;
+        s[RS_STATUS] = status;
       }
       if (opts.statusText !== undefined) {
         const text = String(opts.statusText);
         if (!REASON_PHRASE.test(text)) throw new TypeError("Failed to construct 'Response': Invalid statusText");
-        this.#statusText = text;
+        s[RS_STATUS_TEXT] = text;
       }
       if (opts.headers !== undefined) {
-        this.#headers = new Headers(opts.headers);
+        s[S_HEADERS] = new Headers(opts.headers);
       }
       if (body !== null && body !== undefined) {
-        if (NULL_BODY_STATUS.has(this.#status)) {
-          throw new TypeError(`Failed to construct 'Response': Response with null body status (${this.#status}) cannot have a body.`);
+        if (NULL_BODY_STATUS.has(s[RS_STATUS])) {
+          throw new TypeError(`Failed to construct 'Response': Response with null body status (${s[RS_STATUS]}) cannot have a body.`);
         }
         const { source, contentType } = extractBody(body);
         if (contentType !== null) {
-          if (this.#headers === null) this.#headerList = ['content-type', contentType];
-          else if (!this.#headers.has('content-type')) headersListOf(this.#headers).push('content-type', contentType);
+          if (s[S_HEADERS] === null) s[S_LIST] = ['content-type', contentType];
+          else if (!s[S_HEADERS].has('content-type')) headersListOf(s[S_HEADERS]).push('content-type', contentType);
         }
-        bodyInternals.init(this, source);
+        s[S_SOURCE] = source;
       }
-      if (this.#headers === null && this.#headerList === null) this.#headerList = [];
+      if (s[S_HEADERS] === null && s[S_LIST] === null) s[S_LIST] = [];
     }
 
     static json(data, init = undefined) {
       const text = JSON.stringify(data);
       if (text === undefined) throw new TypeError("Failed to execute 'json' on 'Response': The data is not JSON serializable");
       const r = new Response(null, init);
-      if (NULL_BODY_STATUS.has(r.#status)) throw new TypeError(`Failed to execute 'json' on 'Response': Response with null body status (${r.#status}) cannot have a body.`);
-      bodyInternals.init(r, text);
-      if (r.#headers === null) r.#headerList = ['content-type', 'application/json'];
-      else if (!r.#headers.has('content-type')) headersListOf(r.#headers).push('content-type', 'application/json');
+      const s = r.#s;
+      if (NULL_BODY_STATUS.has(s[RS_STATUS])) throw new TypeError(`Failed to execute 'json' on 'Response': Response with null body status (${s[RS_STATUS]}) cannot have a body.`);
+      s[S_SOURCE] = text;
+      if (s[S_HEADERS] === null) s[S_LIST] = ['content-type', 'application/json'];
+      else if (!s[S_HEADERS].has('content-type')) headersListOf(s[S_HEADERS]).push('content-type', 'application/json');
       return r;
     }
 
@@ -783,77 +792,71 @@
       if (parsed === null) throw new TypeError(`Failed to execute 'redirect' on 'Response': Invalid URL: ${String(url)}`);
       status = Number(status);
       if (!REDIRECT_STATUS.has(status)) throw new RangeError(`Failed to execute 'redirect' on 'Response': Invalid status code ${status}`);
-      const r = new Response(INTERNAL);
-      r.#status = status;
-      r.#headerList = ['location', parsed.href];
-      r.#guard = 'immutable';
-      return r;
+      return new Response(INTERNAL, responseStateOf(status, ['location', parsed.href], 'immutable', null));
     }
 
     static error() {
-      const r = new Response(INTERNAL);
-      r.#status = 0;
-      r.#type = 'error';
-      r.#headerList = [];
-      r.#guard = 'immutable';
-      return r;
+      const s = responseStateOf(0, [], 'immutable', null);
+      s[RS_TYPE] = 'error';
+      return new Response(INTERNAL, s);
     }
 
-    get status() { return this.#status; }
-    get statusText() { return this.#statusText; }
-    get ok() { return this.#status >= 200 && this.#status <= 299; }
+    get status() { return this.#s[RS_STATUS]; }
+    get statusText() { return this.#s[RS_STATUS_TEXT]; }
+    get ok() {
+      const status = this.#s[RS_STATUS];
+      return status >= 200 && status <= 299;
+    }
     get redirected() { return false; }
-    get url() { return this.#url; }
-    get type() { return this.#type; }
-    get webSocket() { return this.#webSocket; }
+    get url() { return this.#s[RS_URL]; }
+    get type() { return this.#s[RS_TYPE]; }
+    get webSocket() { return this.#s[RS_WEBSOCKET]; }
     get headers() {
-      if (this.#headers === null) {
-        this.#headers = headersFromList(this.#headerList, this.#guard);
-        this.#headerList = null;
+      const s = this.#s;
+      if (s[S_HEADERS] === null) {
+        s[S_HEADERS] = headersFromList(s[S_LIST], s[S_GUARD]);
+        s[S_LIST] = null;
       }
-      return this.#headers;
+      return s[S_HEADERS];
     }
 
     clone() {
-      const source = bodyInternals.cloneSource(this);
-      const r = new Response(INTERNAL);
-      r.#status = this.#status;
-      r.#statusText = this.#statusText;
-      r.#headerList = (this.#headers ? headersListOf(this.#headers) : this.#headerList).slice();
-      r.#guard = this.#guard;
-      r.#type = this.#type;
-      r.#url = this.#url;
-      r.#webSocket = this.#webSocket;
-      bodyInternals.init(r, source);
-      return r;
+      const s = this.#s;
+      const source = cloneSource(this, s);
+      const c = responseStateOf(s[RS_STATUS], listOf(s).slice(), s[S_GUARD], source);
+      c[RS_STATUS_TEXT] = s[RS_STATUS_TEXT];
+      c[RS_TYPE] = s[RS_TYPE];
+      c[RS_URL] = s[RS_URL];
+      c[RS_WEBSOCKET] = s[RS_WEBSOCKET];
+      return new Response(INTERNAL, c);
     }
 
     static {
-      responseHeaderList = (r) => (r.#headers ? headersListOf(r.#headers) : r.#headerList);
+      responseState = (v) => (v !== null && typeof v === 'object' && #s in v ? v.#s : undefined);
       responseParts = (r) => {
-        const list = r.#headers ? headersListOf(r.#headers) : r.#headerList;
-        return [r.#status, r.#statusText, hasDuplicates(list) ? sortAndCombine(list) : list, bodyInternals.take(r), r.#webSocket];
+        const s = r.#s;
+        const list = listOf(s);
+        return [s[RS_STATUS], s[RS_STATUS_TEXT], hasDuplicates(list) ? sortAndCombine(list) : list, takeSource(s), s[RS_WEBSOCKET]];
       };
     }
   }
-  var responseHeaderList, responseParts;
+  var responseParts;
   tag(Response);
   define('Response', Response);
 
-  // Body members should appear on Request/Response themselves, as with a Web IDL mixin.
+  // Same prototype chain as `class X extends Body`, without the super() cost.
   for (const cls of [Request, Response]) {
+    Object.setPrototypeOf(cls, Body);
+    Object.setPrototypeOf(cls.prototype, bodyProto);
+    // Body members should appear on Request/Response themselves, as with a Web IDL mixin.
     for (const name of bodyMembers) {
       Object.defineProperty(cls.prototype, name, Object.getOwnPropertyDescriptor(bodyProto, name));
     }
   }
 
-  function contentTypeOf(obj) {
-    return getHeader(isRequest(obj) ? requestHeaderList(obj) : responseHeaderList(obj), 'content-type');
-  }
-
   // ---- host contract ------------------------------------------------------
 
-  internal.bodySource = (reqOrResp) => bodyInternals.take(reqOrResp);
+  internal.bodySource = (reqOrResp) => takeSource(checkedState(reqOrResp));
   internal.makeRequest = makeRequest;
   // Like responseParts, this may return the live list: the host must treat it as read-only.
   internal.headersList = (headers) => {
