@@ -393,18 +393,36 @@ fn deliver<'js>(ctx: &Ctx<'js>, result: Value<'js>, tx: oneshot::Sender<Outcome>
         let _ = tx.send(Err("fetch handler did not return a Response".into()));
         return;
     };
+    match promise.state() {
+        rquickjs::promise::PromiseState::Resolved => {
+            let outcome = promise
+                .result::<Value>()
+                .map(|r| r.map_err(|e| caught(ctx, e)));
+            let _ = tx.send(match outcome {
+                Some(Ok(value)) => finish_fetch(ctx, value),
+                Some(Err(message)) => Err(message),
+                None => Err("the handler's promise settled without a value".into()),
+            });
+            return;
+        }
+        rquickjs::promise::PromiseState::Rejected => {
+            let message = match promise.result::<Value>() {
+                Some(Err(e)) => caught(ctx, e),
+                _ => "the fetch handler's promise was rejected".into(),
+            };
+            let _ = tx.send(Err(message));
+            return;
+        }
+        rquickjs::promise::PromiseState::Pending => {}
+    }
     let tx = Rc::new(RefCell::new(Some(tx)));
     let ok_tx = tx.clone();
     let attached = on_settled(
         ctx,
         &promise,
-        move |ctx, parts| {
+        move |ctx, value| {
             if let Some(tx) = ok_tx.borrow_mut().take() {
-                let outcome = match parts.as_array() {
-                    Some(parts) => build_response(ctx, parts),
-                    None => Err("fetch handler did not return a Response".into()),
-                };
-                let _ = tx.send(outcome);
+                let _ = tx.send(finish_fetch(ctx, value));
             }
         },
         move |ctx, e| {
@@ -415,6 +433,19 @@ fn deliver<'js>(ctx: &Ctx<'js>, result: Value<'js>, tx: oneshot::Sender<Outcome>
     );
     if let Err(e) = attached {
         tracing::error!("cannot await the fetch handler's promise: {e}");
+    }
+}
+
+/// Turns what the handler's promise resolved to into a response (a
+/// `TypeError` when it is not a Response, as on Cloudflare).
+fn finish_fetch<'js>(ctx: &Ctx<'js>, value: Value<'js>) -> Outcome {
+    let parts = internal(ctx)
+        .and_then(|i| i.get::<_, Function>("finishFetch"))
+        .and_then(|f| f.call::<_, Value>((value,)))
+        .map_err(|e| caught(ctx, e))?;
+    match parts.as_array() {
+        Some(parts) => build_response(ctx, parts),
+        None => Err("fetch handler did not return a Response".into()),
     }
 }
 

@@ -138,9 +138,14 @@
       if (!event.responded) throw new Error('The fetch event handler did not call respondWith().');
       result = event.response;
     }
-    if (result instanceof Response) return toParts(result);
-    return Promise.resolve(result).then(toParts);
+    // A Response (or anything else) is finished here; a promise goes back to
+    // the host, which reads it directly when already settled (the common
+    // `async fetch` without awaits) and only subscribes when it is pending.
+    if (result instanceof Promise) return result;
+    return toParts(result);
   };
+
+  internal.finishFetch = toParts;
 
   internal.runScheduled = async function (cron, scheduledTime) {
     if (internal.exports) {
