@@ -8,15 +8,14 @@
 
   const logRejection = (what) => (err) => console.error(`Uncaught (in ${what})`, err);
 
+  // One per event, as on Cloudflare; it holds no state, so it stays cheap
+  // on the per-request path.
   class ExecutionContext {
-    #passThrough = false;
     waitUntil(promise) {
       Promise.resolve(promise).catch(logRejection('waitUntil'));
     }
-    passThroughOnException() {
-      // There is no origin behind `hearth dev`, so an exception still becomes a 500.
-      this.#passThrough = true;
-    }
+    // There is no origin behind `hearth dev`, so an exception still becomes a 500.
+    passThroughOnException() {}
     get props() {
       return {};
     }
@@ -127,7 +126,11 @@
     let result;
     if (internal.exports) {
       const ctx = new ExecutionContext();
-      result = callEntry('fetch', [request, internal.env, ctx], ctx);
+      // Plain handler objects (the common case) are called directly, without
+      // building an argument array.
+      result = entry !== null && typeof entry.fetch === 'function' && typeof entry !== 'function'
+        ? entry.fetch(request, internal.env, ctx)
+        : callEntry('fetch', [request, internal.env, ctx], ctx);
     } else {
       if (listeners.fetch.length === 0) throw new Error('No fetch handler: the script neither exports a default handler nor calls addEventListener("fetch", ...).');
       const event = new FetchEvent('fetch', { request });
