@@ -28,12 +28,32 @@
     }
   }
 
-  class Element extends Unit {
+  // Elements, end tags, text chunks and comments share these mutations.
+  class Content extends Unit {
+    #removed = false;
+    get removed() { return this.#removed; }
+    _markRemoved() {
+      this.#removed = true;
+    }
+    before(content, options) { return this._push(contentOp('before', content, options)); }
+    after(content, options) { return this._push(contentOp('after', content, options)); }
+    replace(content, options) {
+      this._push(contentOp('replace', content, options));
+      this.#removed = true;
+      return this;
+    }
+    remove() {
+      this._push(['remove']);
+      this.#removed = true;
+      return this;
+    }
+  }
+
+  class Element extends Content {
     #tag;
     #ns;
     #attrs;
     #canHaveContent;
-    #removed = false;
     #endTag;
     constructor(ops, tag, ns, flat, canHaveContent, onEndTag) {
       super(ops);
@@ -50,7 +70,6 @@
       this.#tag = String(name).toLowerCase();
     }
     get namespaceURI() { return this.#ns; }
-    get removed() { return this.#removed; }
     get canHaveContent() { return this.#canHaveContent; }
     get attributes() { return Array.from(this.#attrs.entries())[Symbol.iterator](); }
     getAttribute(name) {
@@ -70,24 +89,12 @@
       this.#attrs.delete(String(name).toLowerCase());
       return this;
     }
-    before(content, options) { return this._push(contentOp('before', content, options)); }
-    after(content, options) { return this._push(contentOp('after', content, options)); }
     prepend(content, options) { return this._push(contentOp('prepend', content, options)); }
     append(content, options) { return this._push(contentOp('append', content, options)); }
     setInnerContent(content, options) { return this._push(contentOp('setInnerContent', content, options)); }
-    replace(content, options) {
-      this._push(contentOp('replace', content, options));
-      this.#removed = true;
-      return this;
-    }
-    remove() {
-      this._push(['remove']);
-      this.#removed = true;
-      return this;
-    }
     removeAndKeepContent() {
       this._push(['removeAndKeepContent']);
-      this.#removed = true;
+      this._markRemoved();
       return this;
     }
     onEndTag(handler) {
@@ -97,9 +104,8 @@
     }
   }
 
-  class EndTag extends Unit {
+  class EndTag extends Content {
     #name;
-    #removed = false;
     constructor(ops, name) {
       super(ops);
       this.#name = name;
@@ -109,25 +115,11 @@
       this._push(['name', String(n)]);
       this.#name = String(n);
     }
-    get removed() { return this.#removed; }
-    before(content, options) { return this._push(contentOp('before', content, options)); }
-    after(content, options) { return this._push(contentOp('after', content, options)); }
-    replace(content, options) {
-      this._push(contentOp('replace', content, options));
-      this.#removed = true;
-      return this;
-    }
-    remove() {
-      this._push(['remove']);
-      this.#removed = true;
-      return this;
-    }
   }
 
-  class Text extends Unit {
+  class Text extends Content {
     #text;
     #last;
-    #removed = false;
     constructor(ops, text, last) {
       super(ops);
       this.#text = text;
@@ -135,24 +127,10 @@
     }
     get text() { return this.#text; }
     get lastInTextNode() { return this.#last; }
-    get removed() { return this.#removed; }
-    before(content, options) { return this._push(contentOp('before', content, options)); }
-    after(content, options) { return this._push(contentOp('after', content, options)); }
-    replace(content, options) {
-      this._push(contentOp('replace', content, options));
-      this.#removed = true;
-      return this;
-    }
-    remove() {
-      this._push(['remove']);
-      this.#removed = true;
-      return this;
-    }
   }
 
-  class Comment extends Unit {
+  class Comment extends Content {
     #text;
-    #removed = false;
     constructor(ops, text) {
       super(ops);
       this.#text = text;
@@ -163,19 +141,6 @@
       if (s.includes('-->')) throw new TypeError('Comment text cannot contain "-->".');
       this._push(['text', s]);
       this.#text = s;
-    }
-    get removed() { return this.#removed; }
-    before(content, options) { return this._push(contentOp('before', content, options)); }
-    after(content, options) { return this._push(contentOp('after', content, options)); }
-    replace(content, options) {
-      this._push(contentOp('replace', content, options));
-      this.#removed = true;
-      return this;
-    }
-    remove() {
-      this._push(['remove']);
-      this.#removed = true;
-      return this;
     }
   }
 
