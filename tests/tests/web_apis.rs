@@ -153,6 +153,226 @@ fn headers_are_case_insensitive_and_combined() {
     assert_eq!(v["missing"], Value::Null);
 }
 
+/// Each URL component for URLs of every shape, as the WHATWG URL standard
+/// (and Node's implementation of it, which produced the expected rows) gives them.
+#[test]
+fn url_components_of_every_shape() {
+    const FIELDS: [&str; 11] = [
+        "href", "origin", "protocol", "username", "password", "host", "hostname", "port",
+        "pathname", "search", "hash",
+    ];
+    let cases: [(&str, [&str; 11]); 12] = [
+        (
+            "http://u:p@host:8080/a/b?x=1#f",
+            [
+                "http://u:p@host:8080/a/b?x=1#f",
+                "http://host:8080",
+                "http:",
+                "u",
+                "p",
+                "host:8080",
+                "host",
+                "8080",
+                "/a/b",
+                "?x=1",
+                "#f",
+            ],
+        ),
+        (
+            "https://[::1]:443/x?",
+            [
+                "https://[::1]/x?",
+                "https://[::1]",
+                "https:",
+                "",
+                "",
+                "[::1]",
+                "[::1]",
+                "",
+                "/x",
+                "",
+                "",
+            ],
+        ),
+        (
+            "http://h/#",
+            [
+                "http://h/#",
+                "http://h",
+                "http:",
+                "",
+                "",
+                "h",
+                "h",
+                "",
+                "/",
+                "",
+                "",
+            ],
+        ),
+        (
+            "mailto:someone@example.com",
+            [
+                "mailto:someone@example.com",
+                "null",
+                "mailto:",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "someone@example.com",
+                "",
+                "",
+            ],
+        ),
+        (
+            "file:///etc/passwd",
+            [
+                "file:///etc/passwd",
+                "null",
+                "file:",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "/etc/passwd",
+                "",
+                "",
+            ],
+        ),
+        (
+            "http://user@h/",
+            [
+                "http://user@h/",
+                "http://h",
+                "http:",
+                "user",
+                "",
+                "h",
+                "h",
+                "",
+                "/",
+                "",
+                "",
+            ],
+        ),
+        (
+            "http://:pw@h/p",
+            [
+                "http://:pw@h/p",
+                "http://h",
+                "http:",
+                "",
+                "pw",
+                "h",
+                "h",
+                "",
+                "/p",
+                "",
+                "",
+            ],
+        ),
+        (
+            "ws://ex.com:80/",
+            [
+                "ws://ex.com/",
+                "ws://ex.com",
+                "ws:",
+                "",
+                "",
+                "ex.com",
+                "ex.com",
+                "",
+                "/",
+                "",
+                "",
+            ],
+        ),
+        (
+            "blob:https://a.com/uuid",
+            [
+                "blob:https://a.com/uuid",
+                "https://a.com",
+                "blob:",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "https://a.com/uuid",
+                "",
+                "",
+            ],
+        ),
+        (
+            "http://EXAMPLE.com/%7Efoo/ä?q=ü#ö",
+            [
+                "http://example.com/%7Efoo/%C3%A4?q=%C3%BC#%C3%B6",
+                "http://example.com",
+                "http:",
+                "",
+                "",
+                "example.com",
+                "example.com",
+                "",
+                "/%7Efoo/%C3%A4",
+                "?q=%C3%BC",
+                "#%C3%B6",
+            ],
+        ),
+        (
+            "http://h:99/?#",
+            [
+                "http://h:99/?#",
+                "http://h:99",
+                "http:",
+                "",
+                "",
+                "h:99",
+                "h",
+                "99",
+                "/",
+                "",
+                "",
+            ],
+        ),
+        (
+            "sc://x/y?z#w",
+            [
+                "sc://x/y?z#w",
+                "null",
+                "sc:",
+                "",
+                "",
+                "x",
+                "x",
+                "",
+                "/y",
+                "?z",
+                "#w",
+            ],
+        ),
+    ];
+    let h = start();
+    let inputs: Vec<&str> = cases.iter().map(|(input, _)| *input).collect();
+    let body = serde_json::to_vec(&inputs).unwrap();
+    let (status, text) = request(
+        &format!("{}/url/components", h.url),
+        "POST",
+        &[("content-type", "application/json")],
+        Some(&body),
+    );
+    assert_eq!(status, 200, "{text}");
+    let got: Vec<Value> = serde_json::from_str(&text).unwrap();
+    for ((input, expected), got) in cases.iter().zip(&got) {
+        for (field, want) in FIELDS.iter().zip(expected) {
+            assert_eq!(got[*field], *want, "{field} of {input}");
+        }
+    }
+}
+
 #[test]
 fn url_and_search_params() {
     let h = start();

@@ -2,14 +2,15 @@
 
 use super::{new_array_buffer, new_u8, require_bytes};
 use crate::event_loop::current;
-use rquickjs::{Ctx, Exception, Function, Object, Value};
-use url::Url;
+use rquickjs::{Array, Ctx, Exception, Function, Object, Value};
+use url::{Position, Url};
 
 pub(crate) fn install<'js>(ctx: &Ctx<'js>, native: &Object<'js>) -> rquickjs::Result<()> {
     native.set("utf8Encode", Function::new(ctx.clone(), utf8_encode)?)?;
     native.set("utf8Decode", Function::new(ctx.clone(), utf8_decode)?)?;
     native.set("urlParse", Function::new(ctx.clone(), url_parse)?)?;
     native.set("urlSet", Function::new(ctx.clone(), url_set)?)?;
+    native.set("urlOrigin", Function::new(ctx.clone(), url_origin)?)?;
     native.set("moduleData", Function::new(ctx.clone(), module_data)?)?;
     Ok(())
 }
@@ -41,7 +42,7 @@ fn url_parse<'js>(
         None => Url::parse(&input),
     };
     match parsed {
-        Ok(url) => components(&ctx, &url).map(|o| o.into_value()),
+        Ok(url) => components(&ctx, &url),
         Err(_) => Ok(Value::new_null(ctx)),
     }
 }
@@ -51,7 +52,7 @@ fn url_set<'js>(
     href: String,
     field: String,
     value: String,
-) -> rquickjs::Result<Object<'js>> {
+) -> rquickjs::Result<Value<'js>> {
     let mut url = Url::parse(&href)
         .map_err(|_| Exception::throw_type(&ctx, &format!("Invalid URL: {href}")))?;
     // Setters that get invalid input leave the URL unchanged, per WHATWG.
@@ -108,37 +109,43 @@ fn module_data<'js>(ctx: Ctx<'js>, name: String) -> rquickjs::Result<Value<'js>>
     new_array_buffer(&ctx, bytes.to_vec())
 }
 
-fn components<'js>(ctx: &Ctx<'js>, url: &Url) -> rquickjs::Result<Object<'js>> {
-    let o = Object::new(ctx.clone())?;
-    o.set("href", url.as_str())?;
-    o.set("origin", url.origin().ascii_serialization())?;
-    o.set("protocol", format!("{}:", url.scheme()))?;
-    o.set("username", url.username())?;
-    o.set("password", url.password().unwrap_or(""))?;
-    let hostname = url.host_str().unwrap_or("");
-    let port = url.port().map(|p| p.to_string()).unwrap_or_default();
-    let host = if port.is_empty() {
-        hostname.to_string()
-    } else {
-        format!("{hostname}:{port}")
-    };
-    o.set("host", host)?;
-    o.set("hostname", hostname)?;
-    o.set("port", port)?;
-    o.set("pathname", url.path())?;
-    o.set(
-        "search",
-        url.query()
-            .filter(|q| !q.is_empty())
-            .map(|q| format!("?{q}"))
-            .unwrap_or_default(),
-    )?;
-    o.set(
-        "hash",
-        url.fragment()
-            .filter(|f| !f.is_empty())
-            .map(|f| format!("#{f}"))
-            .unwrap_or_default(),
-    )?;
-    Ok(o)
+/// The parsed URL as `[href, ...offsets]` (see `URL_OFFSETS` in js/02_url.js):
+/// one string and a few integers instead of an object of eleven strings, so
+/// `new URL()` allocates little and the getters slice `href` lazily. The url
+/// crate serializes to ASCII, so byte offsets are UTF-16 offsets.
+fn components<'js>(ctx: &Ctx<'js>, url: &Url) -> rquickjs::Result<Value<'js>> {
+    const MARKS: [Position; 12] = [
+        Position::AfterScheme,
+        Position::BeforeUsername,
+        Position::AfterUsername,
+        Position::BeforePassword,
+        Position::AfterPassword,
+        Position::BeforeHost,
+        Position::AfterHost,
+        Position::BeforePort,
+        Position::AfterPort,
+        Position::BeforePath,
+        Position::AfterPath,
+        Position::AfterQuery,
+    ];
+    let out = Array::new(ctx.clone())?;
+    out.set(0, url.as_str())?;
+    for (i, mark) in MARKS.into_iter().enumerate() {
+        // Without a password the url crate's password span covers the "@".
+        let mark = match mark {
+            Position::BeforePassword | Position::AfterPassword if url.password().is_none() => {
+                Position::AfterUsername
+            }
+            other => other,
+        };
+        out.set(i + 1, url[..mark].len() as u32)?;
+    }
+    Ok(out.into_value())
+}
+
+/// `URL.prototype.origin`, computed only when asked for.
+fn url_origin(href: String) -> String {
+    Url::parse(&href)
+        .map(|u| u.origin().ascii_serialization())
+        .unwrap_or_else(|_| "null".to_string())
 }

@@ -29,30 +29,46 @@ fn fail(ctx: &Ctx<'_>, e: hearth_kv::KvError) -> rquickjs::Error {
     Exception::throw_message(ctx, &e.to_string())
 }
 
-/// `[value: Uint8Array, metadata: string | null, expiration: number | null]`, or `null`.
-fn entry<'js>(ctx: &Ctx<'js>, entry: Option<KvEntry>) -> rquickjs::Result<Value<'js>> {
+/// `[value, metadata: string | null, expiration: number | null]`, or `null`.
+/// The value is a string (invalid UTF-8 replaced, as `TextDecoder` does) when
+/// `text` is set, so text and JSON reads skip a byte copy and a decoder call;
+/// otherwise a `Uint8Array`.
+fn entry<'js>(ctx: &Ctx<'js>, entry: Option<KvEntry>, text: bool) -> rquickjs::Result<Value<'js>> {
     let Some(entry) = entry else {
         return Ok(Value::new_null(ctx.clone()));
     };
     let out = Array::new(ctx.clone())?;
-    out.set(0, new_u8(ctx, entry.value)?)?;
+    if text {
+        let value = match String::from_utf8(entry.value) {
+            Ok(s) => s,
+            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        };
+        out.set(0, value)?;
+    } else {
+        out.set(0, new_u8(ctx, entry.value)?)?;
+    }
     out.set(1, entry.metadata)?;
     out.set(2, entry.expiration.map(|e| e as f64))?;
     Ok(out.into_value())
 }
 
-fn kv_get<'js>(ctx: Ctx<'js>, ns: String, key: String) -> rquickjs::Result<Value<'js>> {
+fn kv_get<'js>(ctx: Ctx<'js>, ns: String, key: String, text: bool) -> rquickjs::Result<Value<'js>> {
     let found = store(&ctx)?.get(&ns, &key).map_err(|e| fail(&ctx, e))?;
-    entry(&ctx, found)
+    entry(&ctx, found, text)
 }
 
-fn kv_get_many<'js>(ctx: Ctx<'js>, ns: String, keys: Vec<String>) -> rquickjs::Result<Value<'js>> {
+fn kv_get_many<'js>(
+    ctx: Ctx<'js>,
+    ns: String,
+    keys: Vec<String>,
+    text: bool,
+) -> rquickjs::Result<Value<'js>> {
     let found = store(&ctx)?
         .get_many(&ns, &keys)
         .map_err(|e| fail(&ctx, e))?;
     let out = Array::new(ctx.clone())?;
     for (i, e) in found.into_iter().enumerate() {
-        out.set(i, entry(&ctx, e)?)?;
+        out.set(i, entry(&ctx, e, text)?)?;
     }
     Ok(out.into_value())
 }

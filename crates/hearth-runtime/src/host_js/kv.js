@@ -3,10 +3,10 @@
   'use strict';
   const native = globalThis.__hearth_native;
   const internal = globalThis.__hearth_internal;
-  const decoder = new TextDecoder();
   const TYPES = ['text', 'json', 'arrayBuffer', 'stream'];
 
   function readOptions(options) {
+    if (options === undefined) return 'text';
     const opts = typeof options === 'string' ? { type: options } : options || {};
     const type = opts.type === undefined ? 'text' : opts.type;
     if (!TYPES.includes(type)) throw new TypeError(`KV GET failed: 400 Unknown response type "${type}". Possible types are "text", "arrayBuffer", "json", and "stream".`);
@@ -15,19 +15,22 @@
     return type;
   }
 
-  function convert(bytes, type) {
+  // Text and JSON values arrive from the host as strings; the others as bytes.
+  const asText = (type) => type === 'text' || type === 'json';
+
+  function convert(value, type) {
     switch (type) {
       case 'text':
-        return decoder.decode(bytes);
+        return value;
       case 'json':
-        return JSON.parse(decoder.decode(bytes));
+        return JSON.parse(value);
       case 'arrayBuffer':
-        return bytes.buffer.byteLength === bytes.byteLength ? bytes.buffer : bytes.slice().buffer;
+        return value.buffer.byteLength === value.byteLength ? value.buffer : value.slice().buffer;
       default:
         return new ReadableStream({
           type: 'bytes',
           start(controller) {
-            if (bytes.byteLength) controller.enqueue(bytes);
+            if (value.byteLength) controller.enqueue(value);
             controller.close();
           },
         });
@@ -51,17 +54,23 @@
       this.#id = id;
     }
 
-    async get(key, options) {
-      const type = readOptions(options);
-      if (Array.isArray(key)) return this.#getMany(key, type, false);
-      const found = native.kvGet(this.#id, keyName(key));
-      return found === null ? null : convert(found[0], type);
+    // Not `async`: the read itself is synchronous, so an already-settled
+    // promise is all a caller needs (errors still arrive as rejections).
+    get(key, options) {
+      try {
+        const type = readOptions(options);
+        if (typeof key !== 'string' && Array.isArray(key)) return Promise.resolve(this.#getMany(key, type, false));
+        const found = native.kvGet(this.#id, keyName(key), asText(type));
+        return Promise.resolve(found === null ? null : convert(found[0], type));
+      } catch (e) {
+        return Promise.reject(e);
+      }
     }
 
     async getWithMetadata(key, options) {
       const type = readOptions(options);
       if (Array.isArray(key)) return this.#getMany(key, type, true);
-      const found = native.kvGet(this.#id, keyName(key));
+      const found = native.kvGet(this.#id, keyName(key), asText(type));
       if (found === null) return { value: null, metadata: null, cacheStatus: null };
       return { value: convert(found[0], type), metadata: found[1] == null ? null : JSON.parse(found[1]), cacheStatus: null };
     }
@@ -69,7 +78,7 @@
     #getMany(keys, type, withMetadata) {
       if (type !== 'text' && type !== 'json')
         throw new TypeError(`KV GET_BULK failed: 400 "${type}" is not a valid type. Use "json" or "text".`);
-      const found = native.kvGetMany(this.#id, keys.map(keyName));
+      const found = native.kvGetMany(this.#id, keys.map(keyName), true);
       const out = new Map();
       keys.forEach((key, i) => {
         const entry = found[i];

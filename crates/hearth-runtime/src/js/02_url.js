@@ -212,6 +212,14 @@
 
   const parse = (url, base) => native().urlParse(toUSV(url), base === undefined ? undefined : toUSV(base));
 
+  // A parsed URL is `[href, ...offsets into href]` from the host (api/encoding.rs):
+  // the getters slice href on demand instead of the host building every component.
+  const SCHEME_END = 1, USER = 2, USER_END = 3, PASS = 4, PASS_END = 5, HOST = 6, HOST_END = 7,
+    PORT = 8, PORT_END = 9, PATH = 10, PATH_END = 11, QUERY_END = 12;
+  const part = (c, from, to) => c[0].slice(c[from], c[to]);
+  // A lone "?" or "#" (an empty query or fragment) reads as "".
+  const marked = (s) => (s.length > 1 ? s : '');
+
   class URL {
     #c;
     #params = null;
@@ -237,54 +245,57 @@
       }
     }
 
-    get href() { return this.#c.href; }
+    get href() { return this.#c[0]; }
     set href(value) {
       const c = parse(value, undefined);
       if (c === null) throw new TypeError(`Invalid URL: ${String(value)}`);
       this.#c = c;
       this.#syncParams();
     }
-    get origin() { return this.#c.origin; }
-    get protocol() { return this.#c.protocol; }
+    get origin() { return native().urlOrigin(this.#c[0]); }
+    get protocol() { return this.#c[0].slice(0, this.#c[SCHEME_END] + 1); }
     set protocol(v) { this.#set('protocol', v); }
-    get username() { return this.#c.username; }
+    get username() { return part(this.#c, USER, USER_END); }
     set username(v) { this.#set('username', v); }
-    get password() { return this.#c.password; }
+    get password() { return part(this.#c, PASS, PASS_END); }
     set password(v) { this.#set('password', v); }
-    get host() { return this.#c.host; }
+    get host() {
+      const c = this.#c;
+      return c[PORT] === c[PORT_END] ? part(c, HOST, HOST_END) : part(c, HOST, PORT_END);
+    }
     set host(v) { this.#set('host', v); }
-    get hostname() { return this.#c.hostname; }
+    get hostname() { return part(this.#c, HOST, HOST_END); }
     set hostname(v) { this.#set('hostname', v); }
-    get port() { return this.#c.port; }
+    get port() { return part(this.#c, PORT, PORT_END); }
     set port(v) { this.#set('port', v); }
-    get pathname() { return this.#c.pathname; }
+    get pathname() { return part(this.#c, PATH, PATH_END); }
     set pathname(v) { this.#set('pathname', v); }
-    get search() { return this.#c.search; }
+    get search() { return marked(part(this.#c, PATH_END, QUERY_END)); }
     set search(v) {
       this.#set('search', v);
       this.#syncParams();
     }
-    get hash() { return this.#c.hash; }
+    get hash() { return marked(this.#c[0].slice(this.#c[QUERY_END])); }
     set hash(v) { this.#set('hash', v); }
 
     get searchParams() {
       if (this.#params === null) {
-        this.#params = new URLSearchParams(this.#c.search);
+        this.#params = new URLSearchParams(this.search);
         internal.linkSearchParams(this.#params, this);
       }
       return this.#params;
     }
 
-    toString() { return this.#c.href; }
-    toJSON() { return this.#c.href; }
+    toString() { return this.#c[0]; }
+    toJSON() { return this.#c[0]; }
 
     #set(field, value) {
-      const c = native().urlSet(this.#c.href, field, toUSV(value));
+      const c = native().urlSet(this.#c[0], field, toUSV(value));
       if (c) this.#c = c;
     }
 
     #syncParams() {
-      if (this.#params !== null) internal.resetSearchParams(this.#params, this.#c.search);
+      if (this.#params !== null) internal.resetSearchParams(this.#params, this.search);
     }
 
     static {
@@ -292,6 +303,7 @@
         // An empty list removes the query entirely (no trailing "?").
         url.#set('search', serialized);
       };
+      internal.urlHref = (v) => (v !== null && typeof v === 'object' && #c in v ? v.#c[0] : undefined);
     }
   }
   tag(URL);

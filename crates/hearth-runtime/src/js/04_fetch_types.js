@@ -788,11 +788,16 @@
     }
 
     static redirect(url, status = 302) {
-      const parsed = URL.parse(String(url));
-      if (parsed === null) throw new TypeError(`Failed to execute 'redirect' on 'Response': Invalid URL: ${String(url)}`);
+      // A URL object is already parsed and serialized: no second parse.
+      let href = internal.urlHref(url);
+      if (href === undefined) {
+        const parsed = URL.parse(String(url));
+        if (parsed === null) throw new TypeError(`Failed to execute 'redirect' on 'Response': Invalid URL: ${String(url)}`);
+        href = parsed.href;
+      }
       status = Number(status);
       if (!REDIRECT_STATUS.has(status)) throw new RangeError(`Failed to execute 'redirect' on 'Response': Invalid status code ${status}`);
-      return new Response(INTERNAL, responseStateOf(status, ['location', parsed.href], 'immutable', null));
+      return new Response(INTERNAL, responseStateOf(status, ['location', href], 'immutable', null));
     }
 
     static error() {

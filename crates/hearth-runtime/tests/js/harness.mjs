@@ -37,10 +37,34 @@ function source(name) {
   return sources.get(name);
 }
 
+// The host's parsed-URL record (api/encoding.rs): [href, then offsets into
+// href: scheme end, username, password, host and port spans, path span, query end].
 function components(u) {
-  const o = {};
-  for (const k of ['href', 'origin', 'protocol', 'username', 'password', 'host', 'hostname', 'port', 'pathname', 'search', 'hash']) o[k] = u[k];
-  return o;
+  const href = u.href;
+  const schemeEnd = u.protocol.length - 1;
+  let at = u.protocol.length;
+  const spans = [];
+  if (href.startsWith('//', at)) {
+    at += 2;
+    const user = [at, at + u.username.length];
+    at = user[1];
+    let pass = [at, at];
+    if (u.password) {
+      pass = [at + 1, at + 1 + u.password.length];
+      at = pass[1];
+    }
+    if (u.username || u.password) at += 1;
+    const host = [at, at + u.hostname.length];
+    at = host[1];
+    const port = u.port ? [at + 1, at + 1 + u.port.length] : [at, at];
+    at = port[1];
+    spans.push(...user, ...pass, ...host, ...port);
+  } else {
+    spans.push(at, at, at, at, at, at, at, at);
+  }
+  const pathEnd = at + u.pathname.length;
+  const queryEnd = u.search ? pathEnd + u.search.length : href[pathEnd] === '?' ? pathEnd + 1 : pathEnd;
+  return [href, schemeEnd, ...spans, at, pathEnd, queryEnd];
 }
 
 // Prelude evaluated before the hearth files: assert helper and the native URL stub.
@@ -77,6 +101,7 @@ function fmt(v) {
 globalThis.__hearth_native = {
   urlParse(input, base) { const r = __host_url('parse', String(input), base === undefined ? undefined : String(base)); return r === undefined ? null : JSON.parse(r); },
   urlSet(href, field, value) { return JSON.parse(__host_url('set', href, field, String(value))); },
+  urlOrigin(href) { return __host_url('origin', href); },
 };
 `;
 
@@ -106,6 +131,7 @@ export async function createContext() {
   fn('__host_url', (op, a, b, c) => {
     const opS = vm.getString(op);
     try {
+      if (opS === 'origin') return vm.newString(new URL(vm.getString(a)).origin);
       if (opS === 'parse') {
         const base = vm.typeof(b) === 'undefined' ? undefined : vm.getString(b);
         return vm.newString(JSON.stringify(components(new URL(vm.getString(a), base))));
