@@ -380,6 +380,13 @@ fn kv_cli_while_dev_runs() {
             r#"{"value":"hi from the cli","metadata":{"by":"cli"}}"#.into()
         )
     );
+    // hearth caches what it reads; a CLI overwrite from another process is
+    // still seen by the very next read.
+    ok(p, &["key", "put", "greeting", "changed", "--binding", "KV"]);
+    assert_eq!(
+        h.get("/greeting"),
+        (200, r#"{"value":"changed","metadata":null}"#.into())
+    );
     // The worker writes, the CLI reads.
     let (status, _) = hearth_tests::request(
         &format!("{}/from-worker", h.url),

@@ -29,6 +29,7 @@ pub mod bulk;
 pub mod cli;
 mod error;
 pub mod limits;
+mod read_cache;
 pub mod rest;
 mod store;
 

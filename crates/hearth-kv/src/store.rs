@@ -8,8 +8,9 @@
 //!   touches values;
 //! * `kv_values(vid, value)` — the values, read only by `get`.
 //!
-//! Reads use a small pool of read connections (WAL readers never wait for the
-//! writer). Writes are validated on the caller's thread, queued to one writer
+//! Reads are answered from an in-memory cache of recent reads when it can (see
+//! `read_cache`), else from a small pool of read connections (WAL readers never
+//! wait for the writer). Writes are validated on the caller's thread, queued to one writer
 //! thread that drains everything queued into one transaction, commits once (one
 //! fsync for the whole group) and only then acknowledges each write.
 
@@ -28,6 +29,7 @@ use tokio::sync::oneshot;
 
 use crate::error::{KvError, KvOp};
 use crate::limits::{self, validate_key};
+use crate::read_cache::{Lookup, ReadCache};
 use crate::{BulkPair, KeyInfo, KvEntry, ListOptions, ListPage, Namespace, PutOptions};
 
 /// File name of the KV database inside the directory given to [`KvStore::open`].
@@ -56,6 +58,7 @@ struct Inner {
     threads: Vec<JoinHandle<()>>,
     clock_offset: Arc<AtomicI64>,
     commits: Arc<AtomicU64>,
+    cache: Arc<ReadCache>,
 }
 
 impl Drop for Inner {
@@ -199,10 +202,17 @@ impl KvStore {
         let clock_offset = Arc::new(AtomicI64::new(0));
         let commits = Arc::new(AtomicU64::new(0));
         let writer_commits = commits.clone();
+        let cache = Arc::new(ReadCache::open(&path).map_err(|e| {
+            KvError::Storage(format!(
+                "cannot open the change stamp next to {}: {e}",
+                path.display()
+            ))
+        })?);
+        let writer_cache = cache.clone();
 
         let writer_thread = std::thread::Builder::new()
             .name("hearth-kv-writer".into())
-            .spawn(move || writer_loop(writer, rx, writer_commits))?;
+            .spawn(move || writer_loop(writer, rx, writer_commits, &writer_cache))?;
 
         let purge_tx = tx.clone();
         let purge_clock = clock_offset.clone();
@@ -234,6 +244,7 @@ impl KvStore {
                 threads: vec![purge_thread, writer_thread],
                 clock_offset,
                 commits,
+                cache,
             }),
         };
         // Open one reader eagerly so a broken database fails here, not later.
@@ -349,7 +360,13 @@ impl KvStore {
     pub fn get(&self, ns: &str, key: &str) -> Result<Option<KvEntry>, KvError> {
         validate_key(KvOp::Get, key)?;
         let now = self.now();
-        self.with_reader(|c| read_entry(c, ns, key, now))
+        let stamp = match self.inner.cache.get(ns, key, now) {
+            Lookup::Hit(known) => return Ok(known),
+            Lookup::Miss(stamp) => stamp,
+        };
+        let found = self.with_reader(|c| read_entry(c, ns, key, now))?;
+        self.inner.cache.insert(stamp, ns, key, &found);
+        Ok(found)
     }
 
     /// Reads a key's expiration and metadata without loading its value.
@@ -802,7 +819,12 @@ fn open_writer(path: &Path) -> Result<Connection, KvError> {
     Ok(c)
 }
 
-fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Job>, commits: Arc<AtomicU64>) {
+fn writer_loop(
+    mut conn: Connection,
+    rx: mpsc::Receiver<Job>,
+    commits: Arc<AtomicU64>,
+    cache: &ReadCache,
+) {
     while let Ok(first) = rx.recv() {
         let mut bytes = first.op.size();
         let mut jobs = vec![first];
@@ -820,6 +842,8 @@ fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Job>, commits: Arc<Atomi
             jobs.into_iter().map(|j| (j.op, j.reply)).unzip();
         let results = run_group(&mut conn, ops);
         commits.fetch_add(1, Ordering::Relaxed);
+        // Before any write is acknowledged, so no reader can see it missing.
+        cache.committed();
         if purge {
             let _ = incremental_vacuum(&conn);
         }
