@@ -73,6 +73,33 @@ fn editing_an_imported_module_reloads() {
     wait_for_body(&h, "two");
 }
 
+/// A folder created after start-up is watched too (hearth watches each
+/// project folder except its own state and node_modules).
+#[test]
+fn a_module_in_a_folder_created_later_reloads_on_edit() {
+    let dir = copy_project(&repo_root().join("examples/hello"));
+    let h = Hearth::start(dir.path(), &[]);
+    assert_eq!(h.get("/"), (200, "Hello World".into()));
+    std::fs::create_dir(dir.path().join("words")).unwrap();
+    std::fs::write(
+        dir.path().join("words/word.js"),
+        "export const WORD = 'first';\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("src/index.js"),
+        "import { WORD } from '../words/word.js';\nexport default { fetch() { return new Response(WORD); } };\n",
+    )
+    .unwrap();
+    wait_for_body(&h, "first");
+    std::fs::write(
+        dir.path().join("words/word.js"),
+        "export const WORD = 'second';\n",
+    )
+    .unwrap();
+    wait_for_body(&h, "second");
+}
+
 #[test]
 fn a_broken_edit_keeps_the_old_version_serving_and_logs_the_error() {
     let dir = copy_project(&repo_root().join("examples/hello"));

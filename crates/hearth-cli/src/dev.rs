@@ -5,6 +5,7 @@ use anyhow::{Context, Result};
 use hearth_kv::KvStore;
 use hearth_server::{Server, ServerOptions};
 use notify::{RecursiveMode, Watcher};
+use std::collections::HashSet;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -100,10 +101,10 @@ pub(crate) fn run(args: DevArgs) -> Result<()> {
     ctrlc_handler(move || {
         let _ = ctrl_c.send(Event::Stop);
     })?;
-    let _watcher = if args.no_watch {
+    let mut watcher = if args.no_watch {
         None
     } else {
-        Some(watch(&root, events_tx)?)
+        Some(ProjectWatcher::start(&root, events_tx)?)
     };
     println!("Ready on http://{shown}:{}", addr.port());
 
@@ -114,6 +115,11 @@ pub(crate) fn run(args: DevArgs) -> Result<()> {
                 // Editors write in bursts; settle before reloading.
                 std::thread::sleep(Duration::from_millis(150));
                 while let Ok(Event::Changed) = events.try_recv() {}
+                if let Some(w) = watcher.as_mut() {
+                    if let Err(e) = w.watch_new_folders() {
+                        tracing::warn!("{e:#}");
+                    }
+                }
                 match load_config(&project, false)
                     .and_then(|c| load_worker(&project, c, &state, &kv))
                 {
@@ -161,46 +167,88 @@ enum Event {
     Stop,
 }
 
-/// Watches the project folder, ignoring hearth's state and dependency folders.
-fn watch(root: &Path, events: mpsc::Sender<Event>) -> Result<notify::RecommendedWatcher> {
-    let ignored = [".hearth", "node_modules", ".git", ".wrangler"];
-    let root_owned = root.to_path_buf();
-    let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
-        let Ok(event) = res else { return };
-        if matches!(event.kind, notify::EventKind::Access(_)) {
-            return;
+/// Folders of the project that never hold the worker's sources. They are not
+/// watched at all: hearth's own state (`.hearth`) changes on every storage
+/// write, and `node_modules` can hold more folders than inotify allows.
+const UNWATCHED: [&str; 4] = [".hearth", "node_modules", ".git", ".wrangler"];
+
+/// Watches the project folder for source changes: the folder itself, and
+/// each of its subfolders recursively except [`UNWATCHED`] ones.
+struct ProjectWatcher {
+    root: PathBuf,
+    watcher: notify::RecommendedWatcher,
+    watched: HashSet<PathBuf>,
+}
+
+impl ProjectWatcher {
+    fn start(root: &Path, events: mpsc::Sender<Event>) -> Result<ProjectWatcher> {
+        let watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+            let Ok(event) = res else { return };
+            if matches!(event.kind, notify::EventKind::Access(_)) {
+                return;
+            }
+            let relevant = event.paths.iter().any(|p| {
+                !p.file_name()
+                    .is_some_and(|n| UNWATCHED.contains(&n.to_string_lossy().as_ref()))
+            });
+            if relevant {
+                tracing::debug!("change in {:?}", event.paths);
+                let _ = events.send(Event::Changed);
+            }
+        })
+        .context("cannot watch the project for changes")?;
+        let mut this = ProjectWatcher {
+            root: root.to_path_buf(),
+            watcher,
+            watched: HashSet::new(),
+        };
+        this.watcher
+            .watch(root, RecursiveMode::NonRecursive)
+            .with_context(|| format!("cannot watch {}", root.display()))?;
+        this.watch_new_folders()?;
+        Ok(this)
+    }
+
+    /// Starts watching subfolders created since the last call.
+    fn watch_new_folders(&mut self) -> Result<()> {
+        let entries = std::fs::read_dir(&self.root)
+            .with_context(|| format!("cannot read {}", self.root.display()))?;
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let skip = UNWATCHED.contains(&entry.file_name().to_string_lossy().as_ref());
+            if skip || !path.is_dir() || self.watched.contains(&path) {
+                continue;
+            }
+            self.watcher
+                .watch(&path, RecursiveMode::Recursive)
+                .with_context(|| format!("cannot watch {}", path.display()))?;
+            self.watched.insert(path);
         }
-        let relevant = event.paths.iter().any(|p| {
-            let rel = p.strip_prefix(&root_owned).unwrap_or(p);
-            !rel.components()
-                .any(|c| ignored.contains(&c.as_os_str().to_string_lossy().as_ref()))
-        });
-        if relevant {
-            tracing::debug!("change in {:?}", event.paths);
-            let _ = events.send(Event::Changed);
-        }
-    })
-    .context("cannot watch the project for changes")?;
-    watcher
-        .watch(root, RecursiveMode::Recursive)
-        .with_context(|| format!("cannot watch {}", root.display()))?;
-    Ok(watcher)
+        Ok(())
+    }
 }
 
 /// Runs `f` on Ctrl-C or SIGTERM.
 fn ctrlc_handler(f: impl Fn() + Send + 'static) -> Result<()> {
+    use tokio::signal::unix::{signal, SignalKind};
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
+    // Registered here, before "Ready" is printed: a signal arriving before
+    // registration would kill the process with the default action instead.
+    let (mut int, mut term) = {
+        let _entered = rt.enter();
+        (
+            signal(SignalKind::interrupt()).context("cannot handle SIGINT")?,
+            signal(SignalKind::terminate()).context("cannot handle SIGTERM")?,
+        )
+    };
     std::thread::Builder::new()
         .name("hearth-signals".into())
         .spawn(move || {
             rt.block_on(async {
-                let mut term =
-                    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-                        .expect("SIGTERM handler");
                 tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
+                    _ = int.recv() => {}
                     _ = term.recv() => {}
                 }
             });
