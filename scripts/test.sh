@@ -13,6 +13,9 @@ command -v redis-cli >/dev/null || apt_missing+=(redis-tools)
 # A real PostgreSQL for tests/tests/postgres.rs (a private cluster per test).
 command -v initdb >/dev/null || compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null ||
   apt_missing+=(postgresql)
+# A real MariaDB for tests/tests/mysql_drivers.rs (a private server per test).
+command -v mariadbd >/dev/null || command -v mysqld >/dev/null ||
+  [ -x /usr/sbin/mariadbd ] || [ -x /usr/sbin/mysqld ] || apt_missing+=(mariadb-server)
 command -v openssl >/dev/null || apt_missing+=(openssl)
 if ((${#apt_missing[@]})); then
   echo "installing: ${apt_missing[*]}"
@@ -37,7 +40,7 @@ if [ ! -d "$browser_tools/node_modules/playwright-core" ]; then
 fi
 
 # npm projects the TypeScript/npm and database-driver tests run
-# (tests/tests/npm_ts.rs, tests/tests/pg_drivers.rs): their node_modules are
+# (tests/tests/npm_ts.rs, pg_drivers.rs, mysql_drivers.rs): their node_modules are
 # git-ignored, so install them from the committed lock files.
 for project in tests/fixtures/npm-* tests/fixtures/*-driver examples/hono-zod; do
   if [ -f "$project/package-lock.json" ] && [ ! -d "$project/node_modules" ]; then

@@ -142,89 +142,10 @@ function view(buf) {
   return new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
 }
 
-export class Buffer extends Uint8Array {
-  // `Buffer(x)` without `new` is deprecated but still seen in old packages.
-  static from(value, encodingOrOffset, length) {
-    if (typeof value === 'string') return fromBytes(bytesFromString(value, encodingOrOffset));
-    if (value instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && value instanceof SharedArrayBuffer)) {
-      const offset = encodingOrOffset === undefined ? 0 : Number(encodingOrOffset);
-      const len = length === undefined ? value.byteLength - offset : Number(length);
-      return new Buffer(value, offset, len);
-    }
-    if (ArrayBuffer.isView(value)) {
-      const copy = new Buffer(value.byteLength);
-      copy.set(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
-      return copy;
-    }
-    if (value && typeof value === 'object') {
-      if (typeof value.valueOf === 'function' && value.valueOf() !== value) return Buffer.from(value.valueOf(), encodingOrOffset, length);
-      if (value.type === 'Buffer' && Array.isArray(value.data)) return fromArrayLike(value.data);
-      if (typeof value.length === 'number' || Array.isArray(value)) return fromArrayLike(value);
-      if (typeof value[Symbol.toPrimitive] === 'function') return Buffer.from(value[Symbol.toPrimitive]('string'), encodingOrOffset);
-    }
-    throw new TypeError('The first argument must be of type string or an instance of Buffer, ArrayBuffer, or Array or an Array-like Object.');
-  }
-
-  static alloc(size, fill, encoding) {
-    const buf = new Buffer(checkSize(size));
-    if (fill !== undefined && fill !== 0) buf.fill(fill, 0, buf.length, encoding);
-    return buf;
-  }
-
-  static allocUnsafe(size) {
-    return new Buffer(checkSize(size));
-  }
-
-  static allocUnsafeSlow(size) {
-    return new Buffer(checkSize(size));
-  }
-
-  static isBuffer(obj) {
-    return obj instanceof Buffer;
-  }
-
-  static isEncoding(enc) {
-    try {
-      normalizeEncoding(enc);
-      return typeof enc === 'string';
-    } catch {
-      return false;
-    }
-  }
-
-  static byteLength(value, encoding) {
-    if (typeof value !== 'string') {
-      if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return value.byteLength;
-      throw new TypeError('The "string" argument must be of type string or an instance of Buffer or ArrayBuffer.');
-    }
-    switch (normalizeEncoding(encoding)) {
-      case 'utf8': return utf8Length(value);
-      case 'hex': return value.length >>> 1;
-      case 'base64': case 'base64url': return bytesFromString(value, 'base64').length;
-      case 'utf16le': return value.length * 2;
-      default: return value.length;
-    }
-  }
-
-  static concat(list, totalLength) {
-    if (!Array.isArray(list)) throw new TypeError('The "list" argument must be an instance of Array.');
-    if (totalLength === undefined) totalLength = list.reduce((n, b) => n + b.length, 0);
-    const out = Buffer.alloc(totalLength);
-    let pos = 0;
-    for (const item of list) {
-      if (!(item instanceof Uint8Array)) throw new TypeError('The "list" argument must contain only Buffer or Uint8Array instances.');
-      const take = Math.min(item.length, totalLength - pos);
-      if (take <= 0) break;
-      out.set(take === item.length ? item : item.subarray(0, take), pos);
-      pos += take;
-    }
-    return out;
-  }
-
-  static compare(a, b) {
-    return compareBytes(a, b);
-  }
-
+// Every Buffer is a FastBuffer, a plain Uint8Array subclass; `Buffer` itself
+// is a function, as in Node.js, so that old packages may still call it without
+// `new` (safer-buffer, used by iconv-lite, does).
+class FastBuffer extends Uint8Array {
   get parent() {
     return this.buffer;
   }
@@ -265,7 +186,7 @@ export class Buffer extends Uint8Array {
 
   subarray(start, end) {
     const u8 = Uint8Array.prototype.subarray.call(this, start, end);
-    return new Buffer(u8.buffer, u8.byteOffset, u8.length);
+    return new FastBuffer(u8.buffer, u8.byteOffset, u8.length);
   }
 
   write(string, offset, length, encoding) {
@@ -310,7 +231,10 @@ export class Buffer extends Uint8Array {
   }
 
   copy(target, targetStart = 0, sourceStart = 0, sourceEnd = this.length) {
-    const n = Math.max(0, Math.min(sourceEnd - sourceStart, target.length - targetStart));
+    sourceEnd = Math.min(sourceEnd, this.length);
+    const n = Math.min(sourceEnd - sourceStart, target.length - targetStart);
+    // As in Node.js: nothing to copy (even past either end) copies nothing.
+    if (!(n > 0)) return 0;
     target.set(Uint8Array.prototype.subarray.call(this, sourceStart, sourceStart + n), targetStart);
     return n;
   }
@@ -366,11 +290,125 @@ export class Buffer extends Uint8Array {
   writeIntLE(v, o, n) { return this.writeUIntLE(v < 0 ? v + 2 ** (8 * n) : v, o, n); }
 }
 
+/** `Buffer(size)` / `Buffer(value, encodingOrOffset, length)`, with or without `new`. */
+export function Buffer(value, encodingOrOffset, length) {
+  if (typeof value === 'number') {
+    if (typeof encodingOrOffset === 'string') throw new TypeError('The "string" argument must be of type string. Received type number');
+    return Buffer.allocUnsafe(value);
+  }
+  return Buffer.from(value, encodingOrOffset, length);
+}
+Buffer.prototype = FastBuffer.prototype;
+FastBuffer.prototype.constructor = Buffer;
+Object.setPrototypeOf(Buffer, Uint8Array);
+Buffer.poolSize = 8192;
+
+// Enumerable, as Node.js's are: packages copy them with for-in.
+Object.assign(Buffer, {
+  from(value, encodingOrOffset, length) {
+    if (typeof value === 'string') return fromBytes(bytesFromString(value, encodingOrOffset));
+    if (value instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && value instanceof SharedArrayBuffer)) {
+      const offset = encodingOrOffset === undefined ? 0 : Number(encodingOrOffset);
+      const len = length === undefined ? value.byteLength - offset : Number(length);
+      return new FastBuffer(value, offset, len);
+    }
+    if (ArrayBuffer.isView(value)) {
+      const copy = new FastBuffer(value.byteLength);
+      copy.set(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+      return copy;
+    }
+    if (value && typeof value === 'object') {
+      if (typeof value.valueOf === 'function' && value.valueOf() !== value) return Buffer.from(value.valueOf(), encodingOrOffset, length);
+      if (value.type === 'Buffer' && Array.isArray(value.data)) return fromArrayLike(value.data);
+      if (typeof value.length === 'number' || Array.isArray(value)) return fromArrayLike(value);
+      if (typeof value[Symbol.toPrimitive] === 'function') return Buffer.from(value[Symbol.toPrimitive]('string'), encodingOrOffset);
+    }
+    throw new TypeError('The first argument must be of type string or an instance of Buffer, ArrayBuffer, or Array or an Array-like Object.');
+  },
+
+  alloc(size, fill, encoding) {
+    const buf = new FastBuffer(checkSize(size));
+    if (fill !== undefined && fill !== 0) buf.fill(fill, 0, buf.length, encoding);
+    return buf;
+  },
+
+  allocUnsafe(size) {
+    return new FastBuffer(checkSize(size));
+  },
+
+  allocUnsafeSlow(size) {
+    return new FastBuffer(checkSize(size));
+  },
+
+  isBuffer(obj) {
+    return obj instanceof Buffer;
+  },
+
+  isEncoding(enc) {
+    try {
+      normalizeEncoding(enc);
+      return typeof enc === 'string';
+    } catch {
+      return false;
+    }
+  },
+
+  byteLength(value, encoding) {
+    if (typeof value !== 'string') {
+      if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return value.byteLength;
+      throw new TypeError('The "string" argument must be of type string or an instance of Buffer or ArrayBuffer.');
+    }
+    switch (normalizeEncoding(encoding)) {
+      case 'utf8': return utf8Length(value);
+      case 'hex': return value.length >>> 1;
+      case 'base64': case 'base64url': return bytesFromString(value, 'base64').length;
+      case 'utf16le': return value.length * 2;
+      default: return value.length;
+    }
+  },
+
+  concat(list, totalLength) {
+    if (!Array.isArray(list)) throw new TypeError('The "list" argument must be an instance of Array.');
+    if (totalLength === undefined) totalLength = list.reduce((n, b) => n + b.length, 0);
+    const out = Buffer.alloc(totalLength);
+    let pos = 0;
+    for (const item of list) {
+      if (!(item instanceof Uint8Array)) throw new TypeError('The "list" argument must contain only Buffer or Uint8Array instances.');
+      const take = Math.min(item.length, totalLength - pos);
+      if (take <= 0) break;
+      out.set(take === item.length ? item : item.subarray(0, take), pos);
+      pos += take;
+    }
+    return out;
+  },
+
+  compare(a, b) {
+    return compareBytes(a, b);
+  },
+});
+
 // Lower-case aliases Node.js also has (readUint8 ...).
 for (const name of Object.getOwnPropertyNames(Buffer.prototype)) {
   if (/^(read|write)(Big)?UInt/.test(name)) {
     Buffer.prototype[name.replace('UInt', 'Uint')] = Buffer.prototype[name];
   }
+}
+
+// Per-encoding `utf8Slice(start, end)` / `utf8Write(string, offset, length)`
+// and friends, which drivers probe for as fast paths.
+for (const [prefix, encoding] of [['ascii', 'ascii'], ['base64', 'base64'], ['base64url', 'base64url'], ['latin1', 'latin1'], ['hex', 'hex'], ['ucs2', 'utf16le'], ['utf8', 'utf8']]) {
+  Buffer.prototype[`${prefix}Slice`] = function (start, end) {
+    return this.toString(encoding, start, end);
+  };
+  Buffer.prototype[`${prefix}Write`] = function (string, offset, length) {
+    return this.write(string, offset, length, encoding);
+  };
+}
+
+// Node.js's Buffer methods are enumerable: packages walk them with for-in
+// (mysql2 builds its packet-size probe that way).
+for (const name of Object.getOwnPropertyNames(Buffer.prototype)) {
+  if (name !== 'constructor') Object.defineProperty(Buffer.prototype, name, { enumerable: true });
 }
 
 function checkSize(size) {
@@ -391,11 +429,11 @@ function checkInt(v, min, max) {
 }
 
 function fromBytes(u8) {
-  return new Buffer(u8.buffer, u8.byteOffset, u8.byteLength);
+  return new FastBuffer(u8.buffer, u8.byteOffset, u8.byteLength);
 }
 
 function fromArrayLike(arr) {
-  const buf = new Buffer(arr.length);
+  const buf = new FastBuffer(arr.length);
   for (let i = 0; i < arr.length; i++) buf[i] = arr[i] & 255;
   return buf;
 }

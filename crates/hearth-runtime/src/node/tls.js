@@ -56,6 +56,9 @@ export class TLSSocket extends Socket {
   getSession() {
     return undefined;
   }
+  isSessionReused() {
+    return false;
+  }
   setServername(name) {
     this._servername = name;
   }
