@@ -47,7 +47,10 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, native: &Object<'js>) -> rquickjs::Re
         "wsPair",
         Function::new(ctx.clone(), || websocket::new_pair(&current()))?,
     )?;
-    native.set("wsAccept", Function::new(ctx.clone(), |_id: u32| {})?)?;
+    native.set(
+        "wsAccept",
+        Function::new(ctx.clone(), |id: u32| websocket::accept(&current(), id))?,
+    )?;
     native.set("wsSend", Function::new(ctx.clone(), ws_send)?)?;
     native.set("wsClose", Function::new(ctx.clone(), ws_close)?)?;
     native.set(
