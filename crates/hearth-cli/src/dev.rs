@@ -1,12 +1,13 @@
 //! `hearth dev`: serve a project and reload it when its files change.
 
-use crate::project::{load_config, load_worker, parse_var, persist_dir, LazyKv, ProjectArgs};
+use crate::project::{parse_var, persist_dir, LazyKv, ProjectArgs};
+use crate::workers::{load_configs, load_workers};
 use anyhow::{Context, Result};
 use hearth_kv::KvStore;
 use hearth_server::{Server, ServerOptions};
 use notify::{RecursiveMode, Watcher};
 use std::net::{IpAddr, SocketAddr};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -22,9 +23,11 @@ pub(crate) struct DevArgs {
     /// IP address to listen on.
     #[arg(long, default_value = "127.0.0.1")]
     ip: IpAddr,
-    /// Path to the configuration file, instead of looking in DIR.
+    /// Path to the configuration file, instead of looking in DIR. Repeat it
+    /// to run several workers together: the first serves HTTP, the others
+    /// are reached through bindings (`script_name`), as with wrangler.
     #[arg(long, short = 'c')]
-    config: Option<PathBuf>,
+    config: Vec<PathBuf>,
     /// Use the `[env.NAME]` section of the configuration.
     #[arg(long, short = 'e')]
     env: Option<String>,
@@ -52,17 +55,22 @@ pub(crate) struct DevArgs {
 }
 
 pub(crate) fn run(args: DevArgs) -> Result<()> {
-    let project = ProjectArgs {
+    let project = |config: Option<PathBuf>| ProjectArgs {
         dir: args.dir.clone(),
-        config: args.config.clone(),
+        config,
         env: args.env.clone(),
         vars: args.vars.clone(),
     };
-    let config = load_config(&project, true)?;
-    let root = config.root.clone();
-    let state = persist_dir(&root, args.persist_to.as_deref())?;
+    let projects: Vec<ProjectArgs> = if args.config.is_empty() {
+        vec![project(None)]
+    } else {
+        args.config.iter().cloned().map(Some).map(project).collect()
+    };
+    let configs = load_configs(&projects, true)?;
+    let state = persist_dir(&configs[0].root, args.persist_to.as_deref())?;
     let kv = LazyKv::new(&state);
-    let worker = load_worker(&project, config, &state, &kv)?;
+    let workers = load_workers(&projects, configs, &state, &kv)?;
+    let roots = workers.roots();
     let threads = args.threads.unwrap_or_else(|| {
         std::thread::available_parallelism()
             .map(|n| n.get())
@@ -74,7 +82,8 @@ pub(crate) fn run(args: DevArgs) -> Result<()> {
             threads,
             test_scheduled: args.test_scheduled,
         },
-        worker,
+        workers.primary,
+        workers.others,
     )?;
     let addr = server.local_addr();
     let shown = if addr.ip().is_unspecified() {
@@ -103,7 +112,7 @@ pub(crate) fn run(args: DevArgs) -> Result<()> {
     let _watcher = if args.no_watch {
         None
     } else {
-        Some(watch(&root, events_tx)?)
+        Some(watch(&roots, events_tx)?)
     };
     println!("Ready on http://{shown}:{}", addr.port());
 
@@ -114,10 +123,10 @@ pub(crate) fn run(args: DevArgs) -> Result<()> {
                 // Editors write in bursts; settle before reloading.
                 std::thread::sleep(Duration::from_millis(150));
                 while let Ok(Event::Changed) = events.try_recv() {}
-                match load_config(&project, false)
-                    .and_then(|c| load_worker(&project, c, &state, &kv))
+                match load_configs(&projects, false)
+                    .and_then(|c| load_workers(&projects, c, &state, &kv))
                 {
-                    Ok(worker) => match server.reload(worker) {
+                    Ok(workers) => match server.reload(workers.primary, workers.others) {
                         Ok(()) => tracing::info!("reloaded after a file change"),
                         Err(e) => tracing::error!(
                             "reload failed, still serving the previous version:\n{e}"
@@ -161,17 +170,20 @@ enum Event {
     Stop,
 }
 
-/// Watches the project folder, ignoring hearth's state and dependency folders.
-fn watch(root: &Path, events: mpsc::Sender<Event>) -> Result<notify::RecommendedWatcher> {
+/// Watches the project folders, ignoring hearth's state and dependency folders.
+fn watch(roots: &[PathBuf], events: mpsc::Sender<Event>) -> Result<notify::RecommendedWatcher> {
     let ignored = [".hearth", "node_modules", ".git", ".wrangler"];
-    let root_owned = root.to_path_buf();
+    let roots_owned = roots.to_vec();
     let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
         let Ok(event) = res else { return };
         if matches!(event.kind, notify::EventKind::Access(_)) {
             return;
         }
         let relevant = event.paths.iter().any(|p| {
-            let rel = p.strip_prefix(&root_owned).unwrap_or(p);
+            let rel = roots_owned
+                .iter()
+                .find_map(|root| p.strip_prefix(root).ok())
+                .unwrap_or(p);
             !rel.components()
                 .any(|c| ignored.contains(&c.as_os_str().to_string_lossy().as_ref()))
         });
@@ -181,9 +193,11 @@ fn watch(root: &Path, events: mpsc::Sender<Event>) -> Result<notify::Recommended
         }
     })
     .context("cannot watch the project for changes")?;
-    watcher
-        .watch(root, RecursiveMode::Recursive)
-        .with_context(|| format!("cannot watch {}", root.display()))?;
+    for root in roots {
+        watcher
+            .watch(root, RecursiveMode::Recursive)
+            .with_context(|| format!("cannot watch {}", root.display()))?;
+    }
     Ok(watcher)
 }
 

@@ -422,6 +422,7 @@ fn wake_object(core: &Rc<Core>, h: Hibernation, event: DoEvent) {
     deliver(
         core,
         Envelope {
+            worker: core.worker.name().to_string(),
             class: h.class,
             id: h.id,
             name: h.name,
