@@ -420,3 +420,89 @@ pub fn run_to_exit(args: &[&str], timeout: Duration) -> (std::process::ExitStatu
         .unwrap();
     (status, out)
 }
+
+/// PEM files of a certificate for `localhost` and `127.0.0.1`, signed by a
+/// fresh CA (see [`localhost_certificate`]).
+pub struct TestCertificate {
+    /// The CA certificate, to trust (`[outbound] ca_bundle`).
+    pub ca: PathBuf,
+    /// The server certificate.
+    pub cert: PathBuf,
+    /// The server's private key.
+    pub key: PathBuf,
+}
+
+/// Creates a CA and a server certificate for localhost in `dir` with the
+/// `openssl` command; `None` (after saying so) when openssl is missing.
+pub fn localhost_certificate(dir: &Path) -> Option<TestCertificate> {
+    if Command::new("openssl").arg("version").output().is_err() {
+        eprintln!("skipping: openssl not installed");
+        return None;
+    }
+    let run = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=hearth test CA",
+    ]);
+    run(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=localhost",
+    ]);
+    std::fs::write(
+        dir.join("ext.cnf"),
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
+    )
+    .unwrap();
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "ext.cnf",
+    ]);
+    Some(TestCertificate {
+        ca: dir.join("ca.pem"),
+        cert: dir.join("server.pem"),
+        key: dir.join("server.key"),
+    })
+}

@@ -2,7 +2,7 @@
 //! std servers, inbound Socket Workers (`[[tcp_listeners]]`) driven with std
 //! `TcpStream`, and the redis-lite example driven with the real `redis-cli`.
 
-use hearth_tests::{copy_project, repo_root, write_project, Hearth};
+use hearth_tests::{copy_project, localhost_certificate, repo_root, write_project, Hearth};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::process::Command;
@@ -359,72 +359,8 @@ fn openssl_server() -> Option<(
     std::process::Child,
     tempfile::TempDir,
 )> {
-    if Command::new("openssl").arg("version").output().is_err() {
-        eprintln!("skipping: openssl not installed");
-        return None;
-    }
     let dir = tempfile::tempdir().unwrap();
-    let run = |args: &[&str]| {
-        let out = Command::new("openssl")
-            .args(args)
-            .current_dir(dir.path())
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "openssl {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    run(&[
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        "ca.key",
-        "-out",
-        "ca.pem",
-        "-days",
-        "2",
-        "-subj",
-        "/CN=hearth test CA",
-    ]);
-    run(&[
-        "req",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        "server.key",
-        "-out",
-        "server.csr",
-        "-subj",
-        "/CN=localhost",
-    ]);
-    std::fs::write(
-        dir.path().join("ext.cnf"),
-        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
-    )
-    .unwrap();
-    run(&[
-        "x509",
-        "-req",
-        "-in",
-        "server.csr",
-        "-CA",
-        "ca.pem",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-out",
-        "server.pem",
-        "-days",
-        "2",
-        "-extfile",
-        "ext.cnf",
-    ]);
+    let certs = localhost_certificate(dir.path())?;
     let port = closed_port();
     let child = Command::new("openssl")
         .args([
@@ -434,9 +370,9 @@ fn openssl_server() -> Option<(
             "-accept",
             &port.to_string(),
             "-cert",
-            "server.pem",
+            certs.cert.to_str().unwrap(),
             "-key",
-            "server.key",
+            certs.key.to_str().unwrap(),
         ])
         .current_dir(dir.path())
         .stdout(std::process::Stdio::null())
@@ -448,7 +384,7 @@ fn openssl_server() -> Option<(
         assert!(Instant::now() < deadline, "openssl s_server did not start");
         std::thread::sleep(Duration::from_millis(50));
     }
-    Some((dir.path().join("ca.pem"), port, child, dir))
+    Some((certs.ca, port, child, dir))
 }
 
 #[test]

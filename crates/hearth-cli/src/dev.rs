@@ -1,13 +1,14 @@
 //! `hearth dev`: serve a project and reload it when its files change.
 
-use crate::project::{load_config, load_worker, parse_var, persist_dir, LazyKv, ProjectArgs};
+use crate::project::{parse_var, persist_dir, LazyKv, ProjectArgs};
+use crate::workers::{load_configs, load_workers};
 use anyhow::{Context, Result};
 use hearth_kv::KvStore;
 use hearth_server::{Server, ServerOptions};
 use notify::{RecursiveMode, Watcher};
 use std::collections::HashSet;
 use std::net::{IpAddr, SocketAddr};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -23,9 +24,11 @@ pub(crate) struct DevArgs {
     /// IP address to listen on.
     #[arg(long, default_value = "127.0.0.1")]
     ip: IpAddr,
-    /// Path to the configuration file, instead of looking in DIR.
+    /// Path to the configuration file, instead of looking in DIR. Repeat it
+    /// to run several workers together: the first serves HTTP, the others
+    /// are reached through bindings (`script_name`), as with wrangler.
     #[arg(long, short = 'c')]
-    config: Option<PathBuf>,
+    config: Vec<PathBuf>,
     /// Use the `[env.NAME]` section of the configuration.
     #[arg(long, short = 'e')]
     env: Option<String>,
@@ -53,17 +56,22 @@ pub(crate) struct DevArgs {
 }
 
 pub(crate) fn run(args: DevArgs) -> Result<()> {
-    let project = ProjectArgs {
+    let project = |config: Option<PathBuf>| ProjectArgs {
         dir: args.dir.clone(),
-        config: args.config.clone(),
+        config,
         env: args.env.clone(),
         vars: args.vars.clone(),
     };
-    let config = load_config(&project, true)?;
-    let root = config.root.clone();
-    let state = persist_dir(&root, args.persist_to.as_deref())?;
+    let projects: Vec<ProjectArgs> = if args.config.is_empty() {
+        vec![project(None)]
+    } else {
+        args.config.iter().cloned().map(Some).map(project).collect()
+    };
+    let configs = load_configs(&projects, true)?;
+    let state = persist_dir(&configs[0].root, args.persist_to.as_deref())?;
     let kv = LazyKv::new(&state);
-    let worker = load_worker(&project, config, &state, &kv)?;
+    let workers = load_workers(&projects, configs, &state, &kv)?;
+    let roots = workers.roots();
     let threads = args.threads.unwrap_or_else(|| {
         std::thread::available_parallelism()
             .map(|n| n.get())
@@ -75,7 +83,8 @@ pub(crate) fn run(args: DevArgs) -> Result<()> {
             threads,
             test_scheduled: args.test_scheduled,
         },
-        worker,
+        workers.primary,
+        workers.others,
     )?;
     let addr = server.local_addr();
     let shown = if addr.ip().is_unspecified() {
@@ -104,7 +113,7 @@ pub(crate) fn run(args: DevArgs) -> Result<()> {
     let mut watcher = if args.no_watch {
         None
     } else {
-        Some(ProjectWatcher::start(&root, events_tx)?)
+        Some(ProjectWatcher::start(&roots, events_tx)?)
     };
     println!("Ready on http://{shown}:{}", addr.port());
 
@@ -120,10 +129,10 @@ pub(crate) fn run(args: DevArgs) -> Result<()> {
                         tracing::warn!("{e:#}");
                     }
                 }
-                match load_config(&project, false)
-                    .and_then(|c| load_worker(&project, c, &state, &kv))
+                match load_configs(&projects, false)
+                    .and_then(|c| load_workers(&projects, c, &state, &kv))
                 {
-                    Ok(worker) => match server.reload(worker) {
+                    Ok(workers) => match server.reload(workers.primary, workers.others) {
                         Ok(()) => tracing::info!("reloaded after a file change"),
                         Err(e) => tracing::error!(
                             "reload failed, still serving the previous version:\n{e}"
@@ -172,16 +181,17 @@ enum Event {
 /// write, and `node_modules` can hold more folders than inotify allows.
 const UNWATCHED: [&str; 4] = [".hearth", "node_modules", ".git", ".wrangler"];
 
-/// Watches the project folder for source changes: the folder itself, and
-/// each of its subfolders recursively except [`UNWATCHED`] ones.
+/// Watches the project folders (one per loaded worker) for source changes:
+/// each folder itself, and each of its subfolders recursively except
+/// [`UNWATCHED`] ones.
 struct ProjectWatcher {
-    root: PathBuf,
+    roots: Vec<PathBuf>,
     watcher: notify::RecommendedWatcher,
     watched: HashSet<PathBuf>,
 }
 
 impl ProjectWatcher {
-    fn start(root: &Path, events: mpsc::Sender<Event>) -> Result<ProjectWatcher> {
+    fn start(roots: &[PathBuf], events: mpsc::Sender<Event>) -> Result<ProjectWatcher> {
         let watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
             let Ok(event) = res else { return };
             if matches!(event.kind, notify::EventKind::Access(_)) {
@@ -198,31 +208,35 @@ impl ProjectWatcher {
         })
         .context("cannot watch the project for changes")?;
         let mut this = ProjectWatcher {
-            root: root.to_path_buf(),
+            roots: roots.to_vec(),
             watcher,
             watched: HashSet::new(),
         };
-        this.watcher
-            .watch(root, RecursiveMode::NonRecursive)
-            .with_context(|| format!("cannot watch {}", root.display()))?;
+        for root in roots {
+            this.watcher
+                .watch(root, RecursiveMode::NonRecursive)
+                .with_context(|| format!("cannot watch {}", root.display()))?;
+        }
         this.watch_new_folders()?;
         Ok(this)
     }
 
     /// Starts watching subfolders created since the last call.
     fn watch_new_folders(&mut self) -> Result<()> {
-        let entries = std::fs::read_dir(&self.root)
-            .with_context(|| format!("cannot read {}", self.root.display()))?;
-        for entry in entries.flatten() {
-            let path = entry.path();
-            let skip = UNWATCHED.contains(&entry.file_name().to_string_lossy().as_ref());
-            if skip || !path.is_dir() || self.watched.contains(&path) {
-                continue;
+        for root in &self.roots {
+            let entries = std::fs::read_dir(root)
+                .with_context(|| format!("cannot read {}", root.display()))?;
+            for entry in entries.flatten() {
+                let path = entry.path();
+                let skip = UNWATCHED.contains(&entry.file_name().to_string_lossy().as_ref());
+                if skip || !path.is_dir() || self.watched.contains(&path) {
+                    continue;
+                }
+                self.watcher
+                    .watch(&path, RecursiveMode::Recursive)
+                    .with_context(|| format!("cannot watch {}", path.display()))?;
+                self.watched.insert(path);
             }
-            self.watcher
-                .watch(&path, RecursiveMode::Recursive)
-                .with_context(|| format!("cannot watch {}", path.display()))?;
-            self.watched.insert(path);
         }
         Ok(())
     }

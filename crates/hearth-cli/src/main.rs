@@ -3,6 +3,7 @@
 mod dev;
 mod kv;
 mod project;
+mod workers;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;

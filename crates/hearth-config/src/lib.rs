@@ -176,7 +176,8 @@ pub struct TcpListener {
 }
 
 /// hearth extension: `[outbound] allow = ["127.0.0.1:*"] deny = ["*:25"]
-/// ca_bundle = "certs/ca.pem"`, the policy for `connect()` sockets.
+/// ca_bundle = "certs/ca.pem"`, the policy for `connect()` sockets and
+/// outbound WebSockets.
 ///
 /// Patterns are `host:port` where either side may be `*` or contain `*`
 /// wildcards (`*.internal:5432`, `[::1]:*`). Deny wins; when `allow` is

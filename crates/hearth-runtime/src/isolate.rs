@@ -589,7 +589,8 @@ fn install_env(ctx: &Ctx<'_>, worker: &Worker) -> Result<(), String> {
         let internal = internal(ctx)?;
         let do_class: rquickjs::Constructor = internal.get("DurableObjectNamespace")?;
         for binding in &worker.config().durable_objects {
-            let namespace: Value = do_class.construct((binding.class_name.as_str(),))?;
+            let script = binding.script_name.as_deref().unwrap_or(worker.name());
+            let namespace: Value = do_class.construct((binding.class_name.as_str(), script))?;
             env.set(binding.name.as_str(), namespace)?;
         }
         let kv_class: rquickjs::Constructor = internal.get("KVNamespace")?;

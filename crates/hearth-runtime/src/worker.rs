@@ -135,12 +135,7 @@ impl Worker {
             }
         }
 
-        let durable_classes: Vec<String> = config
-            .durable_objects
-            .iter()
-            .filter(|b| b.script_name.as_ref().is_none_or(|s| *s == config.name))
-            .map(|b| b.class_name.clone())
-            .collect();
+        let durable_classes = hosted_classes(&config);
         let alarm_index = if durable_classes.is_empty() {
             None
         } else {
@@ -211,6 +206,13 @@ impl Worker {
         &self.0.durable_classes
     }
 
+    /// Whether this worker hosts Durable Object class `class` (binds it
+    /// itself or creates it in its migrations), so other workers may bind it
+    /// with `script_name`.
+    pub fn hosts_class(&self, class: &str) -> bool {
+        self.0.durable_classes.iter().any(|c| c == class)
+    }
+
     /// The process's index of scheduled alarms, when the worker has Durable Objects.
     pub fn alarm_index(&self) -> Option<Arc<AlarmIndex>> {
         self.0.alarm_index.clone()
@@ -255,6 +257,31 @@ pub fn kv_namespace_id(ns: &hearth_config::KvNamespace) -> String {
         .clone()
         .or_else(|| ns.preview_id.clone())
         .unwrap_or_else(|| ns.binding.clone())
+}
+
+/// The Durable Object classes a worker hosts: those its own bindings name
+/// (no `script_name`, or its own name) and those its migrations create and
+/// do not delete. A class only other workers bind is declared by migrations.
+fn hosted_classes(config: &Config) -> Vec<String> {
+    let mut classes: Vec<String> = Vec::new();
+    for migration in &config.migrations {
+        let created = migration
+            .new_classes
+            .iter()
+            .chain(&migration.new_sqlite_classes)
+            .chain(migration.renamed_classes.iter().map(|r| &r.to));
+        classes.extend(created.cloned());
+        classes.retain(|c| !migration.deleted_classes.contains(c));
+    }
+    let bound = config
+        .durable_objects
+        .iter()
+        .filter(|b| b.script_name.as_ref().is_none_or(|s| *s == config.name))
+        .map(|b| b.class_name.clone());
+    classes.extend(bound);
+    classes.sort();
+    classes.dedup();
+    classes
 }
 
 /// A script with an `export` statement is an ES module worker; anything else

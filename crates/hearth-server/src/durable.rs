@@ -1,6 +1,7 @@
 //! The Durable Object side of an event-loop thread: its mailbox, its alarms
 //! and the eviction of idle objects.
 
+use crate::thread::Slot;
 use hearth_runtime::durable::{shard_of, DoEvent, Envelope, Shard};
 use hearth_runtime::Isolate;
 use std::rc::Rc;
@@ -17,23 +18,24 @@ fn eviction_tick() -> Duration {
 /// Longest sleep of the alarm loop, so clock changes are noticed.
 const ALARM_POLL: Duration = Duration::from_secs(30);
 
-/// Runs this thread's Durable Objects: delivers mailbox events, fires due
+/// Runs this thread's Durable Objects, of every served worker: delivers
+/// mailbox events to the isolate of the worker hosting the class, fires due
 /// alarms (also those scheduled before a restart) and evicts idle objects.
-pub(crate) async fn serve<F>(shard: Shard, isolate: F)
-where
-    F: Fn() -> Result<Rc<Isolate>, String> + 'static,
-{
-    let isolate = Rc::new(isolate);
+pub(crate) async fn serve(shard: Shard, slot: Rc<Slot>) {
     let Shard {
         index,
         mut mailbox,
         alarms_changed,
     } = shard;
     let alarms = {
-        let isolate = isolate.clone();
+        let slot = slot.clone();
         tokio::task::spawn_local(async move {
             loop {
-                let next = fire_due_alarms(index, &*isolate);
+                let next = slot
+                    .worker_names()
+                    .iter()
+                    .filter_map(|name| fire_due_alarms(index, slot.isolate_of(Some(name)).ok()?))
+                    .reduce(f64::min);
                 let wait = next
                     .map(|ms| Duration::from_millis(ms.max(0.0) as u64))
                     .unwrap_or(ALARM_POLL)
@@ -46,18 +48,20 @@ where
         })
     };
     let eviction = {
-        let isolate = isolate.clone();
+        let slot = slot.clone();
         tokio::task::spawn_local(async move {
             loop {
                 tokio::time::sleep(eviction_tick()).await;
-                if let Ok(iso) = isolate() {
-                    iso.evict_idle_objects();
+                for name in slot.worker_names() {
+                    if let Ok(iso) = slot.isolate_of(Some(&name)) {
+                        iso.evict_idle_objects();
+                    }
                 }
             }
         })
     };
     while let Some(envelope) = mailbox.recv().await {
-        match isolate() {
+        match slot.isolate_of(Some(&envelope.worker)) {
             Ok(iso) => iso.deliver_durable(envelope),
             Err(message) => {
                 let _ = envelope.reply.send(Err(message));
@@ -68,10 +72,9 @@ where
     eviction.abort();
 }
 
-/// Delivers the alarms of this thread's objects that are due; returns the
-/// milliseconds until the next one.
-fn fire_due_alarms(index: usize, isolate: &dyn Fn() -> Result<Rc<Isolate>, String>) -> Option<f64> {
-    let iso = isolate().ok()?;
+/// Delivers the alarms of this thread's objects of one worker that are due;
+/// returns the milliseconds until the next one.
+fn fire_due_alarms(index: usize, iso: Rc<Isolate>) -> Option<f64> {
     let alarm_index = iso.worker().alarm_index()?;
     let shards = hearth_runtime::durable::Router::get()?.shards();
     let now = hearth_runtime::durable::now_ms();
@@ -83,6 +86,7 @@ fn fire_due_alarms(index: usize, isolate: &dyn Fn() -> Result<Rc<Isolate>, Strin
         if alarm.time <= now {
             let (reply, _) = oneshot::channel();
             iso.deliver_durable(Envelope {
+                worker: iso.worker().name().to_string(),
                 class: alarm.class,
                 id: alarm.id,
                 name: alarm.name,

@@ -31,11 +31,15 @@ pub struct ServerOptions {
     pub test_scheduled: bool,
 }
 
-/// The worker currently served, replaced on reload. Threads compare the
-/// generation with their isolate's and rebuild lazily.
+/// The workers currently served, replaced on reload. Threads compare the
+/// generation with their isolates' and rebuild lazily.
 pub(crate) struct Current {
     pub(crate) generation: u64,
+    /// The primary worker: it serves HTTP and the TCP listeners.
     pub(crate) worker: Worker,
+    /// Further workers (`hearth dev -c a -c b`), reached through bindings
+    /// such as a Durable Object binding's `script_name`.
+    pub(crate) others: Vec<Worker>,
 }
 
 pub(crate) type SharedWorker = Arc<RwLock<Current>>;
@@ -50,15 +54,21 @@ pub struct Server {
 }
 
 impl Server {
-    /// Binds the listeners and starts serving `worker`.
+    /// Binds the listeners and starts serving `worker`, with `others`
+    /// running beside it for its bindings (their Durable Object classes).
     ///
-    /// Every thread instantiates the worker before this returns, so a script
+    /// Every thread instantiates the workers before this returns, so a script
     /// that fails to start is reported here instead of on the first request,
     /// and the first requests find their isolates ready.
-    pub fn start(options: ServerOptions, worker: Worker) -> Result<Server, ServerError> {
+    pub fn start(
+        options: ServerOptions,
+        worker: Worker,
+        others: Vec<Worker>,
+    ) -> Result<Server, ServerError> {
         let current: SharedWorker = Arc::new(RwLock::new(Current {
             generation: 0,
             worker,
+            others,
         }));
         let (shutdown, shutdown_rx) = watch::channel(false);
         let threads = options.threads.max(1);
@@ -122,14 +132,17 @@ impl Server {
         &self.tcp_addrs
     }
 
-    /// Replaces the served worker. Requests already running finish on the old
-    /// one; each thread switches on its next request. A worker that fails to
-    /// start is rejected and the old one keeps serving.
-    pub fn reload(&self, worker: Worker) -> Result<(), ServerError> {
-        check_worker_starts(&worker)?;
+    /// Replaces the served workers. Requests already running finish on the
+    /// old ones; each thread switches on its next request. If any worker
+    /// fails to start, nothing is replaced and the old ones keep serving.
+    pub fn reload(&self, worker: Worker, others: Vec<Worker>) -> Result<(), ServerError> {
+        for w in std::iter::once(&worker).chain(&others) {
+            check_worker_starts(w)?;
+        }
         let mut current = self.current.write().expect("worker slot poisoned");
         current.generation += 1;
         current.worker = worker;
+        current.others = others;
         Ok(())
     }
 

@@ -10,6 +10,7 @@ use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::rc::Rc;
@@ -19,21 +20,46 @@ use tokio::sync::watch;
 /// How long shutdown waits for in-flight requests.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// This thread's isolate and the worker generation it was built from.
-struct Slot {
+/// This thread's isolates, one per served worker (by name), each with the
+/// generation it was built from.
+pub(crate) struct Slot {
     shared: SharedWorker,
-    built: RefCell<Option<(u64, Rc<Isolate>)>>,
+    built: RefCell<HashMap<String, (u64, Rc<Isolate>)>>,
 }
 
 impl Slot {
-    /// The isolate to use now, rebuilt after a reload or a fatal error.
-    fn isolate(&self) -> Result<Rc<Isolate>, String> {
+    /// The primary worker's isolate (the one serving HTTP).
+    pub(crate) fn isolate(&self) -> Result<Rc<Isolate>, String> {
+        self.isolate_of(None)
+    }
+
+    /// The names of every served worker, the primary first.
+    pub(crate) fn worker_names(&self) -> Vec<String> {
+        let current = self.shared.read().expect("worker slot poisoned");
+        std::iter::once(&current.worker)
+            .chain(&current.others)
+            .map(|w| w.name().to_string())
+            .collect()
+    }
+
+    /// The isolate of worker `name` (`None`: the primary) to use now,
+    /// rebuilt after a reload or a fatal error.
+    pub(crate) fn isolate_of(&self, name: Option<&str>) -> Result<Rc<Isolate>, String> {
         let (generation, worker) = {
             let current = self.shared.read().expect("worker slot poisoned");
-            (current.generation, current.worker.clone())
+            let worker = match name {
+                None => &current.worker,
+                Some(name) => std::iter::once(&current.worker)
+                    .chain(&current.others)
+                    .find(|w| w.name() == name)
+                    .ok_or_else(|| {
+                        format!("no worker named \"{name}\" is running in this hearth server")
+                    })?,
+            };
+            (current.generation, worker.clone())
         };
         let mut built = self.built.borrow_mut();
-        if let Some((g, isolate)) = built.as_ref() {
+        if let Some((g, isolate)) = built.get(worker.name()) {
             match isolate.fatal_error() {
                 None if *g == generation => return Ok(isolate.clone()),
                 Some(reason) => {
@@ -43,7 +69,7 @@ impl Slot {
             }
         }
         let isolate = Rc::new(Isolate::new(&worker).map_err(|e| e.to_string())?);
-        *built = Some((generation, isolate.clone()));
+        built.insert(worker.name().to_string(), (generation, isolate.clone()));
         Ok(isolate)
     }
 }
@@ -66,13 +92,17 @@ pub(crate) fn run(
         let listener = tokio::net::TcpListener::from_std(socket).expect("registering the listener");
         let slot = Rc::new(Slot {
             shared,
-            built: RefCell::new(None),
+            built: RefCell::new(HashMap::new()),
         });
         let in_flight = Rc::new(tokio::sync::Notify::new());
         let open = Rc::new(std::cell::Cell::new(0usize));
-        let _ = started.send(slot.isolate().map(drop));
-        let objects_slot = slot.clone();
-        tokio::task::spawn_local(crate::durable::serve(shard, move || objects_slot.isolate()));
+        let every = slot.worker_names();
+        let _ = started.send(
+            every
+                .iter()
+                .try_for_each(|name| slot.isolate_of(Some(name)).map(drop)),
+        );
+        tokio::task::spawn_local(crate::durable::serve(shard, slot.clone()));
         for listener in tcp {
             tokio::task::spawn_local(accept_sockets(listener, slot.clone(), shutdown.clone()));
         }

@@ -47,7 +47,10 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, native: &Object<'js>) -> rquickjs::Re
         "wsPair",
         Function::new(ctx.clone(), || websocket::new_pair(&current()))?,
     )?;
-    native.set("wsAccept", Function::new(ctx.clone(), |_id: u32| {})?)?;
+    native.set(
+        "wsAccept",
+        Function::new(ctx.clone(), |id: u32| websocket::accept(&current(), id))?,
+    )?;
     native.set("wsSend", Function::new(ctx.clone(), ws_send)?)?;
     native.set("wsClose", Function::new(ctx.clone(), ws_close)?)?;
     native.set(
@@ -92,11 +95,17 @@ fn id_from_string(ctx: Ctx<'_>, id: String) -> rquickjs::Result<String> {
         .map_err(|e| Exception::throw_type(&ctx, &e.to_string()))
 }
 
+/// A stub's `[class, id, worker]` from JavaScript.
+fn object_target(ctx: &Ctx<'_>, target: Vec<String>) -> rquickjs::Result<[String; 3]> {
+    target
+        .try_into()
+        .map_err(|_| Exception::throw_internal(ctx, "a stub's target is [class, id, worker]"))
+}
+
 /// Sends an event to its object and resolves with the reply.
 fn send_event<'js>(
     ctx: &Ctx<'js>,
-    class: String,
-    id: String,
+    [class, id, worker]: [String; 3],
     name: Option<String>,
     event: DoEvent,
     to_js: impl for<'a> FnOnce(&Ctx<'a>, DoReply) -> rquickjs::Result<Value<'a>> + 'static,
@@ -106,6 +115,7 @@ fn send_event<'js>(
     })?;
     let (reply, answer) = oneshot::channel();
     router.send(Envelope {
+        worker,
         class,
         id,
         name,
@@ -134,14 +144,11 @@ fn do_fetch<'js>(
     } else {
         bytes_of(&body).map(Bytes::from)
     };
-    let [class, id]: [String; 2] = target
-        .try_into()
-        .map_err(|_| Exception::throw_internal(&ctx, "doFetch expects [class, id]"))?;
+    let target = object_target(&ctx, target)?;
     let core = current();
     send_event(
         &ctx,
-        class,
-        id,
+        target,
         name,
         DoEvent::Fetch {
             method,
@@ -173,16 +180,15 @@ fn do_fetch<'js>(
 
 fn do_call<'js>(
     ctx: Ctx<'js>,
-    class: String,
-    id: String,
+    target: Vec<String>,
     name: Option<String>,
     method: String,
     args: String,
 ) -> rquickjs::Result<Promise<'js>> {
+    let target = object_target(&ctx, target)?;
     send_event(
         &ctx,
-        class,
-        id,
+        target,
         name,
         DoEvent::Call { method, args },
         |ctx, reply| match reply {

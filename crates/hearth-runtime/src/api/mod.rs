@@ -14,6 +14,7 @@ pub(crate) mod http;
 pub(crate) mod kv;
 pub(crate) mod sockets;
 pub(crate) mod timers;
+pub(crate) mod websocket_client;
 
 use rquickjs::{Ctx, Object, TypedArray, Value};
 
@@ -27,6 +28,7 @@ pub(crate) fn install(ctx: &Ctx<'_>) -> rquickjs::Result<()> {
     http::install(ctx, &native)?;
     kv::install(ctx, &native)?;
     sockets::install(ctx, &native)?;
+    websocket_client::install(ctx, &native)?;
     html_rewriter::install(ctx, &native)?;
     cache::install(ctx, &native)?;
     ctx.globals().set("__hearth_native", native)?;

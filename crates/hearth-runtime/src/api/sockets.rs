@@ -185,70 +185,83 @@ fn socket_connect<'js>(
     let policy = core.worker.config().outbound.clone();
     let ca_bundle = ca_bundle_path(&core);
     spawn_op(&ctx, async move {
-        let target = format!("{}:{port}", display_host(&hostname));
-        let blocked = || {
-            format!(
-                "connect() to {target} is blocked by the [outbound] policy in wrangler.toml \
-                 (allow = {:?}, deny = {:?})",
-                policy.allow, policy.deny
-            )
-        };
-        if policy.denies(&hostname, port) {
-            return Err(blocked());
-        }
-        let addrs: Vec<SocketAddr> = tokio::net::lookup_host((hostname.as_str(), port))
-            .await
-            .map_err(|e| {
-                format!("connect() to {target} failed: DNS lookup of '{hostname}' failed ({e})")
-            })?
-            .collect();
-        if addrs.is_empty() {
-            return Err(format!(
-                "connect() to {target} failed: DNS lookup of '{hostname}' returned no addresses"
-            ));
-        }
-        let host_allowed = policy.allows(&hostname, port);
-        let mut last_error = None;
-        let mut stream = None;
-        for addr in &addrs {
-            let ip = addr.ip().to_string();
-            if policy.denies(&ip, port) || !(host_allowed || policy.allows(&ip, port)) {
-                last_error = Some(blocked());
-                continue;
-            }
-            match TcpStream::connect(addr).await {
-                Ok(s) => {
-                    stream = Some(s);
-                    break;
-                }
-                Err(e) => {
-                    last_error = Some(format!("connect() to {target} failed: {}", io_message(&e)))
-                }
-            }
-        }
-        let Some(stream) = stream else {
-            return Err(last_error.unwrap_or_else(blocked));
-        };
-        let _ = stream.set_nodelay(true);
-        let remote = stream
-            .peer_addr()
-            .map(|a| a.to_string())
-            .unwrap_or_default();
-        let local = stream
-            .local_addr()
-            .map(|a| a.to_string())
-            .unwrap_or_default();
-        let conn = if tls {
-            Conn::Tls(Box::new(handshake(stream, &hostname, ca_bundle).await?))
-        } else {
-            Conn::Plain(stream)
-        };
+        let (conn, remote, local) =
+            dial(&policy, &hostname, port, tls, ca_bundle, "connect()").await?;
         let id = core
             .resources
             .borrow_mut()
             .add_socket(SocketEntry::new(conn, None));
         Ok(settle(move |ctx| opened_info(ctx, id, remote, local)))
     })
+}
+
+/// Opens an outbound connection to `hostname:port` as the `[outbound]`
+/// policy permits (checked for the name and for every address it resolves
+/// to), wrapped in TLS when asked. Returns the connection and its remote and
+/// local addresses; errors start with `what` (the API that asked).
+pub(crate) async fn dial(
+    policy: &hearth_config::Outbound,
+    hostname: &str,
+    port: u16,
+    tls: bool,
+    ca_bundle: Option<PathBuf>,
+    what: &str,
+) -> Result<(Conn, String, String), String> {
+    let target = format!("{}:{port}", display_host(hostname));
+    let blocked = || {
+        format!(
+            "{what} to {target} is blocked by the [outbound] policy in wrangler.toml \
+             (allow = {:?}, deny = {:?})",
+            policy.allow, policy.deny
+        )
+    };
+    if policy.denies(hostname, port) {
+        return Err(blocked());
+    }
+    let addrs: Vec<SocketAddr> = tokio::net::lookup_host((hostname, port))
+        .await
+        .map_err(|e| format!("{what} to {target} failed: DNS lookup of '{hostname}' failed ({e})"))?
+        .collect();
+    if addrs.is_empty() {
+        return Err(format!(
+            "{what} to {target} failed: DNS lookup of '{hostname}' returned no addresses"
+        ));
+    }
+    let host_allowed = policy.allows(hostname, port);
+    let mut last_error = None;
+    let mut stream = None;
+    for addr in &addrs {
+        let ip = addr.ip().to_string();
+        if policy.denies(&ip, port) || !(host_allowed || policy.allows(&ip, port)) {
+            last_error = Some(blocked());
+            continue;
+        }
+        match TcpStream::connect(addr).await {
+            Ok(s) => {
+                stream = Some(s);
+                break;
+            }
+            Err(e) => last_error = Some(format!("{what} to {target} failed: {}", io_message(&e))),
+        }
+    }
+    let Some(stream) = stream else {
+        return Err(last_error.unwrap_or_else(blocked));
+    };
+    let _ = stream.set_nodelay(true);
+    let remote = stream
+        .peer_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    let local = stream
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    let conn = if tls {
+        Conn::Tls(Box::new(handshake(stream, hostname, ca_bundle).await?))
+    } else {
+        Conn::Plain(stream)
+    };
+    Ok((conn, remote, local))
 }
 
 fn display_host(host: &str) -> String {
@@ -407,7 +420,7 @@ fn socket_start_tls<'js>(
 
 /// The CA bundle to trust besides the webpki roots: `[outbound] ca_bundle`,
 /// else `$HEARTH_CA_BUNDLE`.
-fn ca_bundle_path(core: &Rc<Core>) -> Option<PathBuf> {
+pub(crate) fn ca_bundle_path(core: &Rc<Core>) -> Option<PathBuf> {
     core.worker
         .config()
         .outbound

@@ -110,6 +110,9 @@ pub enum DoReply {
 /// One event addressed to one object, sendable between threads.
 #[derive(Debug)]
 pub struct Envelope {
+    /// The name of the worker hosting the class (a binding's `script_name`,
+    /// else the sender's own worker).
+    pub worker: String,
     /// The object's class (its binding's `class_name`).
     pub class: String,
     /// The object's id, 64 hex digits.

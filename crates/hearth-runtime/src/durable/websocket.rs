@@ -1,5 +1,6 @@
 //! WebSockets: the native side of `WebSocketPair`, the bridge between a pair
-//! and a client's upgraded connection, and hibernation for Durable Objects.
+//! and a client's upgraded connection, outbound (client) sockets, and
+//! hibernation for Durable Objects.
 
 use crate::durable::{deliver, DoEvent, Envelope};
 use crate::event_loop::enter;
@@ -72,6 +73,9 @@ enum Wire {
     Closed,
     /// The client end of a pair whose server lives in another isolate.
     Remote(UpgradeLink),
+    /// An outbound connection whose handshake succeeded; frames start
+    /// flowing once the worker calls `accept()`.
+    Connected(Upgraded),
 }
 
 /// One socket (a pair shares one).
@@ -115,6 +119,31 @@ pub(crate) fn add_remote(core: &Core, link: UpgradeLink) -> u32 {
     core.sockets.borrow_mut().add(Wire::Remote(link))
 }
 
+/// Registers an outbound connection that completed its handshake; returns
+/// its id.
+pub(crate) fn add_connected(core: &Core, upgraded: Upgraded) -> u32 {
+    core.sockets.borrow_mut().add(Wire::Connected(upgraded))
+}
+
+/// `accept()`: starts the frames of an outbound connection. Other sockets
+/// need nothing (their bridge starts when the client connects).
+pub(crate) fn accept(core: &Rc<Core>, id: u32) {
+    let upgraded = {
+        let mut sockets = core.sockets.borrow_mut();
+        let Some(socket) = sockets.sockets.get_mut(&id) else {
+            return;
+        };
+        if !matches!(socket.wire, Wire::Connected(_)) {
+            return;
+        }
+        match std::mem::replace(&mut socket.wire, Wire::Waiting(Vec::new())) {
+            Wire::Connected(upgraded) => upgraded,
+            _ => unreachable!("checked above"),
+        }
+    };
+    tokio::task::spawn_local(bridge(core.clone(), id, upgraded, Role::Client));
+}
+
 /// Queues or sends a message from JavaScript.
 pub(crate) fn send(core: &Core, id: u32, message: Message) -> Result<(), String> {
     let mut sockets = core.sockets.borrow_mut();
@@ -130,6 +159,9 @@ pub(crate) fn send(core: &Core, id: u32, message: Message) -> Result<(), String>
                 "This end of the WebSocketPair belongs to the client; send() on the server end"
                     .into(),
             )
+        }
+        Wire::Connected(_) => {
+            return Err("You must call accept() on this WebSocket before sending messages.".into())
         }
     }
     Ok(())
@@ -222,13 +254,24 @@ pub(crate) fn has_open_sockets(core: &Core) -> bool {
 }
 
 /// For a response carrying the client end `id`: the link the server uses to
-/// hand over the upgraded connection. A local pair gets its bridge started.
+/// hand over the upgraded connection. A local pair gets its bridge started;
+/// an outbound socket that was never accepted is spliced to the client
+/// (`return fetch(request)` proxies a WebSocket, as on Cloudflare).
 pub(crate) fn link_local(core: &Rc<Core>, id: u32) -> Result<UpgradeLink, String> {
-    let remote = match core.sockets.borrow().sockets.get(&id).map(|s| &s.wire) {
-        Some(Wire::Remote(link)) => Some(link.clone()),
-        Some(Wire::Waiting(_)) => None,
-        _ => return Err("the WebSocket in this response is already connected or closed".into()),
+    let (remote, outbound) = {
+        let sockets = core.sockets.borrow();
+        match sockets.sockets.get(&id).map(|s| &s.wire) {
+            Some(Wire::Remote(link)) => (Some(link.clone()), false),
+            Some(Wire::Waiting(_)) => (None, false),
+            Some(Wire::Connected(_)) => (None, true),
+            _ => {
+                return Err("the WebSocket in this response is already connected or closed".into())
+            }
+        }
     };
+    if outbound {
+        return Ok(splice_outbound(core, id));
+    }
     if let Some(link) = remote {
         core.sockets.borrow_mut().sockets.remove(&id);
         return Ok(link);
@@ -237,7 +280,7 @@ pub(crate) fn link_local(core: &Rc<Core>, id: u32) -> Result<UpgradeLink, String
     let core = core.clone();
     tokio::task::spawn_local(async move {
         if let Ok(upgraded) = rx.await {
-            bridge(core, id, upgraded).await;
+            bridge(core, id, upgraded, Role::Server).await;
         } else {
             drop_socket(&core, id, 1006, "the client never connected".into());
         }
@@ -245,10 +288,44 @@ pub(crate) fn link_local(core: &Rc<Core>, id: u32) -> Result<UpgradeLink, String
     Ok(UpgradeLink::new(tx))
 }
 
-/// Runs a connected socket: client frames become JavaScript events (or
+/// Takes outbound socket `id` out of the isolate and, once the client's
+/// connection is upgraded, relays frames between the two until both close.
+fn splice_outbound(core: &Rc<Core>, id: u32) -> UpgradeLink {
+    let outbound = match core
+        .sockets
+        .borrow_mut()
+        .sockets
+        .remove(&id)
+        .map(|s| s.wire)
+    {
+        Some(Wire::Connected(upgraded)) => upgraded,
+        _ => unreachable!("link_local checked the socket is Connected"),
+    };
+    let (tx, rx) = oneshot::channel::<Upgraded>();
+    tokio::task::spawn_local(async move {
+        let Ok(inbound) = rx.await else { return };
+        let client =
+            WebSocketStream::from_raw_socket(TokioIo::new(inbound), Role::Server, None).await;
+        let server =
+            WebSocketStream::from_raw_socket(TokioIo::new(outbound), Role::Client, None).await;
+        let (to_client, from_client) = client.split();
+        let (to_server, from_server) = server.split();
+        let (up, down) = futures::join!(
+            from_client.forward(to_server),
+            from_server.forward(to_client)
+        );
+        if let Err(e) = up.and(down) {
+            tracing::debug!("proxied WebSocket ended: {e}");
+        }
+    });
+    UpgradeLink::new(tx)
+}
+
+/// Runs a connected socket: peer frames become JavaScript events (or
 /// Durable Object events when hibernatable), JavaScript sends become frames.
-async fn bridge(core: Rc<Core>, id: u32, upgraded: Upgraded) {
-    let stream = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, None).await;
+/// `role` is ours: server for a client's connection, client for an outbound one.
+async fn bridge(core: Rc<Core>, id: u32, upgraded: Upgraded, role: Role) {
+    let stream = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), role, None).await;
     let (mut sink, mut source) = stream.split();
     let (tx, mut rx) = mpsc::unbounded_channel::<Message>();
     let queued = {
@@ -345,6 +422,7 @@ fn wake_object(core: &Rc<Core>, h: Hibernation, event: DoEvent) {
     deliver(
         core,
         Envelope {
+            worker: core.worker.name().to_string(),
             class: h.class,
             id: h.id,
             name: h.name,

@@ -59,7 +59,8 @@
     }
   };
 
-  function makeStub(cls, id) {
+  // `script` names the worker hosting the class (a binding's script_name).
+  function makeStub(cls, script, id) {
     const hex = id.toString();
     const name = id.name === undefined ? null : id.name;
     const base = {
@@ -71,7 +72,7 @@
         if (body instanceof ReadableStream) body = await internal.collectBytes(body);
         let parts;
         try {
-          parts = await native.doFetch([cls, hex], name, request.url, request.method, internal.headersList(request.headers), body);
+          parts = await native.doFetch([cls, hex, script], name, request.url, request.method, internal.headersList(request.headers), body);
         } catch (err) {
           rethrow(err);
         }
@@ -85,7 +86,7 @@
         return async (...args) => {
           let reply;
           try {
-            reply = await native.doCall(cls, hex, name, prop, internal.serialize(args));
+            reply = await native.doCall([cls, hex, script], name, prop, internal.serialize(args));
           } catch (err) {
             rethrow(err);
           }
@@ -98,9 +99,10 @@
   }
 
   class DurableObjectNamespace {
-    #cls;
-    constructor(cls) {
+    #cls; #script;
+    constructor(cls, script) {
       this.#cls = cls;
+      this.#script = script;
     }
     idFromName(name) {
       return new DurableObjectId(native.doIdFromName(this.#cls, String(name)), String(name));
@@ -113,7 +115,7 @@
     }
     get(id) {
       if (!(id instanceof DurableObjectId)) throw new TypeError('get() expects a DurableObjectId (from idFromName, newUniqueId or idFromString)');
-      return makeStub(this.#cls, id);
+      return makeStub(this.#cls, this.#script, id);
     }
     getByName(name) {
       return this.get(this.idFromName(name));

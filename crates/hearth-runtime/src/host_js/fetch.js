@@ -64,25 +64,55 @@
 
   const NULL_BODY_STATUS = [101, 204, 205, 304];
 
+  // Waits for `pending`, or rejects as soon as `signal` aborts.
+  function abortable(pending, signal) {
+    if (!signal) return pending;
+    return new Promise((resolve, reject) => {
+      signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+      pending.then(resolve, reject);
+    });
+  }
+
+  function headerPairs(headerList) {
+    const pairs = [];
+    for (let i = 0; i < headerList.length; i += 2) pairs.push([headerList[i], headerList[i + 1]]);
+    return pairs;
+  }
+
+  // fetch() with `Upgrade: websocket`: a 101 answer carries the socket in
+  // `response.webSocket` (the worker must accept() it); any other answer is
+  // an ordinary response.
+  async function fetchWebSocket(request) {
+    if (request.method !== 'GET') throw new TypeError(`A WebSocket upgrade request must use GET, not ${request.method}.`);
+    const parts = await abortable(native.wsConnect(request.url, internal.headersList(request.headers)), request.signal);
+    const [status, statusText, headerList, id] = parts;
+    const headers = headerPairs(headerList);
+    let response;
+    if (status === 101) {
+      response = new Response(null, { status, statusText, headers, webSocket: internal.wsWrap(id) });
+    } else {
+      const empty = NULL_BODY_STATUS.includes(status);
+      if (empty) native.bodyCancel(id);
+      response = new Response(empty ? null : internal.nativeStream(id), { status, statusText, headers });
+    }
+    Object.defineProperty(response, 'url', { value: request.url, enumerable: true });
+    Object.defineProperty(response, 'redirected', { value: false, enumerable: true });
+    return response;
+  }
+
   async function fetch(input, init) {
     const request = new Request(input, init);
     const signal = request.signal;
     if (signal && signal.aborted) throw signal.reason;
+    const upgrade = request.headers.get('upgrade');
+    if (upgrade !== null && upgrade.toLowerCase() === 'websocket') return fetchWebSocket(request);
     let body = internal.bodySource(request);
     if (body instanceof ReadableStream) body = await collect(body);
     const pending = native.fetch(request.url, request.method, internal.headersList(request.headers), body, request.redirect || 'follow');
-    const parts = signal
-      ? await new Promise((resolve, reject) => {
-          signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-          pending.then(resolve, reject);
-        })
-      : await pending;
-    const [status, statusText, headerList, bodyId, url, redirected] = parts;
-    const pairs = [];
-    for (let i = 0; i < headerList.length; i += 2) pairs.push([headerList[i], headerList[i + 1]]);
+    const [status, statusText, headerList, bodyId, url, redirected] = await abortable(pending, signal);
     const empty = request.method === 'HEAD' || NULL_BODY_STATUS.includes(status);
     if (empty) native.bodyCancel(bodyId);
-    const response = new Response(empty ? null : internal.nativeStream(bodyId), { status, statusText, headers: pairs });
+    const response = new Response(empty ? null : internal.nativeStream(bodyId), { status, statusText, headers: headerPairs(headerList) });
     Object.defineProperty(response, 'url', { value: url, enumerable: true });
     Object.defineProperty(response, 'redirected', { value: redirected, enumerable: true });
     return response;
