@@ -26,13 +26,12 @@
     get name() { return this.#name; }
   }
 
+  // The object's reply was built by responseParts() on the other side, so its
+  // parts are already valid.
   function responseFromParts(parts) {
     const [status, statusText, headerList, body, wsId] = parts;
-    const headers = [];
-    for (let i = 0; i < headerList.length; i += 2) headers.push([headerList[i], headerList[i + 1]]);
-    const init = { status, statusText, headers };
-    if (wsId) init.webSocket = internal.wsWrap(wsId);
-    return new Response(status === 101 || status === 204 || status === 304 ? null : body, init);
+    const nullBody = status === 101 || status === 204 || status === 304;
+    return internal.makeResponse(status, statusText, headerList, nullBody ? null : body, wsId ? internal.wsWrap(wsId) : null);
   }
 
   // An exception thrown by an object reaches the caller as itself: the host
@@ -67,12 +66,13 @@
       id,
       name: id.name,
       async fetch(input, init) {
-        const request = new Request(input, init);
-        let body = internal.bodySource(request);
-        if (body instanceof ReadableStream) body = await internal.collectBytes(body);
+        // A Request passed on as-is (the common `stub.fetch(request)`) needs no copy.
+        const request = init === undefined && input instanceof Request && !input.bodyUsed ? input : new Request(input, init);
+        const [url, method, headerList, source] = internal.requestParts(request);
+        const body = source instanceof ReadableStream ? await internal.collectBytes(source) : source;
         let parts;
         try {
-          parts = await native.doFetch([cls, hex, script], name, request.url, request.method, internal.headersList(request.headers), body);
+          parts = await native.doFetch([cls, hex, script], name, url, method, headerList, body);
         } catch (err) {
           rethrow(err);
         }
@@ -322,7 +322,11 @@
       this.#blockers.push(p.catch(() => {}));
       return p;
     }
-    async _ready() {
+    // null when nothing blocks, so events skip an await on the common path.
+    _ready() {
+      return this.#blockers.length ? this.#drain() : null;
+    }
+    async #drain() {
       while (this.#blockers.length) {
         const pending = this.#blockers;
         this.#blockers = [];
@@ -376,7 +380,8 @@
   // Host → JavaScript: run one event on an object; resolves to the reply.
   internal.doDispatch = async function (cls, hex, name, kind, [a, b, c, d]) {
     const { state, object } = instance(cls, hex, name);
-    await state._ready();
+    const blocked = state._ready();
+    if (blocked !== null) await blocked;
     switch (kind) {
       case 'fetch': {
         if (typeof object.fetch !== 'function') throw new Error(`Durable Object class "${cls}" has no fetch() handler.`);

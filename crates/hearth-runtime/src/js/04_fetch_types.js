@@ -838,6 +838,12 @@
 
     static {
       responseState = (v) => (v !== null && typeof v === 'object' && #s in v ? v.#s : undefined);
+      makeResponse = (status, statusText, headerList, source, webSocket) => {
+        const s = responseStateOf(status, headerList, 'response', source);
+        s[RS_STATUS_TEXT] = statusText;
+        s[RS_WEBSOCKET] = webSocket;
+        return new Response(INTERNAL, s);
+      };
       responseParts = (r) => {
         const s = r.#s;
         const list = listOf(s);
@@ -845,7 +851,7 @@
       };
     }
   }
-  var responseParts;
+  var responseParts, makeResponse;
   tag(Response);
   define('Response', Response);
 
@@ -869,6 +875,16 @@
     return hasDuplicates(list) ? sortAndCombine(list) : list;
   };
   internal.responseParts = responseParts;
+  // A response from parts the host already validated (a flat, normalized
+  // header list), skipping the checks `new Response(body, init)` makes.
+  internal.makeResponse = makeResponse;
+  // `[url, method, headerList, body]` of a request, taking its body; the
+  // list may be the live one and must be treated as read-only.
+  internal.requestParts = (request) => {
+    const s = checkedState(request);
+    const list = listOf(s);
+    return [s[RQ_URL], s[RQ_METHOD], hasDuplicates(list) ? sortAndCombine(list) : list, takeSource(s)];
+  };
   internal.setHeadersGuard = setGuard;
   internal.headersFromList = headersFromList;
 })();
