@@ -3,11 +3,11 @@
 //! Each object gets its own SQLite database (as on Cloudflare's SQLite-backed
 //! objects). The key-value API lives in a table of that database next to the
 //! user's own SQL tables. Writes run inside an implicit transaction that the
-//! runtime commits at the end of every event; commits skip `fsync`, and a
-//! separate, batched `fsync` of the write-ahead log makes them durable — the
+//! runtime commits once per batch of events, skipping `fsync`; a separate,
+//! batched `fsync` of the write-ahead log then makes them durable — the
 //! runtime holds responses until the `fsync` covering their writes is done
-//! (the output gate). One `fsync` thus covers every event that committed
-//! while the previous one was running (group commit).
+//! (the output gate). One commit and one `fsync` thus cover every event that
+//! ended while the previous batch was being synced (group commit).
 
 mod alarms;
 mod id;

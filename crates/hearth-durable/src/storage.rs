@@ -78,15 +78,23 @@ pub struct SqlResult {
 
 /// One Durable Object's database.
 ///
-/// Writes open an implicit transaction; [`ObjectStorage::commit`] ends it
-/// without `fsync` and returns a sequence number, and [`WalSync::sync`] makes
-/// every commit up to that point durable.
+/// Writes open an implicit transaction that stays open across events:
+/// [`ObjectStorage::end_event`] numbers each event that wrote, and
+/// [`ObjectStorage::commit`] ends the transaction (without `fsync`) for every
+/// event so far. [`WalSync::sync`] then makes those commits durable. One
+/// commit per `fsync` batch instead of one per event keeps SQLite's commit
+/// work (locks, write-ahead log frames) off the per-event path.
 pub struct ObjectStorage {
     conn: Connection,
     path: PathBuf,
     in_transaction: bool,
     savepoints: u32,
-    commits: u64,
+    /// Whether the current event has written.
+    event_wrote: bool,
+    /// Events that wrote, so far.
+    writing_events: u64,
+    /// `writing_events` as of the last commit.
+    committed_events: u64,
 }
 
 impl ObjectStorage {
@@ -110,11 +118,14 @@ impl ObjectStorage {
             path: path.to_path_buf(),
             in_transaction: false,
             savepoints: 0,
-            commits: 0,
+            event_wrote: false,
+            writing_events: 0,
+            committed_events: 0,
         })
     }
 
     fn begin(&mut self) -> Result<()> {
+        self.event_wrote = true;
         if !self.in_transaction {
             self.conn.execute_batch("BEGIN")?;
             self.in_transaction = true;
@@ -127,27 +138,40 @@ impl ObjectStorage {
         self.in_transaction
     }
 
-    /// Commits the implicit transaction, if any, and returns the number of
-    /// commits so far (the sequence a response must wait to see durable).
-    pub fn commit(&mut self) -> Result<u64> {
-        if self.in_transaction {
-            while self.savepoints > 0 {
-                self.release_savepoint()?;
-            }
-            self.conn.execute_batch("COMMIT")?;
-            self.in_transaction = false;
-            self.commits += 1;
+    /// Ends an event: keeps any nested transaction it left open and returns
+    /// the number its reply must see committed and synced (see
+    /// [`ObjectStorage::committed_events`]) — its own if it wrote, else the
+    /// latest earlier event's, since it may have read that one's writes.
+    pub fn end_event(&mut self) -> Result<u64> {
+        while self.savepoints > 0 {
+            self.release_savepoint()?;
         }
-        Ok(self.commits)
+        if std::mem::take(&mut self.event_wrote) {
+            self.writing_events += 1;
+        }
+        Ok(self.writing_events)
     }
 
-    /// Throws away uncommitted writes (the event that made them failed).
-    pub fn rollback(&mut self) {
-        if self.in_transaction {
-            let _ = self.conn.execute_batch("ROLLBACK");
-            self.in_transaction = false;
-            self.savepoints = 0;
+    /// Commits every write so far, unless a nested transaction is open (an
+    /// event is inside `transaction()`; `None`, try again later). Returns
+    /// the number of writing events now committed.
+    pub fn commit(&mut self) -> Result<Option<u64>> {
+        if self.savepoints > 0 {
+            return Ok(None);
         }
+        if self.in_transaction {
+            self.conn.execute_batch("COMMIT")?;
+            self.in_transaction = false;
+        }
+        // Writes of an event still running are committed too; its number
+        // comes when it ends, so it will wait for a later commit.
+        self.committed_events = self.writing_events;
+        Ok(Some(self.committed_events))
+    }
+
+    /// Writing events covered by the last [`ObjectStorage::commit`].
+    pub fn committed_events(&self) -> u64 {
+        self.committed_events
     }
 
     /// A handle another thread can use to `fsync` this database.
@@ -479,8 +503,28 @@ mod tests {
             .unwrap();
         assert_eq!(rev[0].0, "é");
         assert_eq!(s.delete(&["a".into(), "zz".into()]).unwrap(), 1);
-        assert_eq!(s.commit().unwrap(), 1);
+        assert_eq!(s.end_event().unwrap(), 1);
+        assert_eq!(s.commit().unwrap(), Some(1));
         s.wal_sync().sync().unwrap();
+    }
+
+    #[test]
+    fn events_are_numbered_and_committed_together() {
+        let (_d, mut s) = open();
+        s.put(&[("a".into(), b"1".to_vec())]).unwrap();
+        assert_eq!(s.end_event().unwrap(), 1);
+        // An event that only reads waits for what it may have read.
+        assert_eq!(s.get("a").unwrap(), Some(b"1".to_vec()));
+        assert_eq!(s.end_event().unwrap(), 1);
+        s.put(&[("b".into(), b"2".to_vec())]).unwrap();
+        assert_eq!(s.end_event().unwrap(), 2);
+        assert_eq!(s.committed_events(), 0);
+        // Not while a nested transaction is open.
+        s.savepoint().unwrap();
+        assert_eq!(s.commit().unwrap(), None);
+        s.release_savepoint().unwrap();
+        assert_eq!(s.commit().unwrap(), Some(2));
+        assert!(!s.has_uncommitted());
     }
 
     #[test]
@@ -498,7 +542,7 @@ mod tests {
         s.savepoint().unwrap();
         s.put(&[("b".into(), b"2".to_vec())]).unwrap();
         s.rollback_savepoint().unwrap();
-        s.commit().unwrap();
+        assert_eq!(s.commit().unwrap(), Some(0));
         assert_eq!(s.get("b").unwrap(), None);
         assert_eq!(s.get("a").unwrap(), Some(b"1".to_vec()));
     }

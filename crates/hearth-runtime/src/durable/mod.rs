@@ -206,8 +206,9 @@ pub fn shard_of(id: &str, shards: usize) -> usize {
         .unwrap_or(0)
 }
 
-/// A reply held until its writes are durable.
-type HeldReply = (u64, Box<dyn FnOnce()>);
+/// A reply held until its writes are durable; released with the error
+/// instead if they could not be committed.
+type HeldReply = (u64, Box<dyn FnOnce(Result<(), String>)>);
 
 /// One live object on this thread: its storage, queue and gates.
 pub(crate) struct ObjectSlot {
@@ -486,22 +487,23 @@ fn finish(
     result: Result<DoReply, String>,
 ) {
     // As on Cloudflare, an exception does not undo the writes made before it.
-    let commit = slot
+    let ended = slot
         .storage
         .borrow_mut()
-        .commit()
+        .end_event()
         .map_err(|e| e.to_string());
-    let needed = *commit.as_ref().unwrap_or(&0);
-    let result = match commit {
+    let needed = *ended.as_ref().unwrap_or(&0);
+    let result = match ended {
         Ok(_) => result,
         Err(e) => Err(e),
     };
     slot.busy.set(false);
     slot.last_used.set(Instant::now());
     if needed > slot.durable_commits.get() {
-        slot.held
-            .borrow_mut()
-            .push((needed, Box::new(move || drop(reply.send(result)))));
+        slot.held.borrow_mut().push((
+            needed,
+            Box::new(move |stored: Result<(), String>| drop(reply.send(stored.and(result)))),
+        ));
         flush(slot);
     } else {
         let _ = reply.send(result);
@@ -510,8 +512,9 @@ fn finish(
     tokio::task::spawn_local(async move { pump(&core, &slot) });
 }
 
-/// Makes every commit so far durable with one `fsync`, then releases the
-/// replies that were waiting for it; repeats while more commits arrived.
+/// Commits every event so far and makes it durable with one `fsync`, then
+/// releases the replies that were waiting for it; repeats while more events
+/// ended meanwhile.
 fn flush(slot: &Rc<ObjectSlot>) {
     if slot.flushing.get() {
         return;
@@ -520,14 +523,34 @@ fn flush(slot: &Rc<ObjectSlot>) {
     let slot = slot.clone();
     tokio::task::spawn_local(async move {
         loop {
-            let target = slot.storage.borrow_mut().commit().unwrap_or(0);
-            let sync = slot.storage.borrow().wal_sync();
-            match tokio::task::spawn_blocking(move || sync.sync()).await {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => tracing::error!("fsync of Durable Object {} failed: {e}", slot.id),
-                Err(e) => tracing::error!("fsync task failed: {e}"),
+            let committed = slot.storage.borrow_mut().commit();
+            let (target, stored) = match committed {
+                Ok(Some(target)) => {
+                    let sync = slot.storage.borrow().wal_sync();
+                    let synced = match tokio::task::spawn_blocking(move || sync.sync()).await {
+                        Ok(r) => r.map_err(|e| e.to_string()),
+                        Err(e) => Err(e.to_string()),
+                    };
+                    (target, synced)
+                }
+                // An event is inside `transaction()`: commit once it is out.
+                Ok(None) => {
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                    continue;
+                }
+                // The writes are lost: every waiting reply reports it.
+                Err(e) => (u64::MAX, Err(e.to_string())),
+            };
+            let stored = stored.map_err(|e| {
+                tracing::error!(
+                    "storing the writes of Durable Object {} failed: {e}",
+                    slot.id
+                );
+                format!("Durable Object storage failed: {e}")
+            });
+            if stored.is_ok() {
+                slot.durable_commits.set(target);
             }
-            slot.durable_commits.set(target);
             let ready: Vec<HeldReply> = {
                 let mut held = slot.held.borrow_mut();
                 let (ready, waiting) = held.drain(..).partition(|(seq, _)| *seq <= target);
@@ -535,7 +558,7 @@ fn flush(slot: &Rc<ObjectSlot>) {
                 ready
             };
             for (_, release) in ready {
-                release();
+                release(stored.clone());
             }
             if slot.held.borrow().is_empty() {
                 break;
@@ -625,6 +648,10 @@ pub(crate) fn evict_idle(core: &Rc<Core>) {
         .cloned()
         .collect();
     for slot in idle {
+        // Writes made after the last event (from waitUntil) are kept too.
+        if let Err(e) = slot.storage.borrow_mut().commit() {
+            tracing::error!("commit of evicted Durable Object {} failed: {e}", slot.id);
+        }
         core.objects
             .borrow_mut()
             .slots
