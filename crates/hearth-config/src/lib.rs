@@ -164,6 +164,10 @@ pub struct Hyperdrive {
     pub id: String,
     /// `localConnectionString`: the database to use locally.
     pub local_connection_string: Option<String>,
+    /// hearth extension, named after the Hyperdrive API's setting:
+    /// `origin_connection_limit`, the most connections hearth's pool opens
+    /// to the database; `None` leaves the pool's default.
+    pub origin_connection_limit: Option<u32>,
 }
 
 /// hearth extension: `[[tcp_listeners]] address = "127.0.0.1:6380"`.
@@ -926,8 +930,23 @@ impl Loader<'_> {
                 ("binding", None),
                 ("id", None),
                 ("localConnectionString", None),
+                ("origin_connection_limit", None),
             ],
         )?;
+        let origin_connection_limit = match node.get("origin_connection_limit") {
+            None => None,
+            Some(v) => match v.kind {
+                Kind::Int(n) if (1..=10_000).contains(&n) => Some(n as u32),
+                _ => {
+                    return Err(self.invalid(
+                        v,
+                        &format!("{key}.origin_connection_limit"),
+                        "expected a whole number of connections from 1 to 10000, e.g. 20"
+                            .to_string(),
+                    ))
+                }
+            },
+        };
         Ok(Hyperdrive {
             binding: self.req_string(
                 node,
@@ -937,6 +956,7 @@ impl Loader<'_> {
             )?,
             id: self.req_string(node, key, "id", "give the Hyperdrive configuration id")?,
             local_connection_string: self.opt_string(node, key, "localConnectionString")?,
+            origin_connection_limit,
         })
     }
 

@@ -81,6 +81,7 @@ deleted_classes = ["Old"]
 binding = "DB"
 id = "hd-1"
 localConnectionString = "postgres://localhost/db"
+origin_connection_limit = 7
 
 [[tcp_listeners]]
 address = "127.0.0.1:6380"
@@ -145,6 +146,7 @@ fn parses_toml() {
             binding: "DB".into(),
             id: "hd-1".into(),
             local_connection_string: Some("postgres://localhost/db".into()),
+            origin_connection_limit: Some(7),
         }]
     );
     assert_eq!(
@@ -441,6 +443,12 @@ fn type_errors_name_file_line_and_key_path() {
 
     let msg = err_str("wrangler.toml", "[limits]\ncpu_ms = -1", None);
     assert!(msg.contains("limits.cpu_ms"), "{msg}");
+    let msg = err_str(
+        "wrangler.toml",
+        "[[hyperdrive]]\nbinding = \"DB\"\nid = \"x\"\norigin_connection_limit = 0",
+        None,
+    );
+    assert!(msg.contains("hyperdrive[0].origin_connection_limit"), "{msg}");
 }
 
 #[test]
