@@ -1,5 +1,6 @@
 //! `hearth dev`: serve a project and reload it when its files change.
 
+use crate::hyperdrive::LazyHyperdrive;
 use crate::project::{parse_var, persist_dir, LazyKv, ProjectArgs};
 use crate::workers::{load_configs, load_workers};
 use anyhow::{Context, Result};
@@ -70,7 +71,8 @@ pub(crate) fn run(args: DevArgs) -> Result<()> {
     let configs = load_configs(&projects, true)?;
     let state = persist_dir(&configs[0].root, args.persist_to.as_deref())?;
     let kv = LazyKv::new(&state);
-    let workers = load_workers(&projects, configs, &state, &kv)?;
+    let hyperdrive = LazyHyperdrive::default();
+    let workers = load_workers(&projects, configs, &state, &kv, &hyperdrive)?;
     let roots = workers.roots();
     let threads = args.threads.unwrap_or_else(|| {
         std::thread::available_parallelism()
@@ -130,7 +132,7 @@ pub(crate) fn run(args: DevArgs) -> Result<()> {
                     }
                 }
                 match load_configs(&projects, false)
-                    .and_then(|c| load_workers(&projects, c, &state, &kv))
+                    .and_then(|c| load_workers(&projects, c, &state, &kv, &hyperdrive))
                 {
                     Ok(workers) => match server.reload(workers.primary, workers.others) {
                         Ok(()) => tracing::info!("reloaded after a file change"),

@@ -1,6 +1,7 @@
 //! The `hearth` command.
 
 mod dev;
+mod hyperdrive;
 mod kv;
 mod project;
 mod workers;

@@ -1,5 +1,6 @@
 //! Finding and loading the project in a folder: config, `.dev.vars`, worker.
 
+use crate::hyperdrive::LazyHyperdrive;
 use anyhow::{anyhow, bail, Context, Result};
 use hearth_config::Config;
 use hearth_kv::KvStore;
@@ -52,6 +53,7 @@ pub(crate) fn load_worker(
     config: Config,
     state_dir: &Path,
     kv: &LazyKv,
+    hyperdrive: &LazyHyperdrive,
 ) -> Result<Worker> {
     let kv = if config.kv_namespaces.is_empty() {
         None
@@ -59,6 +61,7 @@ pub(crate) fn load_worker(
         Some(kv.get()?)
     };
     let secrets = hearth_config::load_dev_vars(&config.root, args.env.as_deref())?;
+    let hyperdrive = hyperdrive.bindings(&config)?;
     let worker = Worker::load(WorkerOptions {
         config,
         var_overrides: args.vars.clone(),
@@ -66,6 +69,7 @@ pub(crate) fn load_worker(
         state_dir: state_dir.to_path_buf(),
         kv,
         memory_limit: hearth_runtime::DEFAULT_MEMORY_LIMIT,
+        hyperdrive,
     })?;
     Ok(worker)
 }

@@ -3,6 +3,7 @@
 //! primary, serving HTTP, and the others run beside it, reached through
 //! Durable Object bindings whose `script_name` names them.
 
+use crate::hyperdrive::LazyHyperdrive;
 use crate::project::{load_config, load_worker, LazyKv, ProjectArgs};
 use anyhow::{bail, Result};
 use hearth_config::Config;
@@ -51,6 +52,7 @@ pub(crate) fn load_workers(
     configs: Vec<Config>,
     state: &Path,
     kv: &LazyKv,
+    hyperdrive: &LazyHyperdrive,
 ) -> Result<Workers> {
     let mut workers = Vec::with_capacity(configs.len());
     for (index, (project, config)) in projects.iter().zip(configs).enumerate() {
@@ -61,7 +63,7 @@ pub(crate) fn load_workers(
             std::fs::create_dir_all(&dir)?;
             dir
         };
-        workers.push(load_worker(project, config, &dir, kv)?);
+        workers.push(load_worker(project, config, &dir, kv, hyperdrive)?);
     }
     check_script_names(&workers)?;
     let mut workers = workers.into_iter();

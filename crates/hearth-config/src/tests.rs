@@ -448,7 +448,10 @@ fn type_errors_name_file_line_and_key_path() {
         "[[hyperdrive]]\nbinding = \"DB\"\nid = \"x\"\norigin_connection_limit = 0",
         None,
     );
-    assert!(msg.contains("hyperdrive[0].origin_connection_limit"), "{msg}");
+    assert!(
+        msg.contains("hyperdrive[0].origin_connection_limit"),
+        "{msg}"
+    );
 }
 
 #[test]

@@ -598,6 +598,18 @@ fn install_env(ctx: &Ctx<'_>, worker: &Worker) -> Result<(), String> {
             let namespace: Value = kv_class.construct((id.as_str(),))?;
             env.set(binding.as_str(), namespace)?;
         }
+        let hyperdrive_class: rquickjs::Constructor = internal.get("Hyperdrive")?;
+        for b in worker.hyperdrive() {
+            let info = Object::new(ctx.clone())?;
+            info.set("connectionString", b.connection_string.as_str())?;
+            info.set("host", b.host.as_str())?;
+            info.set("port", b.port)?;
+            info.set("user", b.user.as_str())?;
+            info.set("password", b.password.as_str())?;
+            info.set("database", b.database.as_str())?;
+            let binding: Value = hyperdrive_class.construct((info,))?;
+            env.set(b.binding.as_str(), binding)?;
+        }
         internal.set("env", env)?;
         internal.set("workerName", worker.name())?;
         Ok(())

@@ -22,4 +22,4 @@ pub use body::{RequestBody, ResponseBody};
 pub use durable::websocket::{accept_key, UpgradeLink};
 pub use errors::StartupError;
 pub use isolate::{Isolate, ScheduledOutcome};
-pub use worker::{kv_namespace_id, Worker, WorkerOptions, DEFAULT_MEMORY_LIMIT};
+pub use worker::{kv_namespace_id, HyperdriveBinding, Worker, WorkerOptions, DEFAULT_MEMORY_LIMIT};

@@ -30,6 +30,28 @@ pub struct WorkerOptions {
     pub kv: Option<KvStore>,
     /// Heap cap per isolate in bytes.
     pub memory_limit: usize,
+    /// The pools behind the `hyperdrive` bindings, in configuration order.
+    pub hyperdrive: Vec<HyperdriveBinding>,
+}
+
+/// A `hyperdrive` binding: `env.BINDING` describes how to reach the
+/// connection pool hearth runs for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HyperdriveBinding {
+    /// Name on `env`.
+    pub binding: String,
+    /// `postgresql://user:password@host:port/database` of the pool.
+    pub connection_string: String,
+    /// The pool's host.
+    pub host: String,
+    /// The pool's port.
+    pub port: u16,
+    /// User to log in to the pool as.
+    pub user: String,
+    /// Password the pool expects.
+    pub password: String,
+    /// Database name.
+    pub database: String,
 }
 
 /// How the entry module hands its handlers to the runtime.
@@ -53,6 +75,7 @@ struct Inner {
     state_dir: PathBuf,
     kv: Option<KvStore>,
     kv_bindings: Vec<(String, String)>,
+    hyperdrive: Vec<HyperdriveBinding>,
     durable_classes: Vec<String>,
     alarm_index: Option<Arc<AlarmIndex>>,
     memory_limit: usize,
@@ -78,6 +101,7 @@ impl Worker {
             state_dir,
             kv,
             memory_limit,
+            hyperdrive,
         } = options;
         let main_path = config.main.clone().ok_or_else(|| {
             StartupError::new(format!(
@@ -158,6 +182,7 @@ impl Worker {
             state_dir,
             kv,
             kv_bindings,
+            hyperdrive,
             durable_classes,
             alarm_index,
             memory_limit,
@@ -221,6 +246,11 @@ impl Worker {
     /// `(binding name, namespace id)` for each KV binding.
     pub(crate) fn kv_bindings(&self) -> &[(String, String)] {
         &self.0.kv_bindings
+    }
+
+    /// The `hyperdrive` bindings.
+    pub(crate) fn hyperdrive(&self) -> &[HyperdriveBinding] {
+        &self.0.hyperdrive
     }
 
     pub(crate) fn memory_limit(&self) -> usize {

@@ -182,7 +182,18 @@ fn socket_connect<'js>(
     tls: bool,
 ) -> rquickjs::Result<rquickjs::Promise<'js>> {
     let core = current();
-    let policy = core.worker.config().outbound.clone();
+    // A Hyperdrive binding's pool is configured by the operator, like the
+    // binding itself: the [outbound] policy does not apply to it.
+    let to_pool = core
+        .worker
+        .hyperdrive()
+        .iter()
+        .any(|b| b.host == hostname && b.port == port);
+    let policy = if to_pool {
+        hearth_config::Outbound::default()
+    } else {
+        core.worker.config().outbound.clone()
+    };
     let ca_bundle = ca_bundle_path(&core);
     spawn_op(&ctx, async move {
         let (conn, remote, local) =
