@@ -75,7 +75,8 @@ fn backends(pg: &Cluster) -> usize {
 fn binding_describes_the_pool_and_local_connection_string_is_used() {
     let Some(dir) = fixture_dir() else { return };
     let Some(pg) = database() else { return };
-    // The origin from wrangler.toml itself (no environment variable).
+    // The origin from wrangler.toml itself (no environment variable), with an
+    // outbound policy that blocks loopback: the binding's pool stays reachable.
     let project = copy_project(&dir);
     std::os::unix::fs::symlink(
         dir.join("node_modules"),
@@ -87,6 +88,11 @@ fn binding_describes_the_pool_and_local_connection_string_is_used() {
         .replace(
             "postgres://nobody:nothing@127.0.0.1:9/none",
             &pg.url("shop"),
+        )
+        .replacen(
+            "[[hyperdrive]]",
+            "[outbound]\ndeny = [\"127.0.0.1:*\"]\n\n[[hyperdrive]]",
+            1,
         );
     std::fs::write(project.path().join("wrangler.toml"), toml).unwrap();
     let h = Hearth::start(project.path(), &["--no-watch"]);
@@ -232,6 +238,26 @@ fn open_transaction_and_session_state_do_not_leak() {
         (status, v["pid"].clone()),
         (200, dirty["pid"].clone()),
         "{v}"
+    );
+
+    // A client that leaves while its query runs: the pool reads the reply
+    // to the end, then reuses the connection.
+    let (status, v) = get(&h, "/pg/abandon");
+    assert_eq!(
+        (status, v["pid"].clone()),
+        (200, dirty["pid"].clone()),
+        "{v}"
+    );
+    let started = Instant::now();
+    let (status, v) = get(&h, "/pg/state");
+    assert_eq!(
+        (status, v["pid"].clone()),
+        (200, dirty["pid"].clone()),
+        "{v}"
+    );
+    assert!(
+        started.elapsed() >= Duration::from_millis(300),
+        "waited for the running query"
     );
 
     assert_eq!(pg.psql("shop", "SELECT count(*) FROM items"), "0\n");

@@ -72,8 +72,9 @@ impl Pool {
             }
             tracing::debug!("dropping a dead pooled connection to {}", self.origin);
         }
-        let conn = ServerConn::connect(&self.origin).await.inspect_err(|e| {
-            tracing::warn!("Hyperdrive pool cannot connect to {}: {e}", self.origin)
+        let conn = ServerConn::connect(&self.origin).await.map_err(|e| {
+            tracing::warn!("Hyperdrive pool cannot connect to {}: {e}", self.origin);
+            e.context("hearth's Hyperdrive pool could not connect to the database")
         })?;
         Ok(Lease { conn, permit })
     }

@@ -20,44 +20,54 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(15);
 /// Start-up parameters that are about the connection, not session settings.
 const NOT_SETTINGS: &[&str] = &["user", "database", "replication", "options"];
 
+/// How a client's start-up ended.
+enum Start {
+    /// Authenticated, wanting these session settings.
+    Session(Vec<(String, String)>),
+    /// Refused with this error.
+    Refused(PgError),
+    /// A cancel request for this key.
+    Cancel((i32, i32)),
+}
+
+/// Start-up and authentication; `None` when the client went away.
+async fn start(client: &mut TcpStream, credentials: &Credentials) -> Option<Start> {
+    let (minor, params) = match client::open(client).await.ok().flatten()? {
+        Opening::Startup { minor, params } => (minor, params),
+        Opening::Cancel(key) => return Some(Start::Cancel(key)),
+    };
+    let unsupported: Vec<String> = params
+        .iter()
+        .filter(|(k, _)| k.starts_with("_pq_."))
+        .map(|(k, _)| k.clone())
+        .collect();
+    if minor > 0 || !unsupported.is_empty() {
+        let mut out = BytesMut::new();
+        wire::negotiate_protocol_version(&unsupported, &mut out);
+        client.write_all(&out).await.ok()?;
+    }
+    let checked = client::authenticate(client, &params, credentials)
+        .await
+        .and_then(|()| settings(&params));
+    Some(match checked {
+        Ok(settings) => Start::Session(settings),
+        Err(e) => Start::Refused(e),
+    })
+}
+
 /// Serves one accepted client connection to the end.
 pub(crate) async fn serve(pool: Arc<Pool>, credentials: Arc<Credentials>, mut client: TcpStream) {
     let _ = client.set_nodelay(true);
-    let start = async {
-        let Some(opening) = client::open(&mut client).await.ok().flatten() else {
-            return None;
+    let settings =
+        match tokio::time::timeout(HANDSHAKE_TIMEOUT, start(&mut client, &credentials)).await {
+            Ok(Some(Start::Session(settings))) => settings,
+            Ok(Some(Start::Refused(e))) => return client::send_error(&mut client, &e).await,
+            Ok(Some(Start::Cancel(key))) => return pool.cancel(key).await,
+            Ok(None) | Err(_) => return,
         };
-        let Opening::Startup { minor, params } = opening else {
-            return Some(Err(opening));
-        };
-        let unsupported: Vec<String> = params
-            .iter()
-            .filter(|(k, _)| k.starts_with("_pq_."))
-            .map(|(k, _)| k.clone())
-            .collect();
-        if minor > 0 || !unsupported.is_empty() {
-            let mut out = BytesMut::new();
-            wire::negotiate_protocol_version(&unsupported, &mut out);
-            client.write_all(&out).await.ok()?;
-        }
-        let settings = match client::authenticate(&mut client, &params, &credentials).await {
-            Ok(()) => settings(&params),
-            Err(e) => Err(e),
-        };
-        Some(Ok(settings))
-    };
-    let settings = match tokio::time::timeout(HANDSHAKE_TIMEOUT, start).await {
-        Ok(Some(Ok(Ok(settings)))) => settings,
-        Ok(Some(Ok(Err(e)))) => return client::send_error(&mut client, &e).await,
-        Ok(Some(Err(Opening::Cancel(key)))) => return pool.cancel(key).await,
-        _ => return,
-    };
     let mut lease = match pool.acquire().await {
         Ok(lease) => lease,
-        Err(e) => {
-            let e = e.context("hearth's Hyperdrive pool could not connect to the database");
-            return client::send_error(&mut client, &e).await;
-        }
+        Err(e) => return client::send_error(&mut client, &e).await,
     };
     if let Err(e) = apply(&mut lease.conn, &settings).await {
         let e = PgError {
