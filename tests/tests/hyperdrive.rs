@@ -123,6 +123,12 @@ fn binding_describes_the_pool_and_local_connection_string_is_used() {
         );
         assert_eq!(v["db"], "shop", "{v}");
     }
+    // postgres.js cancel(): the pool forwards the CancelRequest to the
+    // server process running the query.
+    let (status, v) = get(&h, "/postgres/cancel");
+    assert_eq!((status, v["code"].as_str()), (200, Some("57014")), "{v}");
+    assert!(v["ms"].as_u64().unwrap() < 3000, "{v}");
+
     // env.HYPERDRIVE.connect() is a socket to the pool, which declines TLS.
     let (status, v) = get(&h, "/socket");
     assert_eq!((status, v["answer"].as_str()), (200, Some("N")), "{v}");
