@@ -282,6 +282,7 @@ def launch(variant: str, src: Path, cluster: Cluster, threads: int | None,
 
 def measure_variant(variant: str, src: Path, cluster: Cluster, args, run_dir: Path,
                     rnd: int) -> dict:
+    at_launch = cluster.connections_logged()
     server = launch(variant, src, cluster, args.threads, run_dir / "logs" / f"{variant}-r{rnd}.log")
     try:
         measure.wait_ready(server, "/", 30)
@@ -300,6 +301,7 @@ def measure_variant(variant: str, src: Path, cluster: Cluster, args, run_dir: Pa
         res["peak_connections"] = sampler.stop()
         time.sleep(0.5)
         res["connections_opened"] = cluster.connections_logged() - before
+        res["connections_opened_launch"] = cluster.connections_logged() - at_launch
         return res
     finally:
         server.stop()
@@ -354,7 +356,8 @@ def main(argv=None) -> int:
                 results[v].append(res)
                 shown = res.get("error") or (
                     f"{res['rps']:,.0f} req/s, p50 {res['p50_ms']:.1f} ms, p99 {res['p99_ms']:.1f} ms, "
-                    f"non-2xx {res['non_2xx']}, connections opened {res['connections_opened']}, "
+                    f"non-2xx {res['non_2xx']}, connections opened {res['connections_opened']} "
+                    f"({res['connections_opened_launch']} since launch), "
                     f"peak open {res['peak_connections']}")
                 log(f"round {rnd} {v:15} {shown}")
     finally:
@@ -408,7 +411,8 @@ def render(results: dict, args, started: dt.datetime) -> str:
         f"`wrk -t2 -c{args.connections} -d{args.duration} --latency` after a {args.warmup} warm-up, "
         f"{args.rounds} launches per variant alternating; medians over launches. "
         "**Connections opened** counts `connection authorized` log lines for the database during "
-        "the measured run; **peak open** is the most `pg_stat_activity` rows seen at once "
+        "the measured run (and, in brackets, since the server was launched, warm-up included); "
+        "**peak open** is the most `pg_stat_activity` rows seen at once "
         "(sampled every 50 ms). Machine: "
         f"{os.cpu_count()} cores shared with the load generator, the database and other work, so "
         "absolute numbers are noisy: compare ratios.",
@@ -424,12 +428,13 @@ def render(results: dict, args, started: dt.datetime) -> str:
             lines.append(f"| {v} | failed | | | | | | {errors[0][:120] if errors else ''} |")
             continue
         m = {k: _median(ok, k) for k in ("rps", "p50_ms", "p99_ms", "connections_opened",
-                                         "peak_connections", "requests")}
+                                         "connections_opened_launch", "peak_connections",
+                                         "requests")}
         medians[v] = m
         per_k = 1000 * m["connections_opened"] / m["requests"] if m["requests"] else 0
         bad = sum(r.get("non_2xx", 0) + sum(r.get("socket_errors", {}).values()) for r in ok)
         lines.append(f"| {v} | {m['rps']:,.0f} | {m['p50_ms']:.1f} ms | {m['p99_ms']:.1f} ms | "
-                     f"{m['connections_opened']:,.0f} | {per_k:,.1f} | {m['peak_connections']:.0f} | "
+                     f"{m['connections_opened']:,.0f} ({m['connections_opened_launch']:,.0f}) | {per_k:,.1f} | {m['peak_connections']:.0f} | "
                      f"{bad + len(errors)} |")
     lines += ["", "Ratios (medians):", ""]
     pairs = [("hearth-pool", "hearth-direct"), ("hearth-pool", "workerd-direct"),
