@@ -174,6 +174,17 @@ impl ObjectStorage {
         self.committed_events
     }
 
+    /// Events that wrote, so far (the number [`ObjectStorage::end_event`]
+    /// last returned).
+    pub fn writing_events(&self) -> u64 {
+        self.writing_events
+    }
+
+    /// Whether a nested transaction (`storage.transaction()`) is open.
+    pub fn in_savepoint(&self) -> bool {
+        self.savepoints > 0
+    }
+
     /// A handle another thread can use to `fsync` this database.
     pub fn wal_sync(&self) -> WalSync {
         WalSync {
@@ -545,6 +556,19 @@ mod tests {
         assert_eq!(s.commit().unwrap(), Some(0));
         assert_eq!(s.get("b").unwrap(), None);
         assert_eq!(s.get("a").unwrap(), Some(b"1".to_vec()));
+    }
+
+    #[test]
+    fn writing_events_and_open_savepoints_are_visible() {
+        let (_d, mut s) = open();
+        s.put(&[("a".into(), b"1".to_vec())]).unwrap();
+        assert_eq!(s.writing_events(), 0, "the event has not ended");
+        s.savepoint().unwrap();
+        assert!(s.in_savepoint());
+        s.release_savepoint().unwrap();
+        assert!(!s.in_savepoint());
+        s.end_event().unwrap();
+        assert_eq!(s.writing_events(), 1);
     }
 
     #[test]

@@ -103,6 +103,21 @@ impl FatalKind {
             ),
         }
     }
+
+    /// The same for a Durable Object, in Cloudflare's words: a CPU overrun
+    /// resets the object, a memory overrun resets the isolate hosting it.
+    pub(crate) fn explain_durable(self, cpu: std::time::Duration, memory: usize) -> String {
+        match self {
+            FatalKind::Cpu => format!(
+                "Durable Object exceeded its CPU time limit and was reset. (The limit is {} ms of CPU per continuous run; raise [limits] cpu_ms in the configuration.)",
+                cpu.as_millis()
+            ),
+            FatalKind::Memory => format!(
+                "Durable Object's isolate exceeded its memory limit and was reset. (The limit is {} MiB per isolate.)",
+                memory / (1024 * 1024)
+            ),
+        }
+    }
 }
 
 /// Whether an error message means the isolate itself is no longer usable.

@@ -6,11 +6,12 @@
 //! storage writes, body reads) runs as local tokio tasks started by
 //! [`spawn_op`]; when one finishes it re-enters JavaScript to settle its promise.
 
+use crate::durable::ObjectSlot;
 use crate::isolate::Core;
 use rquickjs::{Ctx, Function, Persistent, Promise, Value};
 use std::cell::RefCell;
 use std::future::Future;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 use std::time::Instant;
 
 thread_local! {
@@ -34,7 +35,8 @@ pub(crate) fn current() -> Rc<Core> {
 /// Runs `f` inside the isolate, then runs every queued microtask.
 ///
 /// The CPU deadline covers both: a promise chain that spins forever is cut off
-/// just like a synchronous loop.
+/// just like a synchronous loop. When the deadline stopped code of a Durable
+/// Object (see [`enter_as`]), that object is reset.
 pub(crate) fn enter<R>(core: &Rc<Core>, f: impl FnOnce(Ctx<'_>) -> R) -> R {
     CURRENT.with(|c| c.borrow_mut().push(core.clone()));
     let outer = core.deadline.get();
@@ -45,7 +47,32 @@ pub(crate) fn enter<R>(core: &Rc<Core>, f: impl FnOnce(Ctx<'_>) -> R) -> R {
     drain_microtasks(core);
     core.deadline.set(outer);
     CURRENT.with(|c| c.borrow_mut().pop());
+    if outer.is_none() && core.cpu_tripped.replace(false) {
+        let culprit = core.running.borrow().as_ref().and_then(Weak::upgrade);
+        if let Some(slot) = culprit {
+            crate::durable::cpu_exceeded(core, &slot);
+        }
+    }
     result
+}
+
+/// [`enter`] on behalf of a Durable Object (`None`: plain worker code), so
+/// natives started by this run remember whose they are.
+pub(crate) fn enter_as<R>(
+    core: &Rc<Core>,
+    object: Option<Weak<ObjectSlot>>,
+    f: impl FnOnce(Ctx<'_>) -> R,
+) -> R {
+    let outer = core.running.replace(object);
+    let result = enter(core, f);
+    *core.running.borrow_mut() = outer;
+    result
+}
+
+/// The Durable Object the running code belongs to, to hand to [`enter_as`]
+/// when a native operation it started completes.
+pub(crate) fn running_object(core: &Core) -> Option<Weak<ObjectSlot>> {
+    core.running.borrow().clone()
 }
 
 fn drain_microtasks(core: &Rc<Core>) {
@@ -83,10 +110,12 @@ where
     F: Future<Output = Result<Settle, String>> + 'static,
 {
     let (promise, resolve, reject) = ctx.promise()?;
+    let core = current();
     let pending = PendingPromise {
         resolve: Persistent::save(ctx, resolve),
         reject: Persistent::save(ctx, reject),
-        core: current(),
+        object: running_object(&core),
+        core,
     };
     tokio::task::spawn_local(async move {
         let outcome = work.await;
@@ -101,6 +130,7 @@ where
 struct PendingPromise {
     resolve: Persistent<Function<'static>>,
     reject: Persistent<Function<'static>>,
+    object: Option<Weak<ObjectSlot>>,
     core: Rc<Core>,
 }
 
@@ -109,6 +139,7 @@ impl PendingPromise {
         let PendingPromise {
             resolve,
             reject,
+            object,
             core,
         } = self;
         if !core.is_alive() {
@@ -118,7 +149,7 @@ impl PendingPromise {
             });
             return;
         }
-        enter(&core, |ctx| {
+        enter_as(&core, object, |ctx| {
             let resolve = resolve.restore(&ctx)?;
             let reject = reject.restore(&ctx)?;
             let value = match outcome {

@@ -73,6 +73,12 @@ pub(crate) struct Core {
     /// When the JavaScript now running must stop; checked by QuickJS's
     /// interrupt handler.
     pub(crate) deadline: Rc<Cell<Option<Instant>>>,
+    /// Set by the interrupt handler when it stopped JavaScript for running
+    /// past the deadline; [`crate::event_loop::enter`] acts on it.
+    pub(crate) cpu_tripped: Rc<Cell<bool>>,
+    /// The Durable Object whose code the current run belongs to, if any (so
+    /// a CPU overrun resets that object rather than the isolate).
+    pub(crate) running: RefCell<Option<std::rc::Weak<crate::durable::ObjectSlot>>>,
     pub(crate) resources: RefCell<Resources>,
     /// Durable Objects living in this isolate.
     pub(crate) objects: RefCell<crate::durable::Objects>,
@@ -89,6 +95,11 @@ impl Core {
         self.alive.get()
     }
 
+    /// Whether a broken limit condemned this isolate (it is being replaced).
+    pub(crate) fn is_condemned(&self) -> bool {
+        self.fatal.borrow().is_some()
+    }
+
     /// Logs an exception thrown by user code and notes whether it broke the isolate.
     ///
     /// Returns the message to show: for a broken isolate, one that names the
@@ -97,9 +108,14 @@ impl Core {
         let message = match crate::errors::fatal_kind(message) {
             Some(kind) => {
                 let explained = kind.explain(self.cpu_limit, self.worker.memory_limit());
+                let first = self.fatal.borrow().is_none();
                 self.fatal
                     .borrow_mut()
                     .get_or_insert_with(|| explained.clone());
+                if first {
+                    // The objects living here go down with the isolate.
+                    crate::durable::retire_all(self, kind);
+                }
                 format!("{explained}\n{message}")
             }
             None => message.to_string(),
@@ -138,8 +154,14 @@ impl Isolate {
         rt.set_gc_threshold(16 * 1024 * 1024);
         let deadline: Rc<Cell<Option<Instant>>> = Rc::new(Cell::new(None));
         let watched = deadline.clone();
+        let cpu_tripped = Rc::new(Cell::new(false));
+        let tripped = cpu_tripped.clone();
         rt.set_interrupt_handler(Some(Box::new(move || {
-            watched.get().is_some_and(|d| Instant::now() > d)
+            let stop = watched.get().is_some_and(|d| Instant::now() > d);
+            if stop {
+                tripped.set(true);
+            }
+            stop
         })));
         rt.set_loader(
             ProjectResolver {
@@ -157,6 +179,8 @@ impl Isolate {
             worker: worker.clone(),
             cpu_limit: worker.cpu_limit(),
             deadline,
+            cpu_tripped,
+            running: RefCell::new(None),
             resources: RefCell::default(),
             objects: RefCell::default(),
             sockets: RefCell::default(),

@@ -9,10 +9,14 @@
 //! commit is done (the output gate); one `fsync` covers every commit made
 //! while the previous one ran, so throughput does not pay one `fsync` per event.
 
+pub(crate) mod gate;
+mod limits;
 pub(crate) mod websocket;
 
+pub(crate) use limits::{cpu_exceeded, retire_all, stopped_by_limit};
+
 use crate::errors::describe;
-use crate::event_loop::enter;
+use crate::event_loop::{enter, enter_as};
 use crate::isolate::{on_settled, Core};
 use bytes::Bytes;
 use hearth_durable::{AlarmIndex, ObjectStorage};
@@ -223,6 +227,12 @@ pub(crate) struct ObjectSlot {
     flushing: Cell<bool>,
     held: RefCell<Vec<HeldReply>>,
     alarm_retries: Cell<u32>,
+    /// The event now running, for a reset to answer (see `limits`).
+    running: RefCell<Option<limits::Running>>,
+    /// A reset is replacing the instance; events wait until it is done.
+    resetting: Cell<bool>,
+    /// Its isolate was condemned: queued events go to the replacement.
+    retired: Cell<bool>,
 }
 
 /// The objects living in one isolate.
@@ -273,6 +283,9 @@ impl Core {
             flushing: Cell::new(false),
             held: RefCell::default(),
             alarm_retries: Cell::new(0),
+            running: RefCell::default(),
+            resetting: Cell::new(false),
+            retired: Cell::new(false),
         });
         self.objects
             .borrow_mut()
@@ -293,6 +306,13 @@ impl Core {
 
 /// Queues an event for its object and runs it when the object is free.
 pub(crate) fn deliver(core: &Rc<Core>, envelope: Envelope) {
+    if core.is_condemned() {
+        // Only events raised inside this isolate (its WebSockets) get here.
+        let _ = envelope
+            .reply
+            .send(Err("the Durable Object's isolate was reset".into()));
+        return;
+    }
     let slot = match core.object(&envelope.class, &envelope.id, envelope.name.as_deref()) {
         Ok(slot) => slot,
         Err(message) => {
@@ -305,7 +325,11 @@ pub(crate) fn deliver(core: &Rc<Core>, envelope: Envelope) {
 }
 
 fn pump(core: &Rc<Core>, slot: &Rc<ObjectSlot>) {
-    if slot.busy.get() {
+    if slot.retired.get() {
+        limits::forward_queue(slot);
+        return;
+    }
+    if slot.busy.get() || slot.resetting.get() {
         return;
     }
     let Some(envelope) = slot.queue.borrow_mut().pop_front() else {
@@ -322,7 +346,11 @@ fn pump(core: &Rc<Core>, slot: &Rc<ObjectSlot>) {
     }
     let is_alarm = matches!(event, DoEvent::Alarm);
     let reply = Rc::new(RefCell::new(Some(reply)));
-    let started = enter(core, |ctx| {
+    *slot.running.borrow_mut() = Some(limits::Running {
+        reply: reply.clone(),
+        is_alarm,
+    });
+    let started = enter_as(core, Some(Rc::downgrade(slot)), |ctx| {
         let dispatch = || -> rquickjs::Result<rquickjs::Promise> {
             let f: Function = ctx
                 .globals()
@@ -389,7 +417,7 @@ fn pump(core: &Rc<Core>, slot: &Rc<ObjectSlot>) {
                         ok_slot.alarm_retries.set(0);
                     }
                     let result = if kind_is_fetch {
-                        fetch_reply(ctx, &ok_core, value)
+                        fetch_reply(ctx, &ok_core, &ok_slot, value)
                     } else {
                         call_reply(value)
                     };
@@ -397,9 +425,12 @@ fn pump(core: &Rc<Core>, slot: &Rc<ObjectSlot>) {
                 }
             },
             move |ctx, error| {
+                let message = describe(ctx, error.clone());
+                if limits::stopped_by_limit(&err_core, &err_slot, &message) {
+                    return;
+                }
                 if let Some(reply) = err_reply.borrow_mut().take() {
                     let wire = wire_error(ctx, &error);
-                    let message = describe(ctx, error);
                     if is_alarm {
                         schedule_retry(&err_core, &err_slot);
                     }
@@ -414,6 +445,9 @@ fn pump(core: &Rc<Core>, slot: &Rc<ObjectSlot>) {
         .map_err(|e| e.to_string())
     });
     if let Err(message) = started {
+        if limits::stopped_by_limit(core, slot, &message) {
+            return;
+        }
         if let Some(r) = reply.borrow_mut().take() {
             if is_alarm {
                 schedule_retry(core, slot);
@@ -442,7 +476,12 @@ fn call_reply(value: Value<'_>) -> Result<DoReply, String> {
     }
 }
 
-fn fetch_reply<'js>(ctx: &Ctx<'js>, core: &Rc<Core>, value: Value<'js>) -> Result<DoReply, String> {
+fn fetch_reply<'js>(
+    ctx: &Ctx<'js>,
+    core: &Rc<Core>,
+    slot: &ObjectSlot,
+    value: Value<'js>,
+) -> Result<DoReply, String> {
     let parts = value
         .as_array()
         .ok_or("Durable Object fetch() did not return a Response")?;
@@ -465,6 +504,8 @@ fn fetch_reply<'js>(ctx: &Ctx<'js>, core: &Rc<Core>, value: Value<'js>) -> Resul
             .unwrap_or_default()
     };
     let websocket = if socket != 0 {
+        // Its messages leave through this object's output gate.
+        websocket::set_owner(core, socket, &slot.class, &slot.id);
         Some(websocket::link_local(core, socket)?)
     } else {
         None

@@ -2,8 +2,8 @@
 //! and a client's upgraded connection, outbound (client) sockets, and
 //! hibernation for Durable Objects.
 
-use crate::durable::{deliver, DoEvent, Envelope};
-use crate::event_loop::enter;
+use crate::durable::{deliver, gate, DoEvent, Envelope, ObjectSlot};
+use crate::event_loop::enter_as;
 use crate::isolate::Core;
 use futures::{SinkExt, StreamExt};
 use hyper::upgrade::Upgraded;
@@ -83,6 +83,21 @@ pub(crate) struct Socket {
     wire: Wire,
     pub(crate) hibernation: Option<Hibernation>,
     attachment: Option<String>,
+    /// The Durable Object (class, id) whose output gate its messages pass:
+    /// the one that returned it in a 101 response.
+    owner: Option<(String, String)>,
+}
+
+impl Socket {
+    /// The object the socket belongs to: the one it hibernates with, else
+    /// the one that returned it.
+    fn object(&self) -> Option<(&str, &str)> {
+        match (&self.hibernation, &self.owner) {
+            (Some(h), _) => Some((h.class.as_str(), h.id.as_str())),
+            (None, Some((class, id))) => Some((class.as_str(), id.as_str())),
+            (None, None) => None,
+        }
+    }
 }
 
 /// The sockets of one isolate, plus auto-responses per object.
@@ -102,6 +117,7 @@ impl Sockets {
                 wire,
                 hibernation: None,
                 attachment: None,
+                owner: None,
             },
         );
         self.next
@@ -144,8 +160,52 @@ pub(crate) fn accept(core: &Rc<Core>, id: u32) {
     tokio::task::spawn_local(bridge(core.clone(), id, upgraded, Role::Client));
 }
 
-/// Queues or sends a message from JavaScript.
-pub(crate) fn send(core: &Core, id: u32, message: Message) -> Result<(), String> {
+/// Records that socket `id` belongs to object `class`/`id`.
+pub(crate) fn set_owner(core: &Core, id: u32, class: &str, object: &str) {
+    if let Some(s) = core.sockets.borrow_mut().sockets.get_mut(&id) {
+        s.owner = Some((class.to_string(), object.to_string()));
+    }
+}
+
+/// Queues or sends a message from JavaScript. A socket that belongs to a
+/// Durable Object sends through the object's output gate.
+pub(crate) fn send(core: &Rc<Core>, id: u32, message: Message) -> Result<(), String> {
+    let slot = gated_by(core, id)?;
+    match slot {
+        Some(slot) if gate::must_wait(&slot) => {
+            let core = Rc::downgrade(core);
+            gate::hold(
+                &slot,
+                Box::new(move || {
+                    if let Some(core) = core.upgrade() {
+                        let _ = transmit(&core, id, message);
+                    }
+                }),
+            );
+            Ok(())
+        }
+        _ => transmit(core, id, message),
+    }
+}
+
+/// The live object whose gate socket `id`'s messages pass, after checking
+/// that the socket can send at all.
+fn gated_by(core: &Core, id: u32) -> Result<Option<Rc<ObjectSlot>>, String> {
+    let sockets = core.sockets.borrow();
+    let socket = sockets.sockets.get(&id).ok_or("WebSocket is closed")?;
+    match &socket.wire {
+        Wire::Open(tx) if tx.is_closed() => return Err("WebSocket is closed".into()),
+        Wire::Closed => return Err("Can't call WebSocket send() after close().".into()),
+        _ => {}
+    }
+    Ok(socket
+        .object()
+        .and_then(|(class, object)| core.live_object(class, object)))
+}
+
+/// Puts a message on the wire (or in the queue of a socket whose client has
+/// not connected yet).
+fn transmit(core: &Core, id: u32, message: Message) -> Result<(), String> {
     let mut sockets = core.sockets.borrow_mut();
     let socket = sockets.sockets.get_mut(&id).ok_or("WebSocket is closed")?;
     match &mut socket.wire {
@@ -167,13 +227,33 @@ pub(crate) fn send(core: &Core, id: u32, message: Message) -> Result<(), String>
     Ok(())
 }
 
-/// Closes the socket from JavaScript.
-pub(crate) fn close(core: &Core, id: u32, code: u16, reason: String) -> Result<(), String> {
+/// Closes the socket from JavaScript (after the messages sent before).
+pub(crate) fn close(core: &Rc<Core>, id: u32, code: u16, reason: String) -> Result<(), String> {
     let frame = Message::Close(Some(CloseFrame {
         code: CloseCode::from(code),
         reason: reason.into(),
     }));
     send(core, id, frame)
+}
+
+/// Closes the sockets of a Durable Object that is being reset, at once
+/// (messages still held for its output gate are dropped with its writes).
+pub(crate) fn close_owned(core: &Core, class: &str, object: &str, code: u16, reason: &str) {
+    let owned: Vec<u32> = core
+        .sockets
+        .borrow()
+        .sockets
+        .iter()
+        .filter(|(_, s)| s.object() == Some((class, object)))
+        .map(|(id, _)| *id)
+        .collect();
+    for id in owned {
+        let frame = Message::Close(Some(CloseFrame {
+            code: CloseCode::from(code),
+            reason: reason.to_string().into(),
+        }));
+        let _ = transmit(core, id, frame);
+    }
 }
 
 pub(crate) fn set_attachment(core: &Core, id: u32, value: Option<String>) {
@@ -464,7 +544,12 @@ fn js_event(
     id: u32,
     call: impl for<'js> FnOnce(&Ctx<'js>, Function<'js>) -> rquickjs::Result<()>,
 ) {
-    enter(core, |ctx| {
+    // Listeners of an object's socket run as that object's code.
+    let owner = core.sockets.borrow().sockets.get(&id).and_then(|s| {
+        s.object()
+            .and_then(|(class, object)| core.live_object(class, object))
+    });
+    enter_as(core, owner.as_ref().map(Rc::downgrade), |ctx| {
         let f: rquickjs::Result<Function> = ctx
             .globals()
             .get::<_, rquickjs::Object>("__hearth_internal")
@@ -472,10 +557,15 @@ fn js_event(
         if let Ok(f) = f {
             if call(&ctx, f).is_err() {
                 let message = crate::errors::describe(&ctx, ctx.catch());
-                core.report(
-                    &format!("uncaught exception in a WebSocket {id} event handler"),
-                    &message,
-                );
+                let limit = owner
+                    .as_ref()
+                    .is_some_and(|slot| crate::durable::stopped_by_limit(core, slot, &message));
+                if !limit {
+                    core.report(
+                        &format!("uncaught exception in a WebSocket {id} event handler"),
+                        &message,
+                    );
+                }
             }
         }
     });

@@ -37,8 +37,15 @@
   // An exception thrown by an object reaches the caller as itself: the host
   // rejects with WIRE + the structured-clone serialization of the error.
   const WIRE = '\u0001hearth-error:';
+  // A broken limit reset the object (see durable/limits.rs).
+  const RESET = '\u0001hearth-reset:';
   function rethrow(err) {
     const message = err && typeof err.message === 'string' ? err.message : '';
+    if (message.startsWith(RESET)) {
+      const reset = new Error(message.slice(RESET.length));
+      reset.durableObjectReset = true;
+      throw reset;
+    }
     if (message.startsWith(WIRE)) {
       let original;
       try {
