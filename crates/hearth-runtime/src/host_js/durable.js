@@ -407,6 +407,8 @@
         try {
           return 'V' + internal.serialize(await object[method](...internal.deserialize(b)));
         } catch (err) {
+          // Running out of memory resets the isolate; it is not a result.
+          if (err instanceof InternalError && err.message === 'out of memory') throw err;
           return 'E' + internal.serialize(err instanceof Error ? err : new Error(String(err)));
         }
       }
