@@ -77,3 +77,16 @@ fn a_gated_message_leaves_when_its_write_is_durable_not_when_the_event_ends() {
         start.elapsed()
     );
 }
+
+#[test]
+fn writes_in_an_accepted_socket_listener_are_committed_without_a_later_event() {
+    let p = Project::of(&fixture("durable-gate"));
+    let h = p.start();
+    let mut ws = ws_connect(&h, "/accepted/ws?name=silent");
+    send_text(&mut ws, "s:7");
+    // No answer and no further event: the write must still reach the disk.
+    std::thread::sleep(Duration::from_millis(300));
+    kill_9(h);
+    let h = p.start();
+    assert_eq!(json(&h, "/accepted/value?name=silent")["n"], 7);
+}

@@ -57,15 +57,20 @@ pub(crate) fn enter<R>(core: &Rc<Core>, f: impl FnOnce(Ctx<'_>) -> R) -> R {
 }
 
 /// [`enter`] on behalf of a Durable Object (`None`: plain worker code), so
-/// natives started by this run remember whose they are.
+/// natives started by this run remember whose they are. Writes the run made
+/// outside the object's events are committed when it ends.
 pub(crate) fn enter_as<R>(
     core: &Rc<Core>,
     object: Option<Weak<ObjectSlot>>,
     f: impl FnOnce(Ctx<'_>) -> R,
 ) -> R {
+    let slot = object.as_ref().and_then(Weak::upgrade);
     let outer = core.running.replace(object);
     let result = enter(core, f);
     *core.running.borrow_mut() = outer;
+    if let Some(slot) = slot {
+        crate::durable::gate::commit_stray_writes(&slot);
+    }
     result
 }
 

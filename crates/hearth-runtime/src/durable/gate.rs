@@ -33,3 +33,17 @@ pub(crate) fn hold(slot: &Rc<ObjectSlot>, send: Box<dyn FnOnce()>) {
         flush(slot);
     }
 }
+
+/// Commits writes an object made outside its events (listeners of accepted
+/// WebSockets, timers and `waitUntil` work after an event ended) at the end
+/// of the run that made them, instead of leaving them open until its next
+/// event.
+pub(crate) fn commit_stray_writes(slot: &Rc<ObjectSlot>) {
+    let stray = {
+        let storage = slot.storage.borrow();
+        !slot.busy.get() && storage.has_uncommitted() && !storage.in_savepoint()
+    };
+    if stray {
+        flush(slot);
+    }
+}

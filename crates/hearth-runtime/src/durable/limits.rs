@@ -22,10 +22,13 @@ const RESET_MARK: &str = "\u{1}hearth-reset:";
 /// Close code sent to an object's WebSockets when it is reset.
 const RESET_CLOSE_CODE: u16 = 1011;
 
+/// Where an event's reply goes; empty once answered.
+pub(crate) type ReplySlot = Rc<RefCell<Option<oneshot::Sender<Result<DoReply, String>>>>>;
+
 /// The event an object is running, kept so a reset can answer it.
 pub(crate) struct Running {
-    /// Where the event's reply goes; empty once answered.
-    pub(crate) reply: Rc<RefCell<Option<oneshot::Sender<Result<DoReply, String>>>>>,
+    /// Where the event's reply goes.
+    pub(crate) reply: ReplySlot,
     /// Whether it is an alarm (retried after a reset).
     pub(crate) is_alarm: bool,
 }
