@@ -73,13 +73,23 @@ fn cpu_overrun_resets_only_the_object_that_ran_away() {
 }
 
 #[test]
-fn a_reset_discards_the_writes_of_the_event_it_stopped() {
+fn a_reset_keeps_the_writes_made_before_it_but_not_an_unfinished_transaction() {
     let p = Project::of(&fixture("durable-limits"));
     let h = start(&p);
-    let (status, v) = call(&h, "writeThenSpin", "w");
-    assert_eq!(status, 500, "{v}");
-    assert_error(&v, "CPU time limit");
-    assert_eq!(call(&h, "stored", "w"), (200, Value::Bool(false)));
+    for (runaway, kept) in [("transactionThenSpin", false), ("writeThenSpin", true)] {
+        let (status, v) = call(&h, runaway, "w");
+        assert_eq!(status, 500, "{v}");
+        assert_error(&v, "CPU time limit");
+        assert_eq!(
+            call(&h, "stored", "w"),
+            (200, Value::Bool(kept)),
+            "after {runaway}"
+        );
+    }
+    // A restart sees the same.
+    drop(h);
+    let h = start(&p);
+    assert_eq!(call(&h, "stored", "w"), (200, Value::Bool(true)));
 }
 
 #[test]

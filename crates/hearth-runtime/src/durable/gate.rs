@@ -1,37 +1,49 @@
 //! The output gate for WebSocket messages: what an object sends after a
 //! storage write leaves only once that write is durable, like its HTTP
 //! replies. "After a write" covers writes still open in the running event
-//! and commits whose `fsync` has not finished. A message that follows no
+//! and writes committed but not yet `fsync`ed. A message that follows no
 //! pending write goes out at once, unless earlier ones are still held (the
 //! order of messages is kept).
 
 use super::{flush, ObjectSlot};
 use std::rc::Rc;
 
-/// The commit a message sent now must see durable: every commit so far,
-/// plus the one that will take the writes still open.
-fn needed(slot: &ObjectSlot) -> u64 {
-    let storage = slot.storage.borrow();
-    storage.commits() + u64::from(storage.has_uncommitted())
-}
-
-/// Whether a message `slot` sends now must wait. When it need not, nothing
-/// is held either: every held entry waits for a commit at or below
-/// [`needed`], and entries are released as soon as their commit is durable.
-pub(crate) fn must_wait(slot: &ObjectSlot) -> bool {
-    needed(slot) > slot.durable_commits.get()
-}
-
-/// Holds `send` until the writes made so far are durable, behind whatever is
-/// already held, and starts the commit and `fsync` that release it.
-pub(crate) fn hold(slot: &Rc<ObjectSlot>, send: Box<dyn FnOnce()>) {
-    let seq = needed(slot);
-    slot.held.borrow_mut().push((seq, send));
-    // Committing inside `storage.transaction()` would end it early; the
-    // commit at the end of the event releases the message instead.
-    if !slot.storage.borrow().in_savepoint() {
-        flush(slot);
+/// Numbers the writes made so far (as if an event ended) and returns the
+/// number a message sent now must see durable. Inside `transaction()` the
+/// writes cannot be numbered yet (numbering ends nested transactions): the
+/// message then waits for the end of the running event.
+fn barrier(slot: &ObjectSlot) -> u64 {
+    let mut storage = slot.storage.borrow_mut();
+    if storage.in_savepoint() {
+        return storage.writing_events() + 1;
     }
+    // Cannot fail: there is no nested transaction to release.
+    storage
+        .end_event()
+        .unwrap_or_else(|_| storage.writing_events())
+}
+
+/// If a message `slot` sends now must wait, the number it waits for. When
+/// it need not, nothing is held either: held entries wait for numbers at or
+/// below the barrier, and are released as soon as those are durable.
+pub(crate) fn must_wait(slot: &ObjectSlot) -> Option<u64> {
+    let needed = barrier(slot);
+    (needed > slot.durable_commits.get()).then_some(needed)
+}
+
+/// Holds `send` until writes number `seq` are durable, behind whatever is
+/// already held, and starts the commit and `fsync` that release it. If the
+/// writes cannot be stored, the message is dropped with them.
+pub(crate) fn hold(slot: &Rc<ObjectSlot>, seq: u64, send: Box<dyn FnOnce()>) {
+    slot.held.borrow_mut().push((
+        seq,
+        Box::new(move |stored: Result<(), String>| {
+            if stored.is_ok() {
+                send();
+            }
+        }),
+    ));
+    flush(slot);
 }
 
 /// Commits writes an object made outside its events (listeners of accepted
@@ -44,6 +56,7 @@ pub(crate) fn commit_stray_writes(slot: &Rc<ObjectSlot>) {
         !slot.busy.get() && storage.has_uncommitted() && !storage.in_savepoint()
     };
     if stray {
+        barrier(slot);
         flush(slot);
     }
 }

@@ -1,12 +1,12 @@
 //! Per-object limits, as for workers. An object whose code runs past the CPU
-//! limit is reset: its running event fails with a message naming the limit,
-//! the event's unfinished writes are discarded, its instance is replaced
+//! limit is reset: its running event fails with a message naming the limit
+//! (its writes are kept, as after an exception), its instance is replaced
 //! (the constructor runs again on the next event) and other objects carry on.
 //! Running out of memory condemns the whole isolate, as on Cloudflare: every
 //! object living there fails its running event and its queued events move to
 //! the isolate that replaces it.
 
-use super::{pump, schedule_retry, set_alarm, websocket, DoReply, ObjectSlot, Router};
+use super::{flush, pump, schedule_retry, set_alarm, websocket, DoReply, ObjectSlot, Router};
 use crate::errors::{fatal_kind, FatalKind};
 use crate::event_loop::enter;
 use crate::isolate::Core;
@@ -119,7 +119,11 @@ pub(crate) fn retire_all(core: &Core, kind: FatalKind) {
         if abandon_event(&slot, &message) == Some(true) {
             // The alarm was cleared when it started; bring it back.
             set_alarm(core, &slot, Some(super::now_ms()));
-            let _ = slot.storage.borrow_mut().commit();
+        }
+        // Whatever the object wrote is stored before the slot goes away.
+        if slot.storage.borrow().has_uncommitted() {
+            let _ = slot.storage.borrow_mut().end_event();
+            flush(&slot);
         }
         websocket::close_owned(
             core,
@@ -149,19 +153,37 @@ pub(crate) fn forward_queue(slot: &ObjectSlot) {
     }
 }
 
-/// Fails the object's running event with `message`, discarding its
-/// unfinished writes and the messages that waited for them. Returns whether
-/// the failed event was an alarm, if one was running.
-fn abandon_event(slot: &ObjectSlot, message: &str) -> Option<bool> {
-    let commits = {
+/// Fails the object's running event with `message`. As with an exception,
+/// the writes it made are kept, except those of a `transaction()` it was
+/// inside (never finished, so rolled back); the error leaves through the
+/// output gate like any reply. Returns whether the failed event was an
+/// alarm, if one was running.
+fn abandon_event(slot: &Rc<ObjectSlot>, message: &str) -> Option<bool> {
+    let needed = {
         let mut storage = slot.storage.borrow_mut();
-        storage.rollback();
-        storage.commits()
+        while storage.in_savepoint() {
+            if storage.rollback_savepoint().is_err() {
+                break;
+            }
+        }
+        storage
+            .end_event()
+            .unwrap_or_else(|_| storage.writing_events())
     };
-    slot.held.borrow_mut().retain(|(seq, _)| *seq <= commits);
     let running = slot.running.borrow_mut().take()?;
     let reply = running.reply.borrow_mut().take()?;
     slot.busy.set(false);
-    let _ = reply.send(Err(format!("{RESET_MARK}{message}")));
+    let error = format!("{RESET_MARK}{message}");
+    if needed > slot.durable_commits.get() {
+        slot.held.borrow_mut().push((
+            needed,
+            Box::new(move |stored: Result<(), String>| {
+                let _ = reply.send(stored.and(Err(error)));
+            }),
+        ));
+        flush(slot);
+    } else {
+        let _ = reply.send(Err(error));
+    }
     Some(running.is_alarm)
 }

@@ -170,12 +170,13 @@ pub(crate) fn set_owner(core: &Core, id: u32, class: &str, object: &str) {
 /// Queues or sends a message from JavaScript. A socket that belongs to a
 /// Durable Object sends through the object's output gate.
 pub(crate) fn send(core: &Rc<Core>, id: u32, message: Message) -> Result<(), String> {
-    let slot = gated_by(core, id)?;
-    match slot {
-        Some(slot) if gate::must_wait(&slot) => {
+    let wait = gated_by(core, id)?.and_then(|slot| Some((gate::must_wait(&slot)?, slot)));
+    match wait {
+        Some((seq, slot)) => {
             let core = Rc::downgrade(core);
             gate::hold(
                 &slot,
+                seq,
                 Box::new(move || {
                     if let Some(core) = core.upgrade() {
                         let _ = transmit(&core, id, message);
