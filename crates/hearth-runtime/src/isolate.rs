@@ -255,18 +255,38 @@ impl Isolate {
         };
         let (tx, rx) = oneshot::channel();
         let method = parts.method.as_str().to_string();
-        enter(&self.core, |ctx| {
+        let pending = enter(&self.core, |ctx| {
             let run = || -> rquickjs::Result<Value> {
                 let run_fetch: Function = internal(&ctx)?.get("runFetch")?;
                 run_fetch.call((url, method, headers, body_id))
             };
             match run() {
-                Ok(result) => deliver(&ctx, result, tx),
+                // Still pending: it often settles in the microtasks that run
+                // as this call leaves the isolate (awaits of KV reads and the
+                // like), and is then read directly below.
+                Ok(result) => match result.as_promise() {
+                    Some(p) if p.state() == rquickjs::promise::PromiseState::Pending => {
+                        Some((rquickjs::Persistent::save(&ctx, p.clone()), tx))
+                    }
+                    _ => {
+                        deliver(&ctx, result, tx);
+                        None
+                    }
+                },
                 Err(e) => {
                     let _ = tx.send(Err(caught(&ctx, e)));
+                    None
                 }
             }
         });
+        if let Some((promise, tx)) = pending {
+            enter(&self.core, |ctx| match promise.restore(&ctx) {
+                Ok(p) => deliver(&ctx, p.into_value(), tx),
+                Err(e) => {
+                    let _ = tx.send(Err(caught(&ctx, e)));
+                }
+            });
+        }
         let outcome = rx
             .await
             .unwrap_or_else(|_| Err("the handler never produced a response".into()));
