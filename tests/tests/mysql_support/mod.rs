@@ -40,65 +40,6 @@ fn find_bin(names: &[&str]) -> Option<PathBuf> {
     None
 }
 
-/// Writes `ca.pem` and a server certificate (`server.pem`, `server.key`)
-/// for 127.0.0.1 and localhost, signed by that CA, into `dir`.
-fn make_certs(dir: &Path) {
-    let run = |args: &[&str]| {
-        let out = Command::new("openssl")
-            .args(args)
-            .current_dir(dir)
-            .output()
-            .expect("running openssl (apt-get install openssl)");
-        assert!(
-            out.status.success(),
-            "openssl {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    // P-256 keys: quick to generate.
-    let new_key = [
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-    ];
-    run(&[
-        &["req", "-x509", "-days", "2", "-subj", "/CN=hearth test CA"][..],
-        &new_key,
-        &["-keyout", "ca.key", "-out", "ca.pem"],
-    ]
-    .concat());
-    run(&[
-        &["req", "-subj", "/CN=localhost"][..],
-        &new_key,
-        &["-keyout", "server.key", "-out", "server.csr"],
-    ]
-    .concat());
-    std::fs::write(
-        dir.join("ext.cnf"),
-        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
-    )
-    .unwrap();
-    run(&[
-        "x509",
-        "-req",
-        "-in",
-        "server.csr",
-        "-CA",
-        "ca.pem",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-out",
-        "server.pem",
-        "-days",
-        "2",
-        "-extfile",
-        "ext.cnf",
-    ]);
-}
-
 fn is_root() -> bool {
     Command::new("id")
         .arg("-u")
@@ -148,7 +89,7 @@ impl Server {
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
-        make_certs(dir.path());
+        let cert = hearth_tests::localhost_certificate(dir.path())?;
         let port = {
             let l = TcpListener::bind("127.0.0.1:0").unwrap();
             l.local_addr().unwrap().port()
@@ -162,15 +103,9 @@ impl Server {
             .arg(format!("--log-error={}", log.display()))
             .arg(format!("--port={port}"))
             .args(["--bind-address=127.0.0.1", "--skip-name-resolve"])
-            .arg(format!("--ssl-ca={}", dir.path().join("ca.pem").display()))
-            .arg(format!(
-                "--ssl-cert={}",
-                dir.path().join("server.pem").display()
-            ))
-            .arg(format!(
-                "--ssl-key={}",
-                dir.path().join("server.key").display()
-            ))
+            .arg(format!("--ssl-ca={}", cert.ca.display()))
+            .arg(format!("--ssl-cert={}", cert.cert.display()))
+            .arg(format!("--ssl-key={}", cert.key.display()))
             .args(innodb)
             .args(user)
             .stdin(Stdio::null())
