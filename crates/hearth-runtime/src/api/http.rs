@@ -171,16 +171,7 @@ fn fetch<'js>(
         let (response, final_url, redirected) = send_following_redirects(request).await?;
         let status = response.status();
         let status_text = status.canonical_reason().unwrap_or("").to_string();
-        let header_list: Vec<String> = response
-            .headers()
-            .iter()
-            .flat_map(|(k, v)| {
-                [
-                    k.as_str().to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                ]
-            })
-            .collect();
+        let header_list = flat_headers(response.headers());
         let body: RequestBody = response
             .into_body()
             .map_err(|e| Box::new(e) as BodyError)
@@ -273,4 +264,18 @@ fn error_chain(e: &dyn std::error::Error) -> String {
         source = s.source();
     }
     out
+}
+
+/// A response's headers as the flat `[name, value, ...]` list the
+/// JavaScript side takes (values that are not UTF-8 are decoded lossily).
+pub(crate) fn flat_headers(headers: &http::HeaderMap) -> Vec<String> {
+    headers
+        .iter()
+        .flat_map(|(k, v)| {
+            [
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            ]
+        })
+        .collect()
 }

@@ -150,21 +150,22 @@ fn opened_info<'js>(
     Ok(out.into_value())
 }
 
+/// Turns Nagle off (Workers sockets write what they are given at once) and
+/// returns the connection's `(remote, local)` addresses.
+fn prepare(stream: &TcpStream) -> (String, String) {
+    let _ = stream.set_nodelay(true);
+    let address =
+        |a: std::io::Result<std::net::SocketAddr>| a.map(|a| a.to_string()).unwrap_or_default();
+    (address(stream.peer_addr()), address(stream.local_addr()))
+}
+
 /// Registers an accepted connection; returns its id and `[remote, local]`.
 pub(crate) fn register_inbound(
     core: &Core,
     stream: TcpStream,
     done: oneshot::Sender<()>,
 ) -> (u32, String, String) {
-    let _ = stream.set_nodelay(true);
-    let remote = stream
-        .peer_addr()
-        .map(|a| a.to_string())
-        .unwrap_or_default();
-    let local = stream
-        .local_addr()
-        .map(|a| a.to_string())
-        .unwrap_or_default();
+    let (remote, local) = prepare(&stream);
     let entry = SocketEntry::new(Conn::Plain(stream), Some(done));
     let id = core.resources.borrow_mut().add_socket(entry);
     (id, remote, local)
@@ -258,15 +259,7 @@ pub(crate) async fn dial(
     let Some(stream) = stream else {
         return Err(last_error.unwrap_or_else(blocked));
     };
-    let _ = stream.set_nodelay(true);
-    let remote = stream
-        .peer_addr()
-        .map(|a| a.to_string())
-        .unwrap_or_default();
-    let local = stream
-        .local_addr()
-        .map(|a| a.to_string())
-        .unwrap_or_default();
+    let (remote, local) = prepare(&stream);
     let conn = if tls {
         Conn::Tls(Box::new(handshake(stream, hostname, ca_bundle).await?))
     } else {

@@ -9,6 +9,7 @@
 //! `durable::websocket`); any other answer is an ordinary response with a
 //! streamed body.
 
+use super::http::flat_headers;
 use super::sockets::{ca_bundle_path, dial};
 use crate::body::{BodyError, RequestBody};
 use crate::durable::websocket;
@@ -145,16 +146,7 @@ fn ws_connect<'js>(
             .map_err(|e| failed(e.to_string()))?;
         let status = response.status();
         let status_text = status.canonical_reason().unwrap_or("").to_string();
-        let header_list: Vec<String> = response
-            .headers()
-            .iter()
-            .flat_map(|(k, v)| {
-                [
-                    k.as_str().to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                ]
-            })
-            .collect();
+        let header_list = flat_headers(response.headers());
         let id = if status == StatusCode::SWITCHING_PROTOCOLS {
             check_accept(&response, &key).map_err(failed)?;
             let upgraded = hyper::upgrade::on(&mut response)
