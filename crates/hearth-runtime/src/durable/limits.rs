@@ -6,11 +6,11 @@
 //! object living there fails its running event and its queued events move to
 //! the isolate that replaces it.
 
-use super::{flush, pump, schedule_retry, set_alarm, websocket, DoReply, ObjectSlot, Router};
+use super::{
+    drop_instance, flush, pump, schedule_retry, set_alarm, websocket, DoReply, ObjectSlot, Router,
+};
 use crate::errors::{fatal_kind, FatalKind};
-use crate::event_loop::enter;
 use crate::isolate::Core;
-use rquickjs::Function;
 use std::cell::RefCell;
 use std::rc::Rc;
 use tokio::sync::oneshot;
@@ -83,15 +83,7 @@ pub(crate) fn cpu_exceeded(core: &Rc<Core>, slot: &Rc<ObjectSlot>) {
     let (core, slot) = (core.clone(), slot.clone());
     // The instance is dropped outside the run that was interrupted.
     tokio::task::spawn_local(async move {
-        enter(&core, |ctx| {
-            let evict: rquickjs::Result<Function> = ctx
-                .globals()
-                .get::<_, rquickjs::Object>("__hearth_internal")
-                .and_then(|i| i.get("doEvict"));
-            if let Ok(evict) = evict {
-                let _ = evict.call::<_, ()>((slot.class.as_str(), slot.id.as_str()));
-            }
-        });
+        drop_instance(&core, &slot);
         slot.resetting.set(false);
         pump(&core, &slot);
     });

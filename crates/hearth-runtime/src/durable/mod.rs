@@ -697,15 +697,21 @@ pub(crate) fn evict_idle(core: &Rc<Core>) {
             .borrow_mut()
             .slots
             .remove(&(slot.class.clone(), slot.id.clone()));
-        enter(core, |ctx| {
-            let evict: rquickjs::Result<Function> = ctx
-                .globals()
-                .get::<_, rquickjs::Object>("__hearth_internal")
-                .and_then(|i| i.get("doEvict"));
-            if let Ok(evict) = evict {
-                let _ = evict.call::<_, ()>((slot.class.as_str(), slot.id.as_str()));
-            }
-        });
+        drop_instance(core, &slot);
         tracing::debug!("evicted idle Durable Object {} {}", slot.class, slot.id);
     }
+}
+
+/// Forgets the JavaScript instance of an object (its constructor runs again
+/// on next use); storage is untouched.
+pub(crate) fn drop_instance(core: &Rc<Core>, slot: &ObjectSlot) {
+    enter(core, |ctx| {
+        let evict: rquickjs::Result<Function> = ctx
+            .globals()
+            .get::<_, rquickjs::Object>("__hearth_internal")
+            .and_then(|i| i.get("doEvict"));
+        if let Ok(evict) = evict {
+            let _ = evict.call::<_, ()>((slot.class.as_str(), slot.id.as_str()));
+        }
+    });
 }
