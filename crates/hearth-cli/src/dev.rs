@@ -79,6 +79,14 @@ pub(crate) fn run(args: DevArgs) -> Result<()> {
             .map(|n| n.get())
             .unwrap_or(1)
     });
+    // The watcher is set up on its own thread while the server builds its
+    // isolates; both are done before "Ready", so an edit right after
+    // start-up is seen and start-up does not wait for one after the other.
+    let (events_tx, events) = mpsc::channel::<Event>();
+    let watching = (!args.no_watch).then(|| {
+        let (roots, events_tx) = (roots.clone(), events_tx.clone());
+        std::thread::spawn(move || ProjectWatcher::start(&roots, events_tx))
+    });
     let server = Server::start(
         ServerOptions {
             addr: SocketAddr::new(args.ip, args.port),
@@ -106,16 +114,16 @@ pub(crate) fn run(args: DevArgs) -> Result<()> {
         let api_addr = serve_kv_api(kv.get()?, addr, token)?;
         println!("KV REST API on http://{api_addr}/client/v4");
     }
-    // Watch before announcing readiness, so an edit right after start-up is seen.
-    let (events_tx, events) = mpsc::channel::<Event>();
-    let ctrl_c = events_tx.clone();
     ctrlc_handler(move || {
-        let _ = ctrl_c.send(Event::Stop);
+        let _ = events_tx.send(Event::Stop);
     })?;
-    let mut watcher = if args.no_watch {
-        None
-    } else {
-        Some(ProjectWatcher::start(&roots, events_tx)?)
+    let mut watcher = match watching {
+        Some(thread) => Some(
+            thread
+                .join()
+                .map_err(|_| anyhow::anyhow!("setting up the file watcher panicked"))??,
+        ),
+        None => None,
     };
     println!("Ready on http://{shown}:{}", addr.port());
 
