@@ -191,6 +191,30 @@ impl Hearth {
     pub fn get(&self, path: &str) -> (u16, String) {
         request(&format!("{}{}", self.url, path), "GET", &[], None)
     }
+
+    /// `method path` with an optional JSON body; returns the status and the
+    /// answer parsed as JSON (`null` for an empty body). Panics, with the
+    /// server's logs, if the answer is not JSON.
+    pub fn json(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let bytes = body.map(|b| b.to_string());
+        let (status, text) = request(
+            &format!("{}{path}", self.url),
+            method,
+            &[("content-type", "application/json")],
+            bytes.as_deref().map(str::as_bytes),
+        );
+        if text.is_empty() {
+            return (status, serde_json::Value::Null);
+        }
+        let value = serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}: {text}\n{}", self.logs()));
+        (status, value)
+    }
 }
 
 impl Drop for Hearth {
@@ -198,6 +222,20 @@ impl Drop for Hearth {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The fixture folder `name` if its npm packages are installed (from its
+/// lock file; scripts/test.sh runs `npm ci`), else `None` after saying so.
+pub fn npm_fixture(name: &str) -> Option<PathBuf> {
+    let dir = fixture(name);
+    if dir.join("node_modules").is_dir() {
+        return Some(dir);
+    }
+    eprintln!(
+        "skipping: run `npm ci --prefix {}` (scripts/test.sh does)",
+        dir.display()
+    );
+    None
 }
 
 /// Sends a request and returns `(status, body)`, whatever the status.

@@ -8,7 +8,7 @@
 
 mod pg_support;
 
-use hearth_tests::{copy_project, fixture, request, Hearth};
+use hearth_tests::{copy_project, npm_fixture, request, Hearth};
 use pg_support::Cluster;
 use serde_json::Value;
 use std::collections::HashSet;
@@ -23,20 +23,6 @@ fn get(h: &Hearth, path: &str) -> (u16, Value) {
     let value = serde_json::from_str(&text)
         .unwrap_or_else(|e| panic!("GET {path}: {e}: {text}\n{}", h.logs()));
     (status, value)
-}
-
-/// The fixture, when its node_modules are installed.
-fn fixture_dir() -> Option<std::path::PathBuf> {
-    let dir = fixture(FIXTURE);
-    if dir.join("node_modules").is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "skipping: run `npm ci --prefix {}` (scripts/test.sh does)",
-            dir.display()
-        );
-        None
-    }
 }
 
 /// A cluster with a `shop` database and an `items` table.
@@ -73,7 +59,9 @@ fn backends(pg: &Cluster) -> usize {
 
 #[test]
 fn binding_describes_the_pool_and_local_connection_string_is_used() {
-    let Some(dir) = fixture_dir() else { return };
+    let Some(dir) = npm_fixture(FIXTURE) else {
+        return;
+    };
     let Some(pg) = database() else { return };
     // The origin from wrangler.toml itself (no environment variable), with an
     // outbound policy that blocks loopback: the binding's pool stays reachable.
@@ -150,7 +138,9 @@ fn binding_describes_the_pool_and_local_connection_string_is_used() {
 /// 200 requests from 8 threads, each with a new driver client: the pool
 /// (limit 3) serves them all with at most 3 server connections.
 fn many_requests_few_connections(path: &str) {
-    let Some(dir) = fixture_dir() else { return };
+    let Some(dir) = npm_fixture(FIXTURE) else {
+        return;
+    };
     let Some(pg) = database() else { return };
     let h = start(&dir, &pg.url("shop"), None);
     let pids: Vec<i64> = std::thread::scope(|s| {
@@ -203,7 +193,9 @@ fn postgresjs_many_requests_share_few_server_connections() {
 /// server process.
 #[test]
 fn open_transaction_and_session_state_do_not_leak() {
-    let Some(dir) = fixture_dir() else { return };
+    let Some(dir) = npm_fixture(FIXTURE) else {
+        return;
+    };
     let Some(pg) = database() else { return };
     let h = start(&dir, &pg.url("shop"), Some("single"));
 
@@ -279,7 +271,9 @@ fn open_transaction_and_session_state_do_not_leak() {
 /// refusal as a PostgreSQL error naming the pool and the cause.
 #[test]
 fn origin_errors_reach_the_worker() {
-    let Some(dir) = fixture_dir() else { return };
+    let Some(dir) = npm_fixture(FIXTURE) else {
+        return;
+    };
     let Some(pg) = database() else { return };
     let bad = format!("postgres://postgres:wrong@127.0.0.1:{}/shop", pg.port);
     let h = start(&dir, &bad, None);

@@ -6,7 +6,7 @@
 
 mod mysql_support;
 
-use hearth_tests::{fixture, request, Hearth};
+use hearth_tests::{fixture, npm_fixture, Hearth};
 use mysql_support::Server;
 use serde_json::{json, Value};
 use std::collections::HashSet;
@@ -14,30 +14,10 @@ use std::time::{Duration, Instant};
 
 const FIXTURE: &str = "mysql2-driver";
 
-fn call(h: &Hearth, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
-    let bytes = body.map(|b| b.to_string());
-    let (status, text) = request(
-        &format!("{}{path}", h.url),
-        method,
-        &[("content-type", "application/json")],
-        bytes.as_deref().map(str::as_bytes),
-    );
-    let value = serde_json::from_str(&text)
-        .unwrap_or_else(|e| panic!("{method} {path}: {e}: {text}\n{}", h.logs()));
-    (status, value)
-}
-
 /// Starts MariaDB with a `shop` database and an `items` table, and hearth
 /// serving the fixture against it.
 fn setup() -> Option<(Server, Hearth)> {
-    let dir = fixture(FIXTURE);
-    if !dir.join("node_modules").is_dir() {
-        eprintln!(
-            "skipping: run `npm ci --prefix {}` (scripts/test.sh does)",
-            dir.display()
-        );
-        return None;
-    }
+    let dir = npm_fixture(FIXTURE)?;
     let db = Server::start("shop")?;
     db.sql(
         "shop",
@@ -66,14 +46,14 @@ fn app_connections(db: &Server) -> String {
 #[test]
 fn auth_queries_errors_and_transactions() {
     let Some((db, h)) = setup() else { return };
-    let (status, v) = call(&h, "GET", "/version", None);
+    let (status, v) = h.json("GET", "/version", None);
     assert_eq!(status, 200, "{v}\n{}", h.logs());
     assert_eq!(v["n"], 42, "{v}");
     assert_eq!(v["who"], "app@127.0.0.1", "{v}");
     assert!(v["version"].as_str().unwrap().contains("MariaDB"), "{v}");
 
     // A wrong password is refused by the server, and the error says so.
-    let (status, err) = call(&h, "GET", "/denied", None);
+    let (status, err) = h.json("GET", "/denied", None);
     assert_eq!(status, 502, "{err}");
     assert_eq!(
         (err["code"].clone(), err["errno"].clone()),
@@ -81,12 +61,7 @@ fn auth_queries_errors_and_transactions() {
         "{err}"
     );
 
-    let (status, apple) = call(
-        &h,
-        "POST",
-        "/items",
-        Some(json!({"name": "apple", "qty": 3})),
-    );
+    let (status, apple) = h.json("POST", "/items", Some(json!({"name": "apple", "qty": 3})));
     assert_eq!(status, 201, "{apple}");
     assert_eq!(
         (apple["name"].clone(), apple["qty"].clone()),
@@ -95,7 +70,7 @@ fn auth_queries_errors_and_transactions() {
 
     // Parameters are data, not SQL: quotes and non-ASCII arrive intact.
     let tricky = "Robert'); DROP TABLE items;-- ünïcødé 🐬";
-    let (status, row) = call(&h, "POST", "/items", Some(json!({"name": tricky})));
+    let (status, row) = h.json("POST", "/items", Some(json!({"name": tricky})));
     assert_eq!(status, 201, "{row}");
     assert_eq!(row["name"], tricky);
     assert_eq!(
@@ -107,7 +82,7 @@ fn auth_queries_errors_and_transactions() {
     );
 
     // Server errors reach JavaScript as the driver's error, with their code.
-    let (status, err) = call(&h, "POST", "/items", Some(json!({"name": "apple"})));
+    let (status, err) = h.json("POST", "/items", Some(json!({"name": "apple"})));
     assert_eq!(status, 409, "{err}");
     assert_eq!(
         (err["code"].clone(), err["errno"].clone()),
@@ -121,12 +96,7 @@ fn auth_queries_errors_and_transactions() {
             .contains("Duplicate entry 'apple'"),
         "{err}"
     );
-    let (status, err) = call(
-        &h,
-        "POST",
-        "/items",
-        Some(json!({"name": "x", "qty": "lots"})),
-    );
+    let (status, err) = h.json("POST", "/items", Some(json!({"name": "x", "qty": "lots"})));
     assert_eq!(
         (status, err["code"].clone()),
         (400, json!("ER_TRUNCATED_WRONG_VALUE_FOR_FIELD")),
@@ -136,18 +106,18 @@ fn auth_queries_errors_and_transactions() {
     // A transaction: the second insert breaks the CHECK constraint (MariaDB
     // error 4025), so the first is rolled back.
     let bad = json!([{"name": "pear", "qty": 1}, {"name": "plum", "qty": -1}]);
-    let (status, err) = call(&h, "POST", "/bulk", Some(bad));
+    let (status, err) = h.json("POST", "/bulk", Some(bad));
     assert_eq!((status, err["errno"].clone()), (400, json!(4025)), "{err}");
     assert_eq!(
         db.sql("shop", "SELECT COUNT(*) FROM items WHERE name = 'pear'"),
         "0\n"
     );
     let good = json!([{"name": "pear", "qty": 1}, {"name": "plum", "qty": 2}]);
-    let (status, rows) = call(&h, "POST", "/bulk", Some(good));
+    let (status, rows) = h.json("POST", "/bulk", Some(good));
     assert_eq!(status, 201, "{rows}");
     assert_eq!(rows.as_array().unwrap().len(), 2);
 
-    let (status, all) = call(&h, "GET", "/items", None);
+    let (status, all) = h.json("GET", "/items", None);
     assert_eq!(status, 200);
     let names: Vec<&str> = all
         .as_array()
@@ -177,14 +147,14 @@ fn tls_upgrade_with_a_verified_certificate() {
     let Some((db, h)) = setup() else { return };
     // The server now refuses this user without TLS.
     db.sql("", "ALTER USER 'app'@'127.0.0.1' REQUIRE SSL");
-    let (status, err) = call(&h, "GET", "/version", None);
+    let (status, err) = h.json("GET", "/version", None);
     assert_eq!(
         (status, err["code"].clone()),
         (502, json!("ER_ACCESS_DENIED_ERROR")),
         "{err}"
     );
     // This hearth does not trust the test CA: the handshake fails.
-    let (status, err) = call(&h, "GET", "/tls", None);
+    let (status, err) = h.json("GET", "/tls", None);
     assert_eq!(status, 502, "{err}");
     assert!(
         err["error"].as_str().unwrap().contains("certificate"),
@@ -203,7 +173,7 @@ fn tls_upgrade_with_a_verified_certificate() {
         &[("HEARTH_CA_BUNDLE", ca.to_str().unwrap())],
     );
     for _ in 0..3 {
-        let (status, v) = call(&h, "GET", "/tls", None);
+        let (status, v) = h.json("GET", "/tls", None);
         assert_eq!(status, 200, "{v}\n{}", h.logs());
         assert_eq!(v["who"], "app@127.0.0.1", "{v}");
         assert!(
@@ -219,7 +189,7 @@ fn tls_upgrade_with_a_verified_certificate() {
 #[test]
 fn column_types_through_both_protocols() {
     let Some((_db, h)) = setup() else { return };
-    let (status, v) = call(&h, "GET", "/types", None);
+    let (status, v) = h.json("GET", "/types", None);
     assert_eq!(status, 200, "{v}\n{}", h.logs());
     let common = json!({
         "price": "12.50",
@@ -241,14 +211,14 @@ fn column_types_through_both_protocols() {
 #[test]
 fn many_concurrent_requests() {
     let Some((db, h)) = setup() else { return };
-    assert_eq!(call(&h, "GET", "/version", None).0, 200, "{}", h.logs());
+    assert_eq!(h.json("GET", "/version", None).0, 200, "{}", h.logs());
     const N: usize = 40;
     let started = Instant::now();
     let results: Vec<(u16, Value)> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..N)
             .map(|i| {
                 let h = &h;
-                s.spawn(move || call(h, "GET", &format!("/sleep?s=0.3&tag=t{i}"), None))
+                s.spawn(move || h.json("GET", &format!("/sleep?s=0.3&tag=t{i}"), None))
             })
             .collect();
         handles.into_iter().map(|j| j.join().unwrap()).collect()

@@ -7,36 +7,16 @@
 
 mod pg_support;
 
-use hearth_tests::{fixture, request, Hearth};
+use hearth_tests::{npm_fixture, Hearth};
 use pg_support::Cluster;
 use serde_json::{json, Value};
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-fn call(h: &Hearth, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
-    let bytes = body.map(|b| b.to_string());
-    let (status, text) = request(
-        &format!("{}{path}", h.url),
-        method,
-        &[("content-type", "application/json")],
-        bytes.as_deref().map(str::as_bytes),
-    );
-    let value = serde_json::from_str(&text)
-        .unwrap_or_else(|e| panic!("{method} {path}: {e}: {text}\n{}", h.logs()));
-    (status, value)
-}
-
 /// Starts a cluster with a `shop` database and an `items` table, and hearth
 /// serving the fixture against it.
 fn setup(name: &str) -> Option<(Cluster, Hearth)> {
-    let dir = fixture(name);
-    if !dir.join("node_modules").is_dir() {
-        eprintln!(
-            "skipping: run `npm ci --prefix {}` (scripts/test.sh does)",
-            dir.display()
-        );
-        return None;
-    }
+    let dir = npm_fixture(name)?;
     let pg = Cluster::start()?;
     pg.psql("postgres", "CREATE DATABASE shop");
     pg.psql(
@@ -59,7 +39,7 @@ fn setup(name: &str) -> Option<(Cluster, Hearth)> {
 /// that rolls back, one that commits.
 fn queries_errors_and_transactions(name: &str) {
     let Some((pg, h)) = setup(name) else { return };
-    let (status, v) = call(&h, "GET", "/version", None);
+    let (status, v) = h.json("GET", "/version", None);
     assert_eq!(status, 200, "{v}\n{}", h.logs());
     assert_eq!(v["n"], 42, "{v}");
     assert_eq!(v["who"], "postgres", "{v}");
@@ -68,12 +48,7 @@ fn queries_errors_and_transactions(name: &str) {
         "{v}"
     );
 
-    let (status, apple) = call(
-        &h,
-        "POST",
-        "/items",
-        Some(json!({"name": "apple", "qty": 3})),
-    );
+    let (status, apple) = h.json("POST", "/items", Some(json!({"name": "apple", "qty": 3})));
     assert_eq!(status, 201, "{apple}");
     assert_eq!(
         (apple["name"].clone(), apple["qty"].clone()),
@@ -82,7 +57,7 @@ fn queries_errors_and_transactions(name: &str) {
 
     // Parameters travel apart from the SQL text: quotes and non-ASCII are data.
     let tricky = "Robert'); DROP TABLE items;-- ünïcødé 🐘";
-    let (status, row) = call(&h, "POST", "/items", Some(json!({"name": tricky})));
+    let (status, row) = h.json("POST", "/items", Some(json!({"name": tricky})));
     assert_eq!(status, 201, "{row}");
     assert_eq!(row["name"], tricky);
     assert_eq!(
@@ -91,19 +66,14 @@ fn queries_errors_and_transactions(name: &str) {
     );
 
     // Server errors reach JavaScript as the driver's error, with their code.
-    let (status, err) = call(&h, "POST", "/items", Some(json!({"name": "apple"})));
+    let (status, err) = h.json("POST", "/items", Some(json!({"name": "apple"})));
     assert_eq!(status, 409, "{err}");
     assert_eq!(err["code"], "23505", "{err}");
     assert!(
         err["error"].as_str().unwrap().contains("duplicate key"),
         "{err}"
     );
-    let (status, err) = call(
-        &h,
-        "POST",
-        "/items",
-        Some(json!({"name": "x", "qty": "lots"})),
-    );
+    let (status, err) = h.json("POST", "/items", Some(json!({"name": "x", "qty": "lots"})));
     assert_eq!(
         (status, err["code"].clone()),
         (400, json!("22P02")),
@@ -112,7 +82,7 @@ fn queries_errors_and_transactions(name: &str) {
 
     // A transaction: the second insert fails, so the first is rolled back.
     let bad = json!([{"name": "pear", "qty": 1}, {"name": "plum", "qty": -1}]);
-    let (status, err) = call(&h, "POST", "/bulk", Some(bad));
+    let (status, err) = h.json("POST", "/bulk", Some(bad));
     assert_eq!(
         (status, err["code"].clone()),
         (400, json!("23514")),
@@ -123,11 +93,11 @@ fn queries_errors_and_transactions(name: &str) {
         "0\n"
     );
     let good = json!([{"name": "pear", "qty": 1}, {"name": "plum", "qty": 2}]);
-    let (status, rows) = call(&h, "POST", "/bulk", Some(good));
+    let (status, rows) = h.json("POST", "/bulk", Some(good));
     assert_eq!(status, 201, "{rows}");
     assert_eq!(rows.as_array().unwrap().len(), 2);
 
-    let (status, all) = call(&h, "GET", "/items", None);
+    let (status, all) = h.json("GET", "/items", None);
     assert_eq!(status, 200);
     let names: Vec<&str> = all
         .as_array()
@@ -155,14 +125,14 @@ fn queries_errors_and_transactions(name: &str) {
 /// the server (each holds its connection in pg_sleep).
 fn many_concurrent_requests(name: &str) {
     let Some((_pg, h)) = setup(name) else { return };
-    assert_eq!(call(&h, "GET", "/version", None).0, 200, "{}", h.logs());
+    assert_eq!(h.json("GET", "/version", None).0, 200, "{}", h.logs());
     const N: usize = 40;
     let started = Instant::now();
     let results: Vec<(u16, Value)> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..N)
             .map(|i| {
                 let h = &h;
-                s.spawn(move || call(h, "GET", &format!("/sleep?s=0.3&tag=t{i}"), None))
+                s.spawn(move || h.json("GET", &format!("/sleep?s=0.3&tag=t{i}"), None))
             })
             .collect();
         handles.into_iter().map(|j| j.join().unwrap()).collect()

@@ -5,26 +5,10 @@
 
 mod pg_support;
 
-use hearth_tests::{repo_root, request, Hearth};
+use hearth_tests::{repo_root, Hearth};
 use pg_support::Cluster;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::time::{Duration, Instant};
-
-fn call(h: &Hearth, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
-    let bytes = body.map(|b| b.to_string());
-    let (status, text) = request(
-        &format!("{}{path}", h.url),
-        method,
-        &[("content-type", "application/json")],
-        bytes.as_deref().map(str::as_bytes),
-    );
-    let value = if text.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{method} {path}: {e}: {text}"))
-    };
-    (status, value)
-}
 
 #[test]
 fn postgres_example_rest_api_against_a_real_server() {
@@ -40,18 +24,13 @@ fn postgres_example_rest_api_against_a_real_server() {
     );
     let started = Instant::now();
     assert_eq!(
-        call(&h, "GET", "/items", None),
+        h.json("GET", "/items", None),
         (200, json!([])),
         "{}",
         h.logs()
     );
 
-    let (status, apple) = call(
-        &h,
-        "POST",
-        "/items",
-        Some(json!({"name": "apple", "qty": 3})),
-    );
+    let (status, apple) = h.json("POST", "/items", Some(json!({"name": "apple", "qty": 3})));
     assert_eq!(status, 201, "{apple}");
     assert_eq!(apple["name"], "apple");
     assert_eq!(apple["qty"], 3);
@@ -59,7 +38,7 @@ fn postgres_example_rest_api_against_a_real_server() {
 
     // Parameters are sent separately from the SQL: quotes are just data.
     let tricky = "Robert'); DROP TABLE items;--";
-    let (status, row) = call(&h, "POST", "/items", Some(json!({"name": tricky})));
+    let (status, row) = h.json("POST", "/items", Some(json!({"name": tricky})));
     assert_eq!(status, 201, "{row}");
     assert_eq!(row["name"], tricky);
     assert_eq!(row["qty"], 0);
@@ -70,30 +49,24 @@ fn postgres_example_rest_api_against_a_real_server() {
         format!("apple=3\n{tricky}=0\n")
     );
 
-    assert_eq!(call(&h, "GET", &format!("/items/{id}"), None).1, apple);
-    let (status, updated) = call(&h, "PUT", &format!("/items/{id}"), Some(json!({"qty": 9})));
+    assert_eq!(h.json("GET", &format!("/items/{id}"), None).1, apple);
+    let (status, updated) = h.json("PUT", &format!("/items/{id}"), Some(json!({"qty": 9})));
     assert_eq!((status, updated["qty"].clone()), (200, json!(9)));
 
     // Server errors reach JavaScript with their SQLSTATE.
-    let (status, err) = call(&h, "POST", "/items", Some(json!({"name": "apple"})));
+    let (status, err) = h.json("POST", "/items", Some(json!({"name": "apple"})));
     assert_eq!(status, 409, "{err}");
     assert_eq!(err["code"], "23505");
     assert!(
         err["error"].as_str().unwrap().contains("duplicate key"),
         "{err}"
     );
-    let (status, err) = call(
-        &h,
-        "POST",
-        "/items",
-        Some(json!({"name": "x", "qty": "lots"})),
-    );
+    let (status, err) = h.json("POST", "/items", Some(json!({"name": "x", "qty": "lots"})));
     assert_eq!(status, 400, "{err}");
     assert_eq!(err["code"], "22P02");
 
     // A transaction is all or nothing.
-    let (status, err) = call(
-        &h,
+    let (status, err) = h.json(
         "POST",
         "/items/bulk",
         Some(json!([{"name": "pear", "qty": 1}, {"name": "plum", "qty": -1}])),
@@ -104,8 +77,7 @@ fn postgres_example_rest_api_against_a_real_server() {
         pg.psql("shop", "SELECT count(*) FROM items WHERE name = 'pear'"),
         "0\n"
     );
-    let (status, rows) = call(
-        &h,
+    let (status, rows) = h.json(
         "POST",
         "/items/bulk",
         Some(json!([{"name": "pear", "qty": 1}, {"name": "plum", "qty": 2}])),
@@ -113,10 +85,10 @@ fn postgres_example_rest_api_against_a_real_server() {
     assert_eq!(status, 201, "{rows}");
     assert_eq!(rows.as_array().unwrap().len(), 2);
 
-    let (status, _) = call(&h, "DELETE", &format!("/items/{id}"), None);
+    let (status, _) = h.json("DELETE", &format!("/items/{id}"), None);
     assert_eq!(status, 204);
-    assert_eq!(call(&h, "GET", &format!("/items/{id}"), None).0, 404);
-    let (_, all) = call(&h, "GET", "/items", None);
+    assert_eq!(h.json("GET", &format!("/items/{id}"), None).0, 404);
+    let (_, all) = h.json("GET", "/items", None);
     let names: Vec<&str> = all
         .as_array()
         .unwrap()
@@ -135,7 +107,7 @@ fn postgres_example_reports_a_wrong_password_and_a_down_server() {
         &repo_root().join("examples/postgres"),
         &["--no-watch", "--var", &format!("DATABASE_URL:{bad}")],
     );
-    let (status, err) = call(&h, "GET", "/items", None);
+    let (status, err) = h.json("GET", "/items", None);
     assert_eq!(status, 500, "{err}");
     assert_eq!(err["code"], "28P01", "{err}");
     assert!(
@@ -155,7 +127,7 @@ fn postgres_example_reports_a_wrong_password_and_a_down_server() {
         &repo_root().join("examples/postgres"),
         &["--no-watch", "--var", &format!("DATABASE_URL:{down}")],
     );
-    let (status, err) = call(&h, "GET", "/items", None);
+    let (status, err) = h.json("GET", "/items", None);
     assert_eq!(status, 502, "{err}");
     assert!(
         err["error"]
