@@ -555,7 +555,8 @@ fn finish(
 
 /// Commits every event so far and makes it durable with one `fsync`, then
 /// releases the replies that were waiting for it; repeats while more events
-/// ended meanwhile.
+/// ended meanwhile. Ending an event (or a send that needs its writes
+/// durable) starts it again.
 fn flush(slot: &Rc<ObjectSlot>) {
     if slot.flushing.get() {
         return;
@@ -574,11 +575,9 @@ fn flush(slot: &Rc<ObjectSlot>) {
                     };
                     (target, synced)
                 }
-                // An event is inside `transaction()`: commit once it is out.
-                Ok(None) => {
-                    tokio::time::sleep(Duration::from_millis(1)).await;
-                    continue;
-                }
+                // An event is inside `transaction()`: its end starts the
+                // next flush, which commits.
+                Ok(None) => break,
                 // The writes are lost: every waiting reply reports it.
                 Err(e) => (u64::MAX, Err(e.to_string())),
             };
@@ -601,7 +600,10 @@ fn flush(slot: &Rc<ObjectSlot>) {
             for (_, release) in ready {
                 release(stored.clone());
             }
-            if slot.held.borrow().is_empty() {
+            // Another pass only if events ended during this one; what still
+            // waits for a running event is flushed when that event ends.
+            let more = slot.storage.borrow().writing_events() > target;
+            if slot.held.borrow().is_empty() || !more {
                 break;
             }
         }
