@@ -11,6 +11,8 @@ pub(crate) fn install(ctx: &Ctx<'_>) -> rquickjs::Result<()> {
     crate::web::timers::install(ctx, &native)?;
     crate::web::encoding::install(ctx, &native)?;
     crate::web::url::install(ctx, &native)?;
+    crate::web::url_pattern::install(ctx, &native)?;
+    crate::web::compression::install(ctx, &native)?;
     crate::web::crypto::install(ctx, &native)?;
     crate::web::fetch::install(ctx, &native)?;
     crate::web::websocket::install(ctx, &native)?;

@@ -156,6 +156,7 @@ impl Isolate {
         let watched = deadline.clone();
         let cpu_tripped = Rc::new(Cell::new(false));
         let tripped = cpu_tripped.clone();
+        rt.set_host_promise_rejection_tracker(Some(Box::new(crate::web::events::track_rejection)));
         rt.set_interrupt_handler(Some(Box::new(move || {
             let stop = watched.get().is_some_and(|d| Instant::now() > d);
             if stop {

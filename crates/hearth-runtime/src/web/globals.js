@@ -1,4 +1,4 @@
-// Small globals on hearth's natives: crypto randomness, performance, navigator.
+// Small globals: `self`, crypto randomness and navigator.
 (function () {
   'use strict';
   const native = globalThis.__hearth_native;
@@ -19,7 +19,7 @@
     randomUUID: () => native.randomUUID(),
   };
   hide(globalThis, 'crypto', crypto);
-  const origin = native.now();
-  hide(globalThis, 'performance', { timeOrigin: origin, now: () => native.now() - origin });
+  // Workers (like web workers) name the global scope `self`.
+  hide(globalThis, 'self', globalThis);
   hide(globalThis, 'navigator', { userAgent: 'Cloudflare-Workers', hardwareConcurrency: 1, language: 'en' });
 })();
