@@ -179,7 +179,11 @@ fn wintertc_globals_performance_and_event_classes() {
     assert_eq!(v["messageEvent"], json!([1, "", 0, null]));
     assert_eq!(
         v["tags"],
-        json!(["[object Performance]", "[object MessagePort]", "[object ErrorEvent]"])
+        json!([
+            "[object Performance]",
+            "[object MessagePort]",
+            "[object ErrorEvent]"
+        ])
     );
 }
 

@@ -165,7 +165,10 @@ mod tests {
     #[test]
     fn every_format_round_trips() {
         let level = Compression::default();
-        roundtrip((Compress::new_gzip(level, WINDOW_BITS), Decompress::new_gzip(WINDOW_BITS)));
+        roundtrip((
+            Compress::new_gzip(level, WINDOW_BITS),
+            Decompress::new_gzip(WINDOW_BITS),
+        ));
         roundtrip((Compress::new(level, true), Decompress::new(true)));
         roundtrip((Compress::new(level, false), Decompress::new(false)));
     }

@@ -12,7 +12,10 @@ use rquickjs::{Class, Ctx, Exception, Function, JsLifetime, Object, TypedArray, 
 
 pub(crate) fn install<'js>(ctx: &Ctx<'js>, native: &Object<'js>) -> rquickjs::Result<()> {
     native.set("utf8Encode", Function::new(ctx.clone(), utf8_encode)?)?;
-    native.set("utf8EncodeInto", Function::new(ctx.clone(), utf8_encode_into)?)?;
+    native.set(
+        "utf8EncodeInto",
+        Function::new(ctx.clone(), utf8_encode_into)?,
+    )?;
     native.set("utf8Decode", Function::new(ctx.clone(), utf8_decode)?)?;
     native.set("encodingName", Function::new(ctx.clone(), encoding_name)?)?;
     native.set("decoderNew", Function::new(ctx.clone(), decoder_new)?)?;
@@ -233,7 +236,12 @@ fn atob(data: rquickjs::String<'_>) -> rquickjs::Result<Option<String>> {
         .filter(|b| !matches!(b, b'\t' | b'\n' | b'\x0C' | b'\r' | b' '))
         .collect();
     if text.len() % 4 == 0 {
-        let pad = text.iter().rev().take(2).take_while(|&&b| b == b'=').count();
+        let pad = text
+            .iter()
+            .rev()
+            .take(2)
+            .take_while(|&&b| b == b'=')
+            .count();
         text.truncate(text.len() - pad);
     }
     if text.len() % 4 == 1 {
@@ -328,13 +336,19 @@ mod tests {
         let mut d = UTF_8.new_decoder_with_bom_removal();
         assert_eq!(decode(&mut d, b"a\xffb", true, true), None);
         let mut d = UTF_8.new_decoder_with_bom_removal();
-        assert_eq!(decode(&mut d, b"a\xffb", true, false).as_deref(), Some("a\u{FFFD}b"));
+        assert_eq!(
+            decode(&mut d, b"a\xffb", true, false).as_deref(),
+            Some("a\u{FFFD}b")
+        );
     }
 
     #[test]
     fn utf16_bom_is_removed_and_a_lone_surrogate_replaced() {
         let mut d = UTF_16LE.new_decoder_with_bom_removal();
         let bytes = [0xff, 0xfe, 0x41, 0x00, 0x00, 0xd8];
-        assert_eq!(decode(&mut d, &bytes, true, false).as_deref(), Some("A\u{FFFD}"));
+        assert_eq!(
+            decode(&mut d, &bytes, true, false).as_deref(),
+            Some("A\u{FFFD}")
+        );
     }
 }
