@@ -83,7 +83,7 @@ fn utf8_encode_into<'js>(
     }
     // SAFETY: the view's bytes are live and no JavaScript runs while they
     // are written.
-    unsafe { (*raw.as_ptr())[..written].copy_from_slice(&text.as_bytes()[..written]) };
+    unsafe { (&mut *raw.as_ptr())[..written].copy_from_slice(&text.as_bytes()[..written]) };
     let result = Object::new(ctx)?;
     result.set("read", read)?;
     result.set("written", written)?;
