@@ -12,25 +12,12 @@
   // Server ends by id, for delivering events from the host.
   const servers = new Map();
 
-  class MessageEvent extends Event {
-    constructor(type, init = {}) {
-      super(type);
-      this.data = init.data;
-    }
-  }
   class CloseEvent extends Event {
     constructor(type, init = {}) {
       super(type);
       this.code = init.code === undefined ? 1005 : init.code;
       this.reason = init.reason || '';
       this.wasClean = !!init.wasClean;
-    }
-  }
-  class ErrorEvent extends Event {
-    constructor(type, init = {}) {
-      super(type);
-      this.message = init.message || '';
-      this.error = init.error;
     }
   }
 
@@ -206,7 +193,5 @@
 
   globalThis.WebSocket = WebSocket;
   globalThis.WebSocketPair = WebSocketPair;
-  globalThis.MessageEvent = MessageEvent;
   globalThis.CloseEvent = CloseEvent;
-  globalThis.ErrorEvent = globalThis.ErrorEvent || ErrorEvent;
 })();
