@@ -235,7 +235,7 @@ fn atob(data: rquickjs::String<'_>) -> rquickjs::Result<Option<String>> {
         .into_iter()
         .filter(|b| !matches!(b, b'\t' | b'\n' | b'\x0C' | b'\r' | b' '))
         .collect();
-    if text.len() % 4 == 0 {
+    if text.len().is_multiple_of(4) {
         let pad = text
             .iter()
             .rev()
