@@ -4,8 +4,8 @@
 
 use rquickjs::{Ctx, Object};
 
-/// Creates the native object and fills it.
-pub(crate) fn install(ctx: &Ctx<'_>) -> rquickjs::Result<()> {
+/// A fresh native object holding every API's natives.
+pub(crate) fn natives<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
     let native = Object::new(ctx.clone())?;
     crate::web::console::install(ctx, &native)?;
     crate::web::timers::install(ctx, &native)?;
@@ -20,6 +20,5 @@ pub(crate) fn install(ctx: &Ctx<'_>) -> rquickjs::Result<()> {
     crate::bindings::durable::natives::install(ctx, &native)?;
     crate::bindings::kv::install(ctx, &native)?;
     crate::bindings::sockets::install(ctx, &native)?;
-    ctx.globals().set("__hearth_native", native)?;
-    Ok(())
+    Ok(native)
 }

@@ -8,4 +8,5 @@ pub(crate) mod bytes;
 pub(crate) mod errors;
 pub(crate) mod event_loop;
 pub(crate) mod isolate;
+pub(crate) mod memory;
 pub(crate) mod prelude;

@@ -2,7 +2,7 @@
 // native digests; `webcrypto`/`subtle` are the global Web Crypto.
 import { Buffer } from 'node:buffer';
 
-const native = globalThis.__hearth_native;
+import { native } from 'hearth:internal';
 const HASHES = { sha1: 'SHA-1', 'sha-1': 'SHA-1', sha256: 'SHA-256', 'sha-256': 'SHA-256', sha384: 'SHA-384', 'sha-384': 'SHA-384', sha512: 'SHA-512', 'sha-512': 'SHA-512', md5: 'MD5' };
 
 function hashName(algorithm) {

@@ -3,7 +3,7 @@
 // EventEmitter surface, and harmless stubs for the rest.
 import { EventEmitter } from 'node:events';
 
-const internal = globalThis.__hearth_internal || {};
+import { internal } from 'hearth:internal';
 
 function buildEnv() {
   const env = {};

@@ -9,7 +9,7 @@
 use super::{
     drop_instance, flush, pump, schedule_retry, set_alarm, websocket, DoReply, ObjectSlot, Router,
 };
-use crate::host::errors::{fatal_kind, FatalKind};
+use crate::host::errors::FatalKind;
 use crate::host::isolate::Core;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -33,26 +33,26 @@ pub(crate) struct Running {
     pub(crate) is_alarm: bool,
 }
 
-/// Whether `message` (the failure of `slot`'s event) is a broken limit,
-/// which this module then handles; otherwise the caller reports it.
+/// Whether the failure of `slot`'s event (logged with `message`) came from a
+/// broken limit, as the engine recorded it; this module then handles it,
+/// otherwise the caller reports the failure.
 pub(crate) fn stopped_by_limit(core: &Rc<Core>, slot: &Rc<ObjectSlot>, message: &str) -> bool {
-    match fatal_kind(message) {
-        Some(FatalKind::Cpu) if core.cpu_tripped.get() || slot.resetting.get() => {
-            cpu_exceeded(core, slot);
-            true
-        }
-        Some(FatalKind::Memory) => {
-            // Condemns the isolate, which retires every object (see `retire_all`).
-            core.report(
-                &format!(
-                    "Durable Object {} {} ran out of memory",
-                    slot.class, slot.id
-                ),
-                message,
-            );
-            true
-        }
-        _ => false,
+    if core.cpu_tripped.get() || slot.resetting.get() {
+        cpu_exceeded(core, slot);
+        true
+    } else if core.budget.exceeded() {
+        // Condemns the isolate, which retires every object (see `retire_all`).
+        core.condemn(FatalKind::Memory);
+        core.report(
+            &format!(
+                "Durable Object {} {} ran out of memory",
+                slot.class, slot.id
+            ),
+            message,
+        );
+        true
+    } else {
+        false
     }
 }
 

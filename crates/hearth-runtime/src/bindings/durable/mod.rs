@@ -353,10 +353,7 @@ fn pump(core: &Rc<Core>, slot: &Rc<ObjectSlot>) {
     });
     let started = enter_as(core, Some(Rc::downgrade(slot)), |ctx| {
         let dispatch = || -> rquickjs::Result<rquickjs::Promise> {
-            let f: Function = ctx
-                .globals()
-                .get::<_, rquickjs::Object>("__hearth_internal")?
-                .get("doDispatch")?;
+            let f: Function = crate::host::isolate::internal(&ctx)?.get("doDispatch")?;
             let name = slot.name.borrow().clone();
             let (class, id) = (slot.class.as_str(), slot.id.as_str());
             let (kind, args): (&str, Vec<Value>) = match &event {
@@ -461,9 +458,7 @@ fn pump(core: &Rc<Core>, slot: &Rc<ObjectSlot>) {
 /// The error an object threw, serialized so the stub can rethrow it with its
 /// name and message (see `rethrow` in durable.js).
 fn wire_error<'js>(ctx: &Ctx<'js>, error: &Value<'js>) -> Option<String> {
-    let f: Function = ctx
-        .globals()
-        .get::<_, rquickjs::Object>("__hearth_internal")
+    let f: Function = crate::host::isolate::internal(&ctx)
         .ok()?
         .get("doWireError")
         .ok()?;
@@ -709,10 +704,8 @@ pub(crate) fn evict_idle(core: &Rc<Core>) {
 /// on next use); storage is untouched.
 pub(crate) fn drop_instance(core: &Rc<Core>, slot: &ObjectSlot) {
     enter(core, |ctx| {
-        let evict: rquickjs::Result<Function> = ctx
-            .globals()
-            .get::<_, rquickjs::Object>("__hearth_internal")
-            .and_then(|i| i.get("doEvict"));
+        let evict: rquickjs::Result<Function> =
+            crate::host::isolate::internal(&ctx).and_then(|i| i.get("doEvict"));
         if let Ok(evict) = evict {
             let _ = evict.call::<_, ()>((slot.class.as_str(), slot.id.as_str()));
         }

@@ -5,7 +5,7 @@
 use crate::bindings::durable::websocket::{self, Hibernation};
 use crate::bindings::durable::{self, DoEvent, DoReply, Envelope, ObjectSlot, Router};
 use crate::host::bytes::{bytes_of, new_array_buffer, new_u8};
-use crate::host::event_loop::{current, settle, spawn_op};
+use crate::host::event_loop::{current, running_object, settle, spawn_op};
 use bytes::Bytes;
 use hearth_durable::{ListOptions, ObjectId, SqlValue};
 use rquickjs::{Array, Ctx, Exception, Function, Object, Promise, Value};
@@ -204,13 +204,25 @@ fn do_call<'js>(
 }
 
 /// The live object the calling code belongs to.
+/// What workerd says when one object's code touches another's I/O objects.
+const CROSS_OBJECT_IO: &str = "Cannot perform I/O on behalf of a different Durable Object. I/O objects (such as streams, request/response bodies, and others) created in the context of one Durable Object cannot be accessed from a different Durable Object in the same isolate.";
+
+/// The live object whose storage a native acts on, which must be the object
+/// whose code is running: a storage object that leaked (through a global, say)
+/// cannot be used by another object or by plain worker code.
 fn object(ctx: &Ctx<'_>, class: &str, id: &str) -> rquickjs::Result<Rc<ObjectSlot>> {
-    current().live_object(class, id).ok_or_else(|| {
+    let core = current();
+    let slot = core.live_object(class, id).ok_or_else(|| {
         Exception::throw_internal(
             ctx,
             "this Durable Object's storage is not available here (the object was evicted)",
         )
-    })
+    })?;
+    let caller = running_object(&core).and_then(|running| running.upgrade());
+    if !caller.is_some_and(|caller| Rc::ptr_eq(&caller, &slot)) {
+        return Err(Exception::throw_message(ctx, CROSS_OBJECT_IO));
+    }
+    Ok(slot)
 }
 
 fn fail(ctx: &Ctx<'_>, e: hearth_durable::StorageError) -> rquickjs::Error {

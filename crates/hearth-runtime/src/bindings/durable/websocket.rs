@@ -551,10 +551,8 @@ fn js_event(
             .and_then(|(class, object)| core.live_object(class, object))
     });
     enter_as(core, owner.as_ref().map(Rc::downgrade), |ctx| {
-        let f: rquickjs::Result<Function> = ctx
-            .globals()
-            .get::<_, rquickjs::Object>("__hearth_internal")
-            .and_then(|i| i.get("wsEvent"));
+        let f: rquickjs::Result<Function> =
+            crate::host::isolate::internal(&ctx).and_then(|i| i.get("wsEvent"));
         if let Ok(f) = f {
             if call(&ctx, f).is_err() {
                 let message = crate::host::errors::describe(&ctx, ctx.catch());
