@@ -20,6 +20,7 @@ pub(crate) fn install(ctx: &Ctx<'_>) -> rquickjs::Result<()> {
     crate::bindings::durable::natives::install(ctx, &native)?;
     crate::bindings::kv::install(ctx, &native)?;
     crate::bindings::sockets::install(ctx, &native)?;
+    crate::node::install(ctx, &native)?;
     ctx.globals().set("__hearth_native", native)?;
     Ok(())
 }
