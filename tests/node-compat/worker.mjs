@@ -37,7 +37,7 @@ export default {
       .map((c) => `${c.name}: expected ${c.atLeast ? 'at least ' : ''}${c.exact} call(s), got ${c.actual}\n${c.stack}`);
     return Response.json({
       skipped: globalThis.__nodeCompatSkipped || null,
-      errors: errors.map((e) => String((e && e.stack) || e)),
+      errors: errors.map((e) => `${e}\n${(e && e.stack) || ""}`),
       unmet,
     });
   },

@@ -118,8 +118,14 @@ fn destroy_and_write_errors_follow_node() {
     let v = get(&h, "/errors");
     let events = v["events"].as_array().unwrap();
     assert_eq!(events[..2], [json!("error:boom"), json!("close")]);
-    assert!(events.contains(&json!("cb:ERR_STREAM_WRITE_AFTER_END")), "{events:?}");
-    assert!(events.contains(&json!("w:ERR_STREAM_WRITE_AFTER_END")), "{events:?}");
+    assert!(
+        events.contains(&json!("cb:ERR_STREAM_WRITE_AFTER_END")),
+        "{events:?}"
+    );
+    assert!(
+        events.contains(&json!("w:ERR_STREAM_WRITE_AFTER_END")),
+        "{events:?}"
+    );
     assert_eq!(v["errored"], "boom");
     assert_eq!(v["pushInvalid"], "ERR_INVALID_ARG_TYPE");
 }
@@ -130,7 +136,10 @@ fn events_once_with_signal_on_iterator_capture_rejections_and_warnings() {
     let v = get(&h, "/events");
     assert_eq!(v["aborted"], "AbortError:ABORT_ERR");
     assert_eq!(v["ticks"], json!([1, 2]));
-    assert_eq!(v["afterBreak"], 0, "breaking out of on() removes its listener");
+    assert_eq!(
+        v["afterBreak"], 0,
+        "breaking out of on() removes its listener"
+    );
     assert_eq!(v["monitored"], json!(["unhandled"]));
     assert_eq!(v["thrown"], "unhandled");
     assert_eq!(v["captured"], "rejected");
@@ -202,7 +211,10 @@ fn fs_reads_the_bundle_read_only_and_writes_tmp_in_memory() {
     assert_eq!(v["isFile"], true);
     assert_eq!(v["bundleDir"], true);
     assert_eq!(v["exists"], json!([true, false, false]));
-    assert_eq!(v["codes"], json!({"missing": "ENOENT", "readOnly": "EPERM"}));
+    assert_eq!(
+        v["codes"],
+        json!({"missing": "ENOENT", "readOnly": "EPERM"})
+    );
     assert_eq!(v["note"], "first second");
     assert_eq!(v["viaCallback"], config.len());
     assert_eq!(v["devNull"], 0);

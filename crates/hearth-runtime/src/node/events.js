@@ -464,6 +464,8 @@ export function getEventListeners(emitter, name) {
 export function getMaxListeners(emitter) {
   if (typeof emitter.getMaxListeners === 'function') return maxListenersOf(emitter);
   if (emitter && emitter[kMaxEventTargetListeners] !== undefined) return emitter[kMaxEventTargetListeners];
+  // An AbortSignal has many listeners by design: no limit, as in Node.
+  if (typeof AbortSignal === 'function' && emitter instanceof AbortSignal) return 0;
   return defaultMaxListeners;
 }
 

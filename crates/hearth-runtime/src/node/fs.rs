@@ -47,7 +47,11 @@ fn stat(rel: String) -> Option<Vec<f64>> {
         .ok()
         .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
         .map_or(0.0, |d| d.as_secs_f64() * 1000.0);
-    Some(vec![f64::from(u8::from(meta.is_dir())), meta.len() as f64, mtime])
+    Some(vec![
+        f64::from(u8::from(meta.is_dir())),
+        meta.len() as f64,
+        mtime,
+    ])
 }
 
 fn read<'js>(ctx: Ctx<'js>, rel: String) -> rquickjs::Result<Option<Value<'js>>> {

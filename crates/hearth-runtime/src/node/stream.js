@@ -1181,7 +1181,21 @@ Object.defineProperties(Readable.prototype, {
   },
 });
 
+// `await using` support: destroys the stream (an AbortError unless it
+// ended) and resolves once it is closed.
+const asyncDispose = Symbol.asyncDispose || Symbol.for('nodejs.asyncDispose');
+function disposeStream() {
+  let error;
+  if (!this.destroyed) {
+    error = this.readableEnded ? null : new AbortError();
+    this.destroy(error);
+  }
+  return new Promise((resolve, reject) => finished(this, (e) => (e && e !== error ? reject(e) : resolve(null))));
+}
+
 // ---- async iteration ------------------------------------------------------------
+Readable.prototype[asyncDispose] = disposeStream;
+
 Readable.prototype[Symbol.asyncIterator] = function () {
   return streamToAsyncIterator(this);
 };
@@ -2079,6 +2093,7 @@ Writable.prototype.destroy = function (e, cb) {
   return this;
 };
 Writable.prototype._undestroy = undestroy;
+Writable.prototype[asyncDispose] = disposeStream;
 Writable.prototype._destroy = function (e, cb) {
   cb(e);
 };
@@ -2806,6 +2821,10 @@ export const promises = {
     });
   },
 };
+
+// util.promisify(pipeline) and util.promisify(finished) give these.
+Object.defineProperty(pipeline, Symbol.for('nodejs.util.promisify.custom'), { value: promises.pipeline, enumerable: false });
+Object.defineProperty(finished, Symbol.for('nodejs.util.promisify.custom'), { value: promises.finished, enumerable: false });
 
 function _uint8ArrayToBuffer(chunk) {
   return toBuffer(chunk);

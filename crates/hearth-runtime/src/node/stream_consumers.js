@@ -17,6 +17,11 @@ export async function buffer(stream) {
   return Buffer.concat(await chunks(stream));
 }
 
+export async function bytes(stream) {
+  const buf = Buffer.concat(await chunks(stream));
+  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+}
+
 export async function blob(stream) {
   return new Blob(await chunks(stream));
 }
@@ -34,4 +39,4 @@ export async function json(stream) {
   return JSON.parse(await text(stream));
 }
 
-export default { arrayBuffer, buffer, blob, text, json };
+export default { arrayBuffer, buffer, bytes, blob, text, json };

@@ -3,7 +3,7 @@
 // runs in Rust (flate2 on zlib-rs, brotli); streams are Transforms that feed
 // the native codec chunk by chunk with Node's flush modes.
 import { Buffer } from 'node:buffer';
-import { Transform } from 'node:stream';
+import { Transform, finished } from 'node:stream';
 import { nodeError, invalidArgType, outOfRange, validateFunction } from 'hearth:node-errors';
 
 const native = globalThis.__hearth_native;
@@ -107,7 +107,7 @@ function checkRange(value, name, lower, upper, def) {
   if (value === undefined || (typeof value === 'number' && Number.isNaN(value))) return def;
   if (typeof value !== 'number') throw invalidArgType(name, 'number', value);
   if (!Number.isFinite(value) && !(upper === Infinity && value === Infinity)) throw outOfRange(name, 'a finite number', value);
-  if (value < lower || value > upper) throw outOfRange(name, `>= ${lower} and <= ${upper}`, value);
+  if (value < lower || value > upper) throw outOfRange(name, upper === Infinity ? `>= ${lower}` : `>= ${lower} and <= ${upper}`, value);
   return value;
 }
 
@@ -133,9 +133,22 @@ function codecArgs(mode, opts) {
     const params = (opts && opts.params) || {};
     for (const key of Object.keys(params)) {
       const k = Number(key);
-      if (!Number.isInteger(k) || k < 0 || k > 8) {
+      if (!Number.isInteger(k) || String(k) !== key || k < 0 || k > 8) {
         throw nodeError(RangeError, 'ERR_BROTLI_INVALID_PARAM', `${key} is not a valid Brotli parameter`);
       }
+      if (typeof params[key] !== 'number' && typeof params[key] !== 'boolean') {
+        throw invalidArgType(`options.params[key]`, 'number', params[key]);
+      }
+    }
+    const bad = (key, lo, hi) => key in params && !(params[key] >= lo && params[key] <= hi);
+    if (
+      bad(C.BROTLI_PARAM_QUALITY, 0, 11) ||
+      bad(C.BROTLI_PARAM_LGWIN, 10, 24) ||
+      bad(C.BROTLI_PARAM_MODE, 0, 2) ||
+      bad(C.BROTLI_PARAM_DISABLE_LITERAL_CONTEXT_MODELING, 0, 1) ||
+      bad(C.BROTLI_PARAM_LARGE_WINDOW, 0, 1)
+    ) {
+      throw nodeError(Error, 'ERR_ZLIB_INITIALIZATION_FAILED', 'Initialization failed');
     }
     return [
       [
@@ -256,7 +269,7 @@ ZlibBase.prototype.params = function (level, strategy, callback) {
 };
 
 ZlibBase.prototype.close = function (callback) {
-  if (callback) this.once('close', callback);
+  if (callback) finished(this, callback);
   this.destroy();
 };
 
@@ -409,7 +422,6 @@ export const codes = Object.freeze({
 
 const zlib = {
   constants,
-  codes,
   crc32,
   Deflate,
   Inflate,
@@ -452,5 +464,8 @@ const zlib = {
 for (const key of Object.keys(zlibConstants)) {
   if (key.startsWith('Z_') || key.startsWith('ZLIB_')) zlib[key] = zlibConstants[key];
 }
+
+// Like Node's, `zlib.codes` cannot be replaced.
+Object.defineProperty(zlib, 'codes', { value: codes, enumerable: true, writable: false, configurable: false });
 
 export default zlib;

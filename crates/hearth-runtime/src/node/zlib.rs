@@ -6,9 +6,7 @@
 //! are built on.
 
 use crate::host::bytes::{new_u8, require_bytes};
-use flate2::{
-    Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status,
-};
+use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
 use rquickjs::{Ctx, Exception, Function, Object, Value};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -56,6 +54,8 @@ enum Codec {
         gzip: bool,
         ended: bool,
         dictionary: Option<Vec<u8>>,
+        /// The first byte of a next gzip member, when a chunk ended there.
+        carry: Vec<u8>,
     },
     /// Inflate that picks zlib or gzip framing from the first two bytes.
     Unzip {
@@ -135,7 +135,13 @@ fn create<'js>(
     params: Vec<i32>,
     dictionary: Option<Value<'js>>,
 ) -> rquickjs::Result<u32> {
-    let param = |i: usize, default: i32| params.get(i).copied().filter(|v| *v >= 0).unwrap_or(default);
+    let param = |i: usize, default: i32| {
+        params
+            .get(i)
+            .copied()
+            .filter(|v| *v >= 0)
+            .unwrap_or(default)
+    };
     let dictionary = match dictionary {
         Some(v) if !v.is_undefined() && !v.is_null() => {
             Some(require_bytes(&ctx, &v, "options.dictionary")?)
@@ -159,8 +165,9 @@ fn create<'js>(
             };
             if let Some(dict) = &dictionary {
                 if mode != GZIP {
-                    c.set_dictionary(dict)
-                        .map_err(|e| Exception::throw_range(&ctx, &format!("Bad dictionary: {e}")))?;
+                    c.set_dictionary(dict).map_err(|e| {
+                        Exception::throw_range(&ctx, &format!("Bad dictionary: {e}"))
+                    })?;
                 }
             }
             Codec::Deflate(c)
@@ -173,9 +180,9 @@ fn create<'js>(
             };
             if mode == INFLATERAW {
                 if let Some(dict) = &dictionary {
-                    inner
-                        .set_dictionary(dict)
-                        .map_err(|e| Exception::throw_range(&ctx, &format!("Bad dictionary: {e}")))?;
+                    inner.set_dictionary(dict).map_err(|e| {
+                        Exception::throw_range(&ctx, &format!("Bad dictionary: {e}"))
+                    })?;
                 }
             }
             Codec::Inflate {
@@ -183,6 +190,7 @@ fn create<'js>(
                 gzip: mode == GUNZIP,
                 ended: false,
                 dictionary,
+                carry: Vec::new(),
             }
         }
         UNZIP => Codec::Unzip {
@@ -222,7 +230,12 @@ fn create<'js>(
 
 /// Feeds `chunk` with `flush` and returns the output produced. Errors throw
 /// an Error carrying Node's `code` and `errno`.
-fn write<'js>(ctx: Ctx<'js>, id: u32, chunk: Value<'js>, flush: i32) -> rquickjs::Result<Value<'js>> {
+fn write<'js>(
+    ctx: Ctx<'js>,
+    id: u32,
+    chunk: Value<'js>,
+    flush: i32,
+) -> rquickjs::Result<Value<'js>> {
     let input = if chunk.is_undefined() || chunk.is_null() {
         Vec::new()
     } else {
@@ -254,7 +267,19 @@ fn run(codec: &mut Codec, input: &[u8], flush: i32) -> Result<Vec<u8>, ZError> {
             gzip,
             ended,
             dictionary,
-        } => inflate(inner, *gzip, ended, dictionary.as_deref(), input, flush),
+            carry,
+        } => {
+            let joined;
+            let input = if carry.is_empty() {
+                input
+            } else {
+                joined = [std::mem::take(carry).as_slice(), input].concat();
+                &joined
+            };
+            let (out, rest) = inflate(inner, *gzip, ended, dictionary.as_deref(), input, flush)?;
+            *carry = rest;
+            Ok(out)
+        }
         Codec::Unzip { window_bits, head } => {
             head.extend_from_slice(input);
             if head.len() < 2 && flush != Z_FINISH {
@@ -272,6 +297,7 @@ fn run(codec: &mut Codec, input: &[u8], flush: i32) -> Result<Vec<u8>, ZError> {
                 gzip,
                 ended: false,
                 dictionary: None,
+                carry: Vec::new(),
             };
             run(codec, &pending, flush)
         }
@@ -352,7 +378,7 @@ fn inflate(
     dictionary: Option<&[u8]>,
     input: &[u8],
     flush: i32,
-) -> Result<Vec<u8>, ZError> {
+) -> Result<(Vec<u8>, Vec<u8>), ZError> {
     let mode = match flush {
         Z_FINISH => FlushDecompress::Finish,
         Z_SYNC_FLUSH | Z_FULL_FLUSH | Z_BLOCK => FlushDecompress::Sync,
@@ -360,7 +386,19 @@ fn inflate(
     };
     let mut out = Vec::with_capacity(input.len() * 3 + 64);
     let mut pos = 0;
-    while !*ended {
+    loop {
+        if *ended {
+            // Another gzip member may follow, in this chunk or a later one;
+            // anything else after the end is ignored.
+            if gzip && input[pos..].starts_with(&[0x1f, 0x8b]) {
+                *d = Decompress::new_gzip(15);
+                *ended = false;
+            } else if gzip && input[pos..] == [0x1f] && flush != Z_FINISH {
+                return Ok((out, vec![0x1f]));
+            } else {
+                break;
+            }
+        }
         reserve(&mut out);
         let (in0, out0) = (d.total_in(), out.len());
         let result = d.decompress_vec(&input[pos..], &mut out, mode);
@@ -368,11 +406,6 @@ fn inflate(
         match result {
             Ok(Status::StreamEnd) => {
                 *ended = true;
-                // Another gzip member may follow; what else trails is ignored.
-                if gzip && input[pos..].starts_with(&[0x1f, 0x8b]) {
-                    *d = Decompress::new_gzip(15);
-                    *ended = false;
-                }
                 continue;
             }
             Ok(_) => {}
@@ -404,16 +437,18 @@ fn inflate(
     if flush == Z_FINISH && !*ended {
         return Err(ZError::unexpected_end());
     }
-    Ok(out)
+    Ok((out, Vec::new()))
 }
 
-fn crc32<'js>(ctx: Ctx<'js>, data: Value<'js>, initial: Option<u32>) -> rquickjs::Result<u32> {
+/// The CRC as a number (an unsigned 32-bit value does not fit an i32).
+fn crc32<'js>(ctx: Ctx<'js>, data: Value<'js>, initial: Option<f64>) -> rquickjs::Result<f64> {
     let bytes = if let Some(s) = data.as_string() {
         s.to_string()?.into_bytes()
     } else {
         require_bytes(&ctx, &data, "data")?
     };
-    let mut hasher = crc32fast::Hasher::new_with_initial(initial.unwrap_or(0));
+    // A JavaScript number in 0..=0xffffffff (checked by zlib.js).
+    let mut hasher = crc32fast::Hasher::new_with_initial(initial.unwrap_or(0.0) as u32);
     hasher.update(&bytes);
-    Ok(hasher.finalize())
+    Ok(f64::from(hasher.finalize()))
 }
