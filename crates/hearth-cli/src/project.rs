@@ -8,7 +8,13 @@ use hearth_runtime::{Worker, WorkerOptions};
 use std::path::{Path, PathBuf};
 
 /// Compatibility flags hearth honours (or whose behaviour is already hearth's default).
-const HONOURED_FLAGS: &[&str] = &["nodejs_compat", "nodejs_compat_v2", "nodejs_als"];
+const HONOURED_FLAGS: &[&str] = &[
+    "nodejs_compat",
+    "nodejs_compat_v2",
+    "nodejs_als",
+    "enable_nodejs_fs_module",
+    "disable_nodejs_fs_module",
+];
 
 /// Where the project comes from, as given on the command line.
 #[derive(Clone, Debug)]

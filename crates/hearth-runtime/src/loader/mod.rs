@@ -40,6 +40,7 @@ const BUILTINS: &[(&str, &str)] = &[
     ),
     (CJS_MODULE, include_str!("../node/_cjs.js")),
     ("hearth:node-globals", include_str!("../node/_globals.js")),
+    ("hearth:node-errors", include_str!("../node/_errors.js")),
 ];
 
 /// Node.js builtins available with `nodejs_compat`, by name without `node:`.
@@ -56,18 +57,34 @@ const NODE_BUILTINS: &[(&str, &str)] = &[
     ("dns", include_str!("../node/dns.js")),
     ("dns/promises", include_str!("../node/dns_promises.js")),
     ("events", include_str!("../node/events.js")),
+    ("fs", include_str!("../node/fs.js")),
+    ("fs/promises", include_str!("../node/fs_promises.js")),
     ("net", include_str!("../node/net.js")),
+    ("os", include_str!("../node/os.js")),
     ("path", include_str!("../node/path.js")),
     ("path/posix", include_str!("../node/path.js")),
     ("process", include_str!("../node/process.js")),
     ("stream", include_str!("../node/stream.js")),
+    (
+        "stream/consumers",
+        include_str!("../node/stream_consumers.js"),
+    ),
+    (
+        "stream/promises",
+        include_str!("../node/stream_promises.js"),
+    ),
     ("stream/web", include_str!("../node/stream_web.js")),
     ("string_decoder", include_str!("../node/string_decoder.js")),
     ("timers", include_str!("../node/timers.js")),
+    (
+        "timers/promises",
+        include_str!("../node/timers_promises.js"),
+    ),
     ("tls", include_str!("../node/tls.js")),
     ("url", include_str!("../node/url.js")),
     ("util", include_str!("../node/util.js")),
     ("util/types", include_str!("../node/util_types.js")),
+    ("zlib", include_str!("../node/zlib.js")),
 ];
 
 /// Node.js builtins hearth knows by name but does not provide.
@@ -75,13 +92,10 @@ const NODE_UNSUPPORTED: &[&str] = &[
     "child_process",
     "cluster",
     "dgram",
-    "fs",
-    "fs/promises",
     "http",
     "http2",
     "https",
     "module",
-    "os",
     "perf_hooks",
     "punycode",
     "querystring",
@@ -92,7 +106,6 @@ const NODE_UNSUPPORTED: &[&str] = &[
     "v8",
     "vm",
     "worker_threads",
-    "zlib",
 ];
 
 /// Extensions tried for extension-less relative imports, as bundlers do.
@@ -156,6 +169,30 @@ pub(crate) fn nodejs_compat(worker: &Worker) -> bool {
         .compatibility_flags
         .iter()
         .any(|f| f == "nodejs_compat" || f == "nodejs_compat_v2" || f == "nodejs_als")
+}
+
+/// Whether `node:fs` is on: from compatibility date 2025-09-01 or with
+/// `enable_nodejs_fs_module`, unless `disable_nodejs_fs_module`, as on Workers.
+fn nodejs_fs(worker: &Worker) -> bool {
+    let config = worker.config();
+    let flag = |name: &str| config.compatibility_flags.iter().any(|f| f == name);
+    !flag("disable_nodejs_fs_module")
+        && (flag("enable_nodejs_fs_module")
+            || config
+                .compatibility_date
+                .as_deref()
+                .is_some_and(|d| d >= "2025-09-01"))
+}
+
+/// The error for a Node.js module the worker's configuration turns off.
+fn node_disabled(worker: &Worker, name: &str, base: &str) -> Option<String> {
+    let bare = name.strip_prefix("node:").unwrap_or(name);
+    (matches!(bare, "fs" | "fs/promises") && !nodejs_fs(worker)).then(|| {
+        format!(
+            "cannot import '{name}' from {base}: node:fs needs compatibility_date 2025-09-01 \
+             or later, or the enable_nodejs_fs_module compatibility flag"
+        )
+    })
 }
 
 fn node_builtin(name: &str) -> Option<&'static str> {
@@ -224,12 +261,18 @@ fn resolve(worker: &Worker, base: &str, name: &str, kind: Kind) -> Result<String
                  configuration"
             ));
         }
+        if let Some(message) = node_disabled(worker, name, base) {
+            return Err(message);
+        }
         if node_builtin(bare).is_some() {
             return Ok(name.to_string());
         }
         return Err(unsupported_node(name, base));
     }
     if compat {
+        if let Some(message) = node_disabled(worker, name, base) {
+            return Err(message);
+        }
         if node_builtin(name).is_some() {
             return Ok(format!("node:{name}"));
         }

@@ -67,7 +67,17 @@ Object.assign(process, {
   memoryUsage: () => ({ rss: 0, heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 }),
   cpuUsage: () => ({ user: 0, system: 0 }),
   resourceUsage: () => ({}),
-  emitWarning: (warning) => console.warn(typeof warning === 'string' ? `Warning: ${warning}` : warning),
+  // As Node: a 'warning' event on process, and the warning printed.
+  emitWarning(warning, type, code) {
+    if (typeof warning === 'string') {
+      const w = new Error(warning);
+      w.name = (typeof type === 'string' ? type : type && type.type) || 'Warning';
+      if (code !== undefined || (type && type.code)) w.code = code !== undefined ? code : type.code;
+      warning = w;
+    }
+    queueMicrotask(() => process.emit('warning', warning));
+    console.warn(`(node:${process.pid}) ${warning.name}: ${warning.message}`);
+  },
   exit: (code) => {
     throw new Error(`process.exit(${code === undefined ? '' : code}) is not supported in Workers`);
   },
