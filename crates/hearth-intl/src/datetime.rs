@@ -273,10 +273,13 @@ impl Inner {
     fn pieces(&self, ms: i64) -> Vec<(&'static str, String)> {
         let collected = parts::collect(&self.formatter.format(&self.zoned(ms)));
         parts::split(&collected, date_part)
+            .into_iter()
+            .map(|(t, v)| (t, spaced(v)))
+            .collect()
     }
 
     fn format(&self, ms: i64) -> String {
-        self.formatter.format(&self.zoned(ms)).to_string()
+        spaced(self.formatter.format(&self.zoned(ms)).to_string())
     }
 
     fn range_pieces(&self, a: i64, b: i64) -> Vec<(&'static str, String, &'static str)> {
@@ -305,7 +308,7 @@ impl Inner {
                         .map(|x| x.2)
                         .unwrap_or("shared");
                     at += value.len();
-                    (ty, value, source)
+                    (ty, spaced(value), source)
                 })
                 .collect();
         }
@@ -368,6 +371,17 @@ impl Inner {
             o.set("timeStyle", s.as_str())?;
         }
         Ok(o)
+    }
+}
+
+/// CLDR 42+ puts a narrow no-break space before "AM"/"PM"; V8 (and so
+/// workerd and Node) print a plain space there for compatibility with code
+/// that parses its output, so hearth does too.
+fn spaced(s: String) -> String {
+    if s.contains('\u{202f}') {
+        s.replace('\u{202f}', " ")
+    } else {
+        s
     }
 }
 

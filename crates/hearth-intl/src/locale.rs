@@ -1,8 +1,7 @@
 //! Locale lists (ECMA-402 CanonicalizeLocaleList), locale negotiation and the
 //! `Intl` functions about locales.
 
-use icu_locale::Locale;
-use icu_provider::{DataIdentifierBorrowed, DataProvider, DataRequest};
+use icu_locale::{Locale, LocaleExpander, TransformResult};
 use rquickjs::{Array, Ctx, Result, Value};
 
 use crate::{range_error, type_error};
@@ -88,26 +87,16 @@ fn canonicalize(locale: &mut Locale) {
     locale.id.language = replacement.parse().expect("valid language");
 }
 
-/// Whether ICU4X's compiled data has this locale's language (rather than
-/// falling all the way back to the root locale).
+/// Whether CLDR knows this locale's language: its likely-subtags data (the
+/// "common" set, which covers the languages with locale data) can expand
+/// the bare language. ICU4X's formatting data is deduplicated against the
+/// parent locale, so asking a formatter's data would not tell.
 pub(crate) fn is_supported(locale: &Locale) -> bool {
     if locale.id.language.is_unknown() {
         return false;
     }
-    let data_locale = icu_provider::DataLocale::from(locale);
-    let request = DataRequest {
-        id: DataIdentifierBorrowed::for_locale(&data_locale),
-        ..Default::default()
-    };
-    let loaded: std::result::Result<icu_provider::DataResponse<icu_decimal::provider::DecimalSymbolsV1>, _> =
-        icu_decimal::provider::Baked.load(request);
-    match loaded {
-        Ok(response) => match response.metadata.locale {
-            Some(found) => !found.language.is_unknown(),
-            None => true,
-        },
-        Err(_) => false,
-    }
+    let mut bare = icu_locale::LanguageIdentifier::from((locale.id.language, None, None));
+    LocaleExpander::new_common().maximize(&mut bare) == TransformResult::Modified
 }
 
 /// ECMA-402 ResolveLocale, simplified to "the first requested locale whose

@@ -247,19 +247,42 @@ pub(crate) fn from_f64(n: f64) -> Numeric {
     }
 }
 
+/// The formatter of a style; `Decimal` and `Unit` use the plain decimal
+/// formatter of [`NumberFormatInner`].
 enum Formatter {
-    Decimal(DecimalFormatter),
+    Decimal,
     Percent(PercentFormatter<DecimalFormatter>),
     Currency(CurrencyFormatter<DecimalFormatter>),
     CompactCurrency(CurrencyFormatter<CompactDecimalFormatter>),
     Compact(CompactDecimalFormatter),
-    Unit(crate::number::UnitFormatter),
+    /// The unit, whose label is appended to the number.
+    Unit(String),
 }
 
-/// A unit (ECMA-402 `style: 'unit'`): the number, then the unit's short name.
-pub(crate) struct UnitFormatter {
-    decimal: DecimalFormatter,
-    display: String,
+/// The locale's decimal and grouping separators, to find a number in text.
+pub(crate) struct Symbols {
+    decimal: String,
+    group: String,
+}
+
+impl Symbols {
+    fn of(locale: &Locale) -> Self {
+        let mut symbols = Symbols {
+            decimal: ".".into(),
+            group: ",".into(),
+        };
+        if let Ok(f) = DecimalFormatter::try_new(locale.into(), GroupingStrategy::Always.into()) {
+            let sample = Decimal::try_from_str("1234.5").expect("valid decimal");
+            for (ty, text) in parts::split(&parts::collect(&f.format(&sample)), number_part) {
+                match ty {
+                    "decimal" => symbols.decimal = text,
+                    "group" => symbols.group = text,
+                    _ => {}
+                }
+            }
+        }
+        symbols
+    }
 }
 
 /// Everything a `NumberFormat` resolved at construction.
@@ -273,6 +296,8 @@ pub(crate) struct NumberFormatInner {
     use_grouping: Value0,
     sign_display: String,
     digits: Digits,
+    decimal: DecimalFormatter,
+    symbols: Symbols,
     formatter: Formatter,
 }
 
@@ -454,17 +479,11 @@ impl NumberFormatInner {
                 )
                 .map_err(failed)?,
             ),
-            "unit" => {
-                let unit = unit.clone().expect("checked");
-                Formatter::Unit(UnitFormatter {
-                    decimal: decimal().map_err(failed)?,
-                    display: unit_label(&unit, &unit_display),
-                })
-            }
-            _ => Formatter::Decimal(decimal().map_err(failed)?),
+            "unit" => Formatter::Unit(unit.clone().expect("checked")),
+            _ => Formatter::Decimal,
         };
         Ok(Self {
-            locale,
+            locale: locale.clone(),
             currency: currency.map(|c| (c, currency_display, currency_sign)),
             unit: unit.filter(|_| style == "unit").map(|u| (u, unit_display)),
             style,
@@ -473,6 +492,8 @@ impl NumberFormatInner {
             use_grouping: grouping,
             sign_display,
             digits,
+            decimal: decimal().map_err(failed)?,
+            symbols: Symbols::of(&locale),
             formatter,
         })
     }
@@ -513,40 +534,57 @@ impl NumberFormatInner {
             decimal.apply_sign_display(sign);
         }
         let collected = match &self.formatter {
-            Formatter::Decimal(f) => parts::collect(&f.format(&decimal)),
+            Formatter::Decimal => parts::collect(&self.decimal.format(&decimal)),
             Formatter::Percent(f) => parts::collect(&f.format(&decimal)),
             Formatter::Currency(f) => parts::collect(&f.format_fixed_decimal(&decimal)),
             Formatter::CompactCurrency(f) => parts::collect(&f.format_fixed_decimal(&decimal)),
             Formatter::Compact(f) => parts::collect(&f.format(&decimal)),
-            Formatter::Unit(u) => {
-                let mut c = parts::collect(&u.decimal.format(&decimal));
-                c.text.push_str(&u.display);
+            Formatter::Unit(unit) => {
+                let mut c = parts::collect(&self.decimal.format(&decimal));
+                let one = decimal.absolute == fixed_decimal::UnsignedDecimal::from(1u32);
+                c.text.push_str(&unit_label(unit, !one));
                 c
             }
         };
-        let literal_kind = match &self.formatter {
+        let kind = match &self.formatter {
             Formatter::Percent(_) => "percentSign",
             Formatter::Currency(_) | Formatter::CompactCurrency(_) => "currency",
             Formatter::Compact(_) => "compact",
             Formatter::Unit(_) => "unit",
-            Formatter::Decimal(_) => "literal",
+            Formatter::Decimal => "literal",
         };
+        // Some ICU4X formatters annotate the number, others (percent,
+        // compact) write plain text: find the number in the text then.
         let mut out = Vec::new();
         for (ty, text) in parts::split(&collected, number_part) {
-            if ty == "literal" && literal_kind != "literal" {
-                split_literal(&text, literal_kind, &mut out);
-            } else if ty == "integer" {
-                if let Some((kind, shown)) = special {
-                    out.push((kind, shown.to_string()));
-                } else {
-                    out.push((ty, text));
-                }
+            if ty == "literal" {
+                tokenize(&text, &self.symbols, kind, &mut out);
             } else {
-                out.push((ty, text));
+                push_piece(&mut out, ty, &text);
             }
         }
-        // A compact value like "1.2K" keeps its suffix typed as compact; with
-        // a currency, the letters are the currency and the rest compact.
+        if let Formatter::Currency(_) = self.formatter {
+            // The currency formatter always rounds to the currency's digits;
+            // show the number as the digit options say instead.
+            let mut own = Vec::new();
+            let mut abs = decimal.clone();
+            abs.sign = fixed_decimal::Sign::None;
+            for (ty, text) in parts::split(&parts::collect(&self.decimal.format(&abs)), number_part) {
+                push_piece(&mut own, ty, &text);
+            }
+            let numeric = |t: &str| matches!(t, "integer" | "group" | "decimal" | "fraction");
+            if let (Some(first), Some(last)) = (
+                out.iter().position(|p| numeric(p.0)),
+                out.iter().rposition(|p| numeric(p.0)),
+            ) {
+                out.splice(first..=last, own);
+            }
+        }
+        if let Some((kind, shown)) = special {
+            if let Some(p) = out.iter_mut().find(|p| p.0 == "integer") {
+                *p = (kind, shown.to_string());
+            }
+        }
         out
     }
 
@@ -639,27 +677,77 @@ fn number_part(part: &Part) -> Option<&'static str> {
     })
 }
 
-/// Splits a literal run into whitespace (`literal`) and the rest (`kind`).
-fn split_literal(text: &str, kind: &'static str, out: &mut Vec<(&'static str, String)>) {
-    let mut current: Option<(&'static str, String)> = None;
-    for ch in text.chars() {
-        let ty = if ch.is_whitespace() || ch == '\u{200f}' || ch == '\u{200e}' {
-            "literal"
-        } else {
-            kind
-        };
-        match &mut current {
-            Some((t, s)) if *t == ty => s.push(ch),
-            _ => {
-                if let Some(done) = current.take() {
-                    out.push(done);
-                }
-                current = Some((ty, ch.to_string()));
-            }
+/// Appends `text` as a piece of type `ty`, joining it to the previous piece
+/// when that has the same type (and is not a number part).
+fn push_piece(out: &mut Vec<(&'static str, String)>, ty: &'static str, text: &str) {
+    match out.last_mut() {
+        Some((t, s)) if *t == ty && !matches!(ty, "integer" | "group" | "decimal" | "fraction") => {
+            s.push_str(text)
         }
+        _ => out.push((ty, text.to_string())),
     }
-    if let Some(done) = current {
-        out.push(done);
+}
+
+/// A decimal digit of the numbering systems CLDR formats with (not
+/// superscripts such as the ² of m²).
+fn is_digit(c: char) -> bool {
+    let ranges = [
+        ('0', '9'),
+        ('\u{660}', '\u{669}'),
+        ('\u{6f0}', '\u{6f9}'),
+        ('\u{966}', '\u{96f}'),
+        ('\u{9e6}', '\u{9ef}'),
+        ('\u{e50}', '\u{e59}'),
+        ('\u{ff10}', '\u{ff19}'),
+    ];
+    ranges.iter().any(|(a, b)| (*a..=*b).contains(&c))
+}
+
+/// Types the pieces of plain formatted text: digits become integer/fraction
+/// (with the locale's group and decimal separators between them), signs
+/// become minusSign/plusSign, spaces stay literal, anything else is `kind`
+/// (the currency, percent sign, compact suffix or unit).
+fn tokenize(text: &str, symbols: &Symbols, kind: &'static str, out: &mut Vec<(&'static str, String)>) {
+    let mut rest = text;
+    let mut in_number = false;
+    let mut in_fraction = false;
+    let followed_by_digit = |s: &str, sep: &str| {
+        s.strip_prefix(sep)
+            .and_then(|r| r.chars().next())
+            .is_some_and(is_digit)
+    };
+    while let Some(c) = rest.chars().next() {
+        if is_digit(c) {
+            let ty = if in_fraction { "fraction" } else { "integer" };
+            match out.last_mut() {
+                Some((t, s)) if *t == ty && in_number => s.push(c),
+                _ => out.push((ty, c.to_string())),
+            }
+            in_number = true;
+            rest = &rest[c.len_utf8()..];
+            continue;
+        }
+        if in_number && !in_fraction && followed_by_digit(rest, &symbols.decimal) {
+            out.push(("decimal", symbols.decimal.clone()));
+            rest = &rest[symbols.decimal.len()..];
+            in_fraction = true;
+            continue;
+        }
+        if in_number && !in_fraction && followed_by_digit(rest, &symbols.group) {
+            out.push(("group", symbols.group.clone()));
+            rest = &rest[symbols.group.len()..];
+            continue;
+        }
+        in_number = false;
+        in_fraction = false;
+        let ty = match c {
+            '-' | '\u{2212}' if kind != "literal" => "minusSign",
+            '+' if kind != "literal" => "plusSign",
+            c if c.is_whitespace() || c == '\u{200e}' || c == '\u{200f}' || c == '\u{61c}' => "literal",
+            _ => kind,
+        };
+        push_piece(out, ty, &c.to_string());
+        rest = &rest[c.len_utf8()..];
     }
 }
 
@@ -674,65 +762,76 @@ fn is_sanctioned_unit(unit: &str) -> bool {
     }
 }
 
-/// The English abbreviation of a unit, appended after the number.
-fn unit_label(unit: &str, display: &str) -> String {
-    let short = |u: &str| -> &'static str {
-        match u {
-            "acre" => "ac",
-            "bit" => "bit",
-            "byte" => "byte",
-            "celsius" => "°C",
-            "centimeter" => "cm",
-            "day" => "day",
-            "degree" => "deg",
-            "fahrenheit" => "°F",
-            "fluid-ounce" => "fl oz",
-            "foot" => "ft",
-            "gallon" => "gal",
-            "gigabit" => "Gb",
-            "gigabyte" => "GB",
-            "gram" => "g",
-            "hectare" => "ha",
-            "hour" => "hr",
-            "inch" => "in",
-            "kilobit" => "kb",
-            "kilobyte" => "kB",
-            "kilogram" => "kg",
-            "kilometer" => "km",
-            "liter" => "L",
-            "megabit" => "Mb",
-            "megabyte" => "MB",
-            "meter" => "m",
-            "microsecond" => "μs",
-            "mile" => "mi",
-            "mile-scandinavian" => "smi",
-            "milliliter" => "mL",
-            "millimeter" => "mm",
-            "millisecond" => "ms",
-            "minute" => "min",
-            "month" => "mth",
-            "nanosecond" => "ns",
-            "ounce" => "oz",
-            "percent" => "%",
-            "petabyte" => "PB",
-            "pound" => "lb",
-            "second" => "sec",
-            "stone" => "st",
-            "terabit" => "Tb",
-            "terabyte" => "TB",
-            "week" => "wk",
-            "yard" => "yd",
-            "year" => "yr",
+/// The unit's label after the number: CLDR's English short form, in every
+/// locale (ICU4X 2.x has no general unit formatter yet). `plural` picks
+/// "days" over "day" where English distinguishes them.
+fn unit_label(unit: &str, plural: bool) -> String {
+    let short = |u: &str, per: bool| -> &'static str {
+        match (u, per) {
+            ("hour", true) => "h",
+            ("second", true) => "s",
+            ("day", false) if plural => "days",
+            ("month", false) if plural => "mths",
+            ("week", false) if plural => "wks",
+            ("year", false) if plural => "yrs",
+            ("acre", _) => "ac",
+            ("bit", _) => "bit",
+            ("byte", _) => "byte",
+            ("celsius", _) => "°C",
+            ("centimeter", _) => "cm",
+            ("day", _) => "day",
+            ("degree", _) => "deg",
+            ("fahrenheit", _) => "°F",
+            ("fluid-ounce", _) => "fl oz",
+            ("foot", _) => "ft",
+            ("gallon", _) => "gal",
+            ("gigabit", _) => "Gb",
+            ("gigabyte", _) => "GB",
+            ("gram", _) => "g",
+            ("hectare", _) => "ha",
+            ("hour", _) => "hr",
+            ("inch", _) => "in",
+            ("kilobit", _) => "kb",
+            ("kilobyte", _) => "kB",
+            ("kilogram", _) => "kg",
+            ("kilometer", _) => "km",
+            ("liter", _) => "L",
+            ("megabit", _) => "Mb",
+            ("megabyte", _) => "MB",
+            ("meter", _) => "m",
+            ("microsecond", _) => "μs",
+            ("mile", _) => "mi",
+            ("mile-scandinavian", _) => "smi",
+            ("milliliter", _) => "mL",
+            ("millimeter", _) => "mm",
+            ("millisecond", _) => "ms",
+            ("minute", _) => "min",
+            ("month", _) => "mth",
+            ("nanosecond", _) => "ns",
+            ("ounce", _) => "oz",
+            ("percent", _) => "%",
+            ("petabyte", _) => "PB",
+            ("pound", _) => "lb",
+            ("second", _) => "sec",
+            ("stone", _) => "st",
+            ("terabit", _) => "Tb",
+            ("terabyte", _) => "TB",
+            ("week", _) => "wk",
+            ("yard", _) => "yd",
+            ("year", _) => "yr",
             _ => "",
         }
     };
-    let label = match unit.split_once("-per-") {
-        Some((a, b)) => format!("{}/{}", short(a), short(b)),
-        None => short(unit).to_string(),
+    let label = match unit {
+        "kilometer-per-hour" => "km/h".to_string(),
+        "mile-per-hour" => "mph".to_string(),
+        "mile-per-gallon" => "mpg".to_string(),
+        _ => match unit.split_once("-per-") {
+            Some((a, b)) => format!("{}/{}", short(a, false), short(b, true)),
+            None => short(unit, false).to_string(),
+        },
     };
-    let tight = matches!(unit, "percent" | "celsius" | "fahrenheit")
-        || (display == "narrow" && !unit.contains("-per-"));
-    if tight {
+    if matches!(unit, "percent" | "celsius" | "fahrenheit") {
         label
     } else {
         format!(" {label}")

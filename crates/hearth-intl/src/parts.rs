@@ -61,15 +61,17 @@ pub(crate) fn split(
     collected: &Collected,
     name: impl Fn(&Part) -> Option<&'static str>,
 ) -> Vec<(&'static str, String)> {
-    // Innermost-first recording means outer spans come after inner ones; pick
-    // for each byte the outermost named span covering it.
+    // Spans are recorded innermost first; each byte belongs to the innermost
+    // named span covering it (an integer's group separators are their own
+    // pieces).
     let len = collected.text.len();
     let mut owner: Vec<Option<(usize, &'static str)>> = vec![None; len];
     for (i, (start, end, part)) in collected.spans.iter().enumerate() {
         if let Some(ty) = name(part) {
             for slot in owner.iter_mut().take(*end).skip(*start) {
-                // Later entries enclose earlier ones: they win.
-                *slot = Some((i, ty));
+                if slot.is_none() {
+                    *slot = Some((i, ty));
+                }
             }
         }
     }

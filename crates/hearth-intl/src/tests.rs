@@ -114,3 +114,12 @@ fn locales() {
     assert_eq!(eval("Object.keys(globalThis).includes('Intl')"), "false");
     assert_eq!(eval("Object.prototype.toString.call(Intl)"), "[object Intl]");
 }
+
+#[test]
+#[ignore]
+fn compare_exprs() {
+    let src = std::fs::read_to_string("/tmp/intl_exprs.txt").unwrap();
+    for line in src.lines().filter(|l| !l.trim().is_empty()) {
+        println!("{}", eval(&format!("JSON.stringify({line})")));
+    }
+}

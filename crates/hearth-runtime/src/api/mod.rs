@@ -32,6 +32,7 @@ pub(crate) fn install(ctx: &Ctx<'_>) -> rquickjs::Result<()> {
     html_rewriter::install(ctx, &native)?;
     cache::install(ctx, &native)?;
     ctx.globals().set("__hearth_native", native)?;
+    hearth_intl::install(ctx)?;
     Ok(())
 }
 
