@@ -62,14 +62,14 @@ use rquickjs::FromJs;
 pub(crate) fn parse_locale(ctx: &Ctx<'_>, tag: &str) -> Result<Locale> {
     // ICU4X accepts `_` as a separator; BCP 47 (and so ECMA-402) does not.
     if tag.is_empty() || tag.contains('_') {
-        return range_error(ctx, format!("Incorrect locale information provided: {tag}"));
+        return range_error(ctx, "Incorrect locale information provided");
     }
     match Locale::try_from_str(tag) {
         Ok(mut l) => {
             canonicalize(&mut l);
             Ok(l)
         }
-        Err(_) => range_error(ctx, format!("Incorrect locale information provided: {tag}")),
+        Err(_) => range_error(ctx, "Incorrect locale information provided"),
     }
 }
 
@@ -144,13 +144,35 @@ pub(crate) fn supported_values_of<'js>(
 ) -> Result<Array<'js>> {
     let key = key.0.map(|k| k.0).unwrap_or_else(|| "undefined".into());
     let mut values: Vec<String> = match key.as_str() {
-        "calendar" => ["gregory", "iso8601"].map(String::from).to_vec(),
+        // The calendars ICU4X's AnyCalendar implements.
+        "calendar" => [
+            "buddhist",
+            "chinese",
+            "coptic",
+            "dangi",
+            "ethioaa",
+            "ethiopic",
+            "gregory",
+            "hebrew",
+            "indian",
+            "islamic-civil",
+            "islamic-tbla",
+            "islamic-umalqura",
+            "iso8601",
+            "japanese",
+            "persian",
+            "roc",
+        ]
+        .map(String::from)
+        .to_vec(),
         "collation" => ["default"].map(String::from).to_vec(),
         "currency" => crate::number::CURRENCIES
             .split(' ')
             .map(String::from)
             .collect(),
-        "numberingSystem" => ["latn"].map(String::from).to_vec(),
+        "numberingSystem" => ["arab", "arabext", "beng", "deva", "fullwide", "latn", "thai"]
+            .map(String::from)
+            .to_vec(),
         "timeZone" => crate::datetime::time_zone_names(),
         "unit" => crate::number::UNITS.iter().map(|u| u.to_string()).collect(),
         _ => return range_error(&ctx, format!("Invalid key : {key}")),

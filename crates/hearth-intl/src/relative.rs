@@ -102,7 +102,7 @@ impl RelativeTimeFormat {
         let unit = unit.0.map(|u| u.0).unwrap_or_else(|| "undefined".into());
         let singular = unit.strip_suffix('s').unwrap_or(&unit);
         let Some(index) = UNITS.iter().position(|u| *u == singular) else {
-            return crate::range_error(ctx, format!("Invalid unit argument for format() '{unit}'"));
+            return crate::range_error(ctx, format!("Invalid unit argument for Intl.RelativeTimeFormat.prototype.format() '{unit}'"));
         };
         let Numeric::Finite(d) = from_f64(n) else {
             return crate::range_error(ctx, "Invalid number value");

@@ -123,3 +123,32 @@ fn compare_exprs() {
         println!("{}", eval(&format!("JSON.stringify({line})")));
     }
 }
+
+/// What `install` costs an isolate: run with
+/// `cargo test --release -p hearth-intl install_cost -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn install_cost() {
+    let mut best = std::time::Duration::MAX;
+    let mut bytes = 0;
+    for _ in 0..50 {
+        let rt = Runtime::new().unwrap();
+        let ctx = Context::full(&rt).unwrap();
+        let before = rt.memory_usage().memory_used_size;
+        let t = std::time::Instant::now();
+        ctx.with(|ctx| crate::install(&ctx).unwrap());
+        best = best.min(t.elapsed());
+        bytes = rt.memory_usage().memory_used_size - before;
+    }
+    println!("install: {best:?} (best of 50), {bytes} bytes of JavaScript heap");
+    let rt = Runtime::new().unwrap();
+    let ctx = Context::full(&rt).unwrap();
+    ctx.with(|ctx| {
+        crate::install(&ctx).unwrap();
+        let t = std::time::Instant::now();
+        let s: String = ctx
+            .eval("new Intl.DateTimeFormat('en-US',{dateStyle:'full'}).format(0) + new Intl.NumberFormat('de-DE',{style:'currency',currency:'EUR'}).format(1)")
+            .unwrap();
+        println!("first DateTimeFormat + NumberFormat: {:?} ({s})", t.elapsed());
+    });
+}
