@@ -139,7 +139,10 @@ fn plural_rules() {
     let h = start();
     let v = api(&h, "/plural");
     assert_eq!(v["en"], json!(["other", "one", "other", "other"]));
-    assert_eq!(v["ar"], json!(["zero", "one", "two", "few", "many", "other"]));
+    assert_eq!(
+        v["ar"],
+        json!(["zero", "one", "two", "few", "many", "other"])
+    );
     assert_eq!(v["ru"], json!(["one", "few", "many", "one"]));
     assert_eq!(
         v["enOrdinal"],

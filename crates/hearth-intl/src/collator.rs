@@ -13,6 +13,7 @@ use icu_locale::Locale;
 use rquickjs::class::Trace;
 use rquickjs::convert::Coerced;
 use rquickjs::function::{Opt, This};
+use rquickjs::FromJs;
 use rquickjs::{Ctx, Function, JsLifetime, Object, Result, Value};
 
 use crate::options::Options;
@@ -29,7 +30,11 @@ pub(crate) struct CollatorInner {
 }
 
 impl CollatorInner {
-    fn new<'js>(ctx: &Ctx<'js>, locales: Option<Value<'js>>, options: Option<Value<'js>>) -> Result<Self> {
+    fn new<'js>(
+        ctx: &Ctx<'js>,
+        locales: Option<Value<'js>>,
+        options: Option<Value<'js>>,
+    ) -> Result<Self> {
         let requested =
             crate::requested_locales(ctx, &crate::locale::object_or_undefined(ctx, locales))?;
         let opts = Options::new(ctx, options, "Intl.Collator")?;
@@ -114,7 +119,11 @@ pub(crate) struct Collator {
 #[rquickjs::methods]
 impl Collator {
     #[qjs(constructor)]
-    pub fn new<'js>(ctx: Ctx<'js>, locales: Opt<Value<'js>>, options: Opt<Value<'js>>) -> Result<Self> {
+    pub fn new<'js>(
+        ctx: Ctx<'js>,
+        locales: Opt<Value<'js>>,
+        options: Opt<Value<'js>>,
+    ) -> Result<Self> {
         Ok(Self {
             inner: Rc::new(CollatorInner::new(&ctx, locales.0, options.0)?),
         })
@@ -195,7 +204,5 @@ pub(crate) fn patch_string<'js>(ctx: &Ctx<'js>) -> Result<()> {
             Ok(CollatorInner::new(&ctx, locales.0, options.0)?.compare(&s, &that))
         },
     )?;
-    crate::method(ctx, &proto, "localeCompare", f)
+    crate::method(&proto, "localeCompare", f)
 }
-
-use rquickjs::FromJs;

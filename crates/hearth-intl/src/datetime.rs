@@ -66,7 +66,24 @@ fn read_zone(ctx: &Ctx<'_>, name: Option<String>) -> Result<Zone> {
         return Ok(Zone::Utc);
     };
     let upper = name.to_ascii_uppercase();
-    if matches!(upper.as_str(), "UTC" | "ETC/UTC" | "GMT" | "ETC/GMT" | "Z" | "ETC/UCT" | "UCT" | "ETC/ZULU" | "ZULU" | "UNIVERSAL" | "ETC/UNIVERSAL" | "ETC/GMT0" | "GMT0" | "ETC/GREENWICH" | "GREENWICH") {
+    if matches!(
+        upper.as_str(),
+        "UTC"
+            | "ETC/UTC"
+            | "GMT"
+            | "ETC/GMT"
+            | "Z"
+            | "ETC/UCT"
+            | "UCT"
+            | "ETC/ZULU"
+            | "ZULU"
+            | "UNIVERSAL"
+            | "ETC/UNIVERSAL"
+            | "ETC/GMT0"
+            | "GMT0"
+            | "ETC/GREENWICH"
+            | "GREENWICH"
+    ) {
         return Ok(Zone::Utc);
     }
     match jiff::tz::db().get(&name) {
@@ -113,9 +130,9 @@ struct Inner {
 
 const STYLES: &[&str] = &["full", "long", "medium", "short"];
 
-fn pick<T: Copy>(ctx: &Ctx<'_>, opts: &Options<'_>, name: &str, table: &[(&str, T)]) -> Result<Option<T>> {
+/// A string option mapped through `table` (whose keys are the allowed values).
+fn pick<T: Copy>(opts: &Options<'_>, name: &str, table: &[(&str, T)]) -> Result<Option<T>> {
     let allowed: Vec<&str> = table.iter().map(|(k, _)| *k).collect();
-    let _ = ctx;
     Ok(opts
         .string(name, &allowed)?
         .map(|s| table.iter().find(|(k, _)| *k == s).expect("validated").1))
@@ -140,22 +157,102 @@ impl Inner {
         let zone = read_zone(ctx, opts.string("timeZone", &[])?)?;
 
         let mut bag = DateTimeFieldBag::default();
-        bag.weekday = pick(ctx, &opts, "weekday", &[("narrow", field::Weekday::Narrow), ("short", field::Weekday::Short), ("long", field::Weekday::Long)])?;
-        bag.era = pick(ctx, &opts, "era", &[("narrow", field::Era::Narrow), ("short", field::Era::Short), ("long", field::Era::Long)])?;
-        bag.year = pick(ctx, &opts, "year", &[("2-digit", field::Year::TwoDigit), ("numeric", field::Year::Numeric)])?;
-        bag.month = pick(ctx, &opts, "month", &[("2-digit", field::Month::TwoDigit), ("numeric", field::Month::Numeric), ("narrow", field::Month::Narrow), ("short", field::Month::Short), ("long", field::Month::Long)])?;
-        bag.day = pick(ctx, &opts, "day", &[("2-digit", field::Day::TwoDigit), ("numeric", field::Day::Numeric)])?;
-        bag.day_period = pick(ctx, &opts, "dayPeriod", &[("narrow", field::DayPeriod::FlexibleNarrow), ("short", field::DayPeriod::FlexibleShort), ("long", field::DayPeriod::FlexibleLong)])?;
-        bag.hour = pick(ctx, &opts, "hour", &[("2-digit", field::Hour::TwoDigit), ("numeric", field::Hour::Numeric)])?;
-        bag.minute = pick(ctx, &opts, "minute", &[("2-digit", field::Minute::TwoDigit), ("numeric", field::Minute::Numeric)])?;
-        bag.second = pick(ctx, &opts, "second", &[("2-digit", field::Second::TwoDigit), ("numeric", field::Second::Numeric)])?;
+        bag.weekday = pick(
+            &opts,
+            "weekday",
+            &[
+                ("narrow", field::Weekday::Narrow),
+                ("short", field::Weekday::Short),
+                ("long", field::Weekday::Long),
+            ],
+        )?;
+        bag.era = pick(
+            &opts,
+            "era",
+            &[
+                ("narrow", field::Era::Narrow),
+                ("short", field::Era::Short),
+                ("long", field::Era::Long),
+            ],
+        )?;
+        bag.year = pick(
+            &opts,
+            "year",
+            &[
+                ("2-digit", field::Year::TwoDigit),
+                ("numeric", field::Year::Numeric),
+            ],
+        )?;
+        bag.month = pick(
+            &opts,
+            "month",
+            &[
+                ("2-digit", field::Month::TwoDigit),
+                ("numeric", field::Month::Numeric),
+                ("narrow", field::Month::Narrow),
+                ("short", field::Month::Short),
+                ("long", field::Month::Long),
+            ],
+        )?;
+        bag.day = pick(
+            &opts,
+            "day",
+            &[
+                ("2-digit", field::Day::TwoDigit),
+                ("numeric", field::Day::Numeric),
+            ],
+        )?;
+        bag.day_period = pick(
+            &opts,
+            "dayPeriod",
+            &[
+                ("narrow", field::DayPeriod::FlexibleNarrow),
+                ("short", field::DayPeriod::FlexibleShort),
+                ("long", field::DayPeriod::FlexibleLong),
+            ],
+        )?;
+        bag.hour = pick(
+            &opts,
+            "hour",
+            &[
+                ("2-digit", field::Hour::TwoDigit),
+                ("numeric", field::Hour::Numeric),
+            ],
+        )?;
+        bag.minute = pick(
+            &opts,
+            "minute",
+            &[
+                ("2-digit", field::Minute::TwoDigit),
+                ("numeric", field::Minute::Numeric),
+            ],
+        )?;
+        bag.second = pick(
+            &opts,
+            "second",
+            &[
+                ("2-digit", field::Second::TwoDigit),
+                ("numeric", field::Second::Numeric),
+            ],
+        )?;
         bag.fractional_second_digits = match opts.number("fractionalSecondDigits", 1, 3)? {
             Some(1) => Some(field::FractionalSecondDigits::F1),
             Some(2) => Some(field::FractionalSecondDigits::F2),
             Some(3) => Some(field::FractionalSecondDigits::F3),
             _ => None,
         };
-        bag.time_zone_name = pick(ctx, &opts, "timeZoneName", &[("short", field::TimeZoneName::ShortSpecific), ("long", field::TimeZoneName::LongSpecific), ("shortOffset", field::TimeZoneName::ShortOffset), ("longOffset", field::TimeZoneName::LongOffset), ("shortGeneric", field::TimeZoneName::ShortGeneric), ("longGeneric", field::TimeZoneName::LongGeneric)])?;
+        bag.time_zone_name = pick(
+            &opts,
+            "timeZoneName",
+            &[
+                ("short", field::TimeZoneName::ShortSpecific),
+                ("long", field::TimeZoneName::LongSpecific),
+                ("shortOffset", field::TimeZoneName::ShortOffset),
+                ("longOffset", field::TimeZoneName::LongOffset),
+                ("shortGeneric", field::TimeZoneName::ShortGeneric),
+                ("longGeneric", field::TimeZoneName::LongGeneric),
+            ],
+        )?;
         opts.string("formatMatcher", &["basic", "best fit"])?;
         let date_style = opts.string("dateStyle", STYLES)?;
         let time_style = opts.string("timeStyle", STYLES)?;
@@ -170,7 +267,11 @@ impl Inner {
         let mut prefs = DateTimeFormatterPreferences::from(&locale);
         // hour12 wins over hourCycle, which wins over the locale's -u-hc-.
         let hour_cycle = match (hour12, hour_cycle_opt.as_deref()) {
-            (Some(true), _) => Some(if locale.id.language.as_str() == "ja" { HourCycle::H11 } else { HourCycle::H12 }),
+            (Some(true), _) => Some(if locale.id.language.as_str() == "ja" {
+                HourCycle::H11
+            } else {
+                HourCycle::H12
+            }),
             (Some(false), _) => Some(HourCycle::H23),
             (None, Some("h11")) => Some(HourCycle::H11),
             (None, Some("h12")) => Some(HourCycle::H12),
@@ -181,8 +282,16 @@ impl Inner {
             prefs.hour_cycle = hour_cycle;
         }
 
-        let has_date = bag.weekday.is_some() || bag.year.is_some() || bag.month.is_some() || bag.day.is_some() || bag.era.is_some();
-        let has_time = bag.day_period.is_some() || bag.hour.is_some() || bag.minute.is_some() || bag.second.is_some() || bag.fractional_second_digits.is_some();
+        let has_date = bag.weekday.is_some()
+            || bag.year.is_some()
+            || bag.month.is_some()
+            || bag.day.is_some()
+            || bag.era.is_some();
+        let has_time = bag.day_period.is_some()
+            || bag.hour.is_some()
+            || bag.minute.is_some()
+            || bag.second.is_some()
+            || bag.fractional_second_digits.is_some();
         let fieldset = if date_style.is_some() || time_style.is_some() {
             if has_date || has_time || bag.time_zone_name.is_some() {
                 return type_error(ctx, "Can't set option month when dateStyle is used");
@@ -224,7 +333,10 @@ impl Inner {
                 builder.year_style = Some(YearStyle::Full);
             }
             builder.build_composite().map_err(|e| {
-                rquickjs::Exception::throw_range(ctx, &format!("Intl.DateTimeFormat: unsupported field combination ({e:?})"))
+                rquickjs::Exception::throw_range(
+                    ctx,
+                    &format!("Intl.DateTimeFormat: unsupported field combination ({e:?})"),
+                )
             })?
         };
         let formatter = DateTimeFormatter::try_new(prefs, fieldset).map_err(|e| {
@@ -337,7 +449,10 @@ impl Inner {
                 .map(|v| v.to_string())
                 .unwrap_or_else(|| "gregory".into()),
         )?;
-        o.set("numberingSystem", crate::number::numbering_system(&self.locale))?;
+        o.set(
+            "numberingSystem",
+            crate::number::numbering_system(&self.locale),
+        )?;
         o.set("timeZone", self.zone.name())?;
         if let Some(hc) = self.hour_cycle {
             o.set("hourCycle", hc)?;
@@ -351,18 +466,88 @@ impl Inner {
                 }
                 Ok(())
             };
-            set("weekday", b.weekday.map(|w| match w { field::Weekday::Narrow => "narrow", field::Weekday::Short => "short", _ => "long" }))?;
-            set("era", b.era.map(|w| match w { field::Era::Narrow => "narrow", field::Era::Short => "short", _ => "long" }))?;
-            set("year", b.year.map(|w| match w { field::Year::TwoDigit => "2-digit", _ => "numeric" }))?;
-            set("month", b.month.map(|w| match w { field::Month::TwoDigit => "2-digit", field::Month::Numeric => "numeric", field::Month::Narrow => "narrow", field::Month::Short => "short", _ => "long" }))?;
-            set("day", b.day.map(|w| match w { field::Day::TwoDigit => "2-digit", _ => "numeric" }))?;
-            set("hour", b.hour.map(|w| match w { field::Hour::TwoDigit => "2-digit", _ => "numeric" }))?;
-            set("minute", b.minute.map(|w| match w { field::Minute::TwoDigit => "2-digit", _ => "2-digit" }))?;
-            set("second", b.second.map(|w| match w { field::Second::TwoDigit => "2-digit", _ => "2-digit" }))?;
+            set(
+                "weekday",
+                b.weekday.map(|w| match w {
+                    field::Weekday::Narrow => "narrow",
+                    field::Weekday::Short => "short",
+                    _ => "long",
+                }),
+            )?;
+            set(
+                "era",
+                b.era.map(|w| match w {
+                    field::Era::Narrow => "narrow",
+                    field::Era::Short => "short",
+                    _ => "long",
+                }),
+            )?;
+            set(
+                "year",
+                b.year.map(|w| match w {
+                    field::Year::TwoDigit => "2-digit",
+                    _ => "numeric",
+                }),
+            )?;
+            set(
+                "month",
+                b.month.map(|w| match w {
+                    field::Month::TwoDigit => "2-digit",
+                    field::Month::Numeric => "numeric",
+                    field::Month::Narrow => "narrow",
+                    field::Month::Short => "short",
+                    _ => "long",
+                }),
+            )?;
+            set(
+                "day",
+                b.day.map(|w| match w {
+                    field::Day::TwoDigit => "2-digit",
+                    _ => "numeric",
+                }),
+            )?;
+            set(
+                "hour",
+                b.hour.map(|w| match w {
+                    field::Hour::TwoDigit => "2-digit",
+                    _ => "numeric",
+                }),
+            )?;
+            set(
+                "minute",
+                b.minute.map(|w| match w {
+                    field::Minute::TwoDigit => "2-digit",
+                    _ => "2-digit",
+                }),
+            )?;
+            set(
+                "second",
+                b.second.map(|w| match w {
+                    field::Second::TwoDigit => "2-digit",
+                    _ => "2-digit",
+                }),
+            )?;
             if let Some(f) = b.fractional_second_digits {
-                o.set("fractionalSecondDigits", match f { field::FractionalSecondDigits::F1 => 1, field::FractionalSecondDigits::F2 => 2, _ => 3 })?;
+                o.set(
+                    "fractionalSecondDigits",
+                    match f {
+                        field::FractionalSecondDigits::F1 => 1,
+                        field::FractionalSecondDigits::F2 => 2,
+                        _ => 3,
+                    },
+                )?;
             }
-            set("timeZoneName", b.time_zone_name.map(|w| match w { field::TimeZoneName::ShortSpecific => "short", field::TimeZoneName::LongSpecific => "long", field::TimeZoneName::ShortOffset => "shortOffset", field::TimeZoneName::LongOffset => "longOffset", field::TimeZoneName::ShortGeneric => "shortGeneric", _ => "longGeneric" }))?;
+            set(
+                "timeZoneName",
+                b.time_zone_name.map(|w| match w {
+                    field::TimeZoneName::ShortSpecific => "short",
+                    field::TimeZoneName::LongSpecific => "long",
+                    field::TimeZoneName::ShortOffset => "shortOffset",
+                    field::TimeZoneName::LongOffset => "longOffset",
+                    field::TimeZoneName::ShortGeneric => "shortGeneric",
+                    _ => "longGeneric",
+                }),
+            )?;
         }
         if let Some(s) = &self.date_style {
             o.set("dateStyle", s.as_str())?;
@@ -406,7 +591,11 @@ fn style_fieldset(date: Option<&str>, time: Option<&str>) -> CompositeFieldSet {
     };
     if let Some(d) = date {
         b.length = Some(length(d));
-        b.date_fields = Some(if d == "full" { DateFields::YMDE } else { DateFields::YMD });
+        b.date_fields = Some(if d == "full" {
+            DateFields::YMDE
+        } else {
+            DateFields::YMD
+        });
     }
     if let Some(t) = time {
         if b.length.is_none() {
@@ -477,9 +666,19 @@ pub(crate) struct DateTimeFormat {
 #[rquickjs::methods]
 impl DateTimeFormat {
     #[qjs(constructor)]
-    pub fn new<'js>(ctx: Ctx<'js>, locales: Opt<Value<'js>>, options: Opt<Value<'js>>) -> Result<Self> {
+    pub fn new<'js>(
+        ctx: Ctx<'js>,
+        locales: Opt<Value<'js>>,
+        options: Opt<Value<'js>>,
+    ) -> Result<Self> {
         Ok(Self {
-            inner: Rc::new(Inner::new(&ctx, locales.0, options.0, Fields::Any, Fields::Date)?),
+            inner: Rc::new(Inner::new(
+                &ctx,
+                locales.0,
+                options.0,
+                Fields::Any,
+                Fields::Date,
+            )?),
         })
     }
 
@@ -502,13 +701,28 @@ impl DateTimeFormat {
     }
 
     #[qjs(rename = "formatRange")]
-    pub fn format_range<'js>(&self, ctx: Ctx<'js>, start: Opt<Value<'js>>, end: Opt<Value<'js>>) -> Result<String> {
+    pub fn format_range<'js>(
+        &self,
+        ctx: Ctx<'js>,
+        start: Opt<Value<'js>>,
+        end: Opt<Value<'js>>,
+    ) -> Result<String> {
         let (a, b) = range_args(&ctx, start, end)?;
-        Ok(self.inner.range_pieces(a, b).into_iter().map(|p| p.1).collect())
+        Ok(self
+            .inner
+            .range_pieces(a, b)
+            .into_iter()
+            .map(|p| p.1)
+            .collect())
     }
 
     #[qjs(rename = "formatRangeToParts")]
-    pub fn format_range_to_parts<'js>(&self, ctx: Ctx<'js>, start: Opt<Value<'js>>, end: Opt<Value<'js>>) -> Result<Array<'js>> {
+    pub fn format_range_to_parts<'js>(
+        &self,
+        ctx: Ctx<'js>,
+        start: Opt<Value<'js>>,
+        end: Opt<Value<'js>>,
+    ) -> Result<Array<'js>> {
         let (a, b) = range_args(&ctx, start, end)?;
         let pieces = self.inner.range_pieces(a, b);
         let array = Array::new(ctx.clone())?;
@@ -528,7 +742,11 @@ impl DateTimeFormat {
     }
 }
 
-fn range_args<'js>(ctx: &Ctx<'js>, start: Opt<Value<'js>>, end: Opt<Value<'js>>) -> Result<(i64, i64)> {
+fn range_args<'js>(
+    ctx: &Ctx<'js>,
+    start: Opt<Value<'js>>,
+    end: Opt<Value<'js>>,
+) -> Result<(i64, i64)> {
     let (Some(start), Some(end)) = (
         start.0.filter(|v| !v.is_undefined()),
         end.0.filter(|v| !v.is_undefined()),
@@ -553,7 +771,10 @@ pub(crate) fn patch_date<'js>(ctx: &Ctx<'js>) -> Result<()> {
     ] {
         let f = Function::new(
             ctx.clone(),
-            move |ctx: Ctx<'js>, this: This<Value<'js>>, locales: Opt<Value<'js>>, options: Opt<Value<'js>>| {
+            move |ctx: Ctx<'js>,
+                  this: This<Value<'js>>,
+                  locales: Opt<Value<'js>>,
+                  options: Opt<Value<'js>>| {
                 // SAFETY: only reads the class of a live value.
                 if !unsafe { rquickjs::qjs::JS_IsDate(this.0.as_raw()) } {
                     return type_error(&ctx, "this is not a Date object.");
@@ -566,7 +787,7 @@ pub(crate) fn patch_date<'js>(ctx: &Ctx<'js>) -> Result<()> {
                 Ok::<_, rquickjs::Error>(inner.format(t as i64))
             },
         )?;
-        crate::method(ctx, &proto, name, f)?;
+        crate::method(&proto, name, f)?;
     }
     Ok(())
 }

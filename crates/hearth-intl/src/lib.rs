@@ -34,13 +34,11 @@ pub fn install(ctx: &Ctx<'_>) -> Result<()> {
     relative::define(ctx, &intl)?;
     segmenter::define(ctx, &intl)?;
     method(
-        ctx,
         &intl,
         "getCanonicalLocales",
         Function::new(ctx.clone(), locale::get_canonical_locales)?,
     )?;
     method(
-        ctx,
         &intl,
         "supportedValuesOf",
         Function::new(ctx.clone(), locale::supported_values_of)?,
@@ -61,14 +59,8 @@ pub fn install(ctx: &Ctx<'_>) -> Result<()> {
 
 /// Defines `name` on `target` the way built-in methods are: writable,
 /// configurable, not enumerable.
-pub(crate) fn method<'js>(
-    ctx: &Ctx<'js>,
-    target: &Object<'js>,
-    name: &str,
-    f: Function<'js>,
-) -> Result<()> {
+pub(crate) fn method<'js>(target: &Object<'js>, name: &str, f: Function<'js>) -> Result<()> {
     f.set_name(name)?;
-    let _ = ctx;
     target.prop(name, Property::from(f).writable().configurable())
 }
 
@@ -78,10 +70,9 @@ pub(crate) fn define_class<'js, C>(ctx: &Ctx<'js>, intl: &Object<'js>) -> Result
 where
     C: rquickjs::class::JsClass<'js>,
 {
-    let ctor = rquickjs::Class::<C>::create_constructor(ctx)?
-        .expect("Intl classes have constructors");
+    let ctor =
+        rquickjs::Class::<C>::create_constructor(ctx)?.expect("Intl classes have constructors");
     method(
-        ctx,
         &ctor,
         "supportedLocalesOf",
         Function::new(ctx.clone(), locale::supported_locales_of)?,

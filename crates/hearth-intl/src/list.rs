@@ -54,7 +54,11 @@ fn list_part(part: &Part) -> Option<&'static str> {
 #[rquickjs::methods]
 impl ListFormat {
     #[qjs(constructor)]
-    pub fn new<'js>(ctx: Ctx<'js>, locales: Opt<Value<'js>>, options: Opt<Value<'js>>) -> Result<Self> {
+    pub fn new<'js>(
+        ctx: Ctx<'js>,
+        locales: Opt<Value<'js>>,
+        options: Opt<Value<'js>>,
+    ) -> Result<Self> {
         let requested =
             crate::requested_locales(&ctx, &crate::locale::object_or_undefined(&ctx, locales.0))?;
         let opts = Options::new(&ctx, options.0, "Intl.ListFormat")?;
@@ -89,7 +93,10 @@ impl ListFormat {
 
     pub fn format<'js>(&self, ctx: Ctx<'js>, list: Opt<Value<'js>>) -> Result<String> {
         let items = strings(&ctx, list)?;
-        Ok(self.formatter.format(items.iter().map(String::as_str)).to_string())
+        Ok(self
+            .formatter
+            .format(items.iter().map(String::as_str))
+            .to_string())
     }
 
     #[qjs(rename = "formatToParts")]

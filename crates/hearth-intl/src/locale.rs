@@ -2,6 +2,7 @@
 //! `Intl` functions about locales.
 
 use icu_locale::{Locale, LocaleExpander, TransformResult};
+use rquickjs::FromJs;
 use rquickjs::{Array, Ctx, Result, Value};
 
 use crate::{range_error, type_error};
@@ -25,7 +26,10 @@ pub(crate) fn requested_locales<'js>(ctx: &Ctx<'js>, locales: &Value<'js>) -> Re
         vec![locales.clone()]
     } else if let Some(obj) = locales.as_object() {
         if obj.is_array() {
-            obj.as_array().expect("checked").iter().collect::<Result<_>>()?
+            obj.as_array()
+                .expect("checked")
+                .iter()
+                .collect::<Result<_>>()?
         } else {
             let len: Option<f64> = obj.get("length")?;
             match len {
@@ -54,8 +58,6 @@ pub(crate) fn requested_locales<'js>(ctx: &Ctx<'js>, locales: &Value<'js>) -> Re
     }
     Ok(out)
 }
-
-use rquickjs::FromJs;
 
 /// Parses and canonicalizes one BCP 47 language tag, or throws the
 /// `RangeError` the spec names.
@@ -114,7 +116,9 @@ pub(crate) fn get_canonical_locales<'js>(
     ctx: rquickjs::Ctx<'js>,
     locales: rquickjs::function::Opt<Value<'js>>,
 ) -> Result<Array<'js>> {
-    let locales = locales.0.unwrap_or_else(|| Value::new_undefined(ctx.clone()));
+    let locales = locales
+        .0
+        .unwrap_or_else(|| Value::new_undefined(ctx.clone()));
     let list = requested_locales(&ctx, &locales)?;
     to_array(&ctx, list.iter().map(|l| l.to_string()))
 }
@@ -125,7 +129,9 @@ pub(crate) fn supported_locales_of<'js>(
     locales: rquickjs::function::Opt<Value<'js>>,
     options: rquickjs::function::Opt<Value<'js>>,
 ) -> Result<Array<'js>> {
-    let locales = locales.0.unwrap_or_else(|| Value::new_undefined(ctx.clone()));
+    let locales = locales
+        .0
+        .unwrap_or_else(|| Value::new_undefined(ctx.clone()));
     let list = requested_locales(&ctx, &locales)?;
     let options = crate::options::Options::new(&ctx, options.0, "supportedLocalesOf")?;
     options.string("localeMatcher", &["lookup", "best fit"])?;
@@ -170,9 +176,11 @@ pub(crate) fn supported_values_of<'js>(
             .split(' ')
             .map(String::from)
             .collect(),
-        "numberingSystem" => ["arab", "arabext", "beng", "deva", "fullwide", "latn", "thai"]
-            .map(String::from)
-            .to_vec(),
+        "numberingSystem" => [
+            "arab", "arabext", "beng", "deva", "fullwide", "latn", "thai",
+        ]
+        .map(String::from)
+        .to_vec(),
         "timeZone" => crate::datetime::time_zone_names(),
         "unit" => crate::number::UNITS.iter().map(|u| u.to_string()).collect(),
         _ => return range_error(&ctx, format!("Invalid key : {key}")),
@@ -195,9 +203,6 @@ pub(crate) fn to_array<'js>(
 }
 
 /// `locales`, `options` arguments as given to a constructor.
-pub(crate) fn object_or_undefined<'js>(
-    ctx: &Ctx<'js>,
-    value: Option<Value<'js>>,
-) -> Value<'js> {
+pub(crate) fn object_or_undefined<'js>(ctx: &Ctx<'js>, value: Option<Value<'js>>) -> Value<'js> {
     value.unwrap_or_else(|| Value::new_undefined(ctx.clone()))
 }

@@ -4,7 +4,9 @@
 use std::rc::Rc;
 
 use fixed_decimal::{Decimal, SignDisplay, SignedRoundingMode, UnsignedRoundingMode};
-use icu_decimal::options::{CompactDecimalFormatterOptions, DecimalFormatterOptions, GroupingStrategy};
+use icu_decimal::options::{
+    CompactDecimalFormatterOptions, DecimalFormatterOptions, GroupingStrategy,
+};
 use icu_decimal::{CompactDecimalFormatter, DecimalFormatter};
 use icu_experimental::dimension::currency::formatter::CurrencyFormatter;
 use icu_experimental::dimension::currency::options::{CurrencyFormatterOptions, CurrencyUsage};
@@ -13,6 +15,7 @@ use icu_locale::preferences::extensions::unicode::keywords::CurrencyType;
 use icu_locale::Locale;
 use rquickjs::class::Trace;
 use rquickjs::function::{Opt, This};
+use rquickjs::FromJs;
 use rquickjs::{Array, Ctx, Function, JsLifetime, Object, Result, Value};
 use writeable::Part;
 
@@ -25,12 +28,51 @@ pub(crate) const CURRENCIES: &str = "AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM
 
 /// The sanctioned simple units of ECMA-402 (`Intl.supportedValuesOf('unit')`).
 pub(crate) const UNITS: &[&str] = &[
-    "acre", "bit", "byte", "celsius", "centimeter", "day", "degree", "fahrenheit", "fluid-ounce",
-    "foot", "gallon", "gigabit", "gigabyte", "gram", "hectare", "hour", "inch", "kilobit",
-    "kilobyte", "kilogram", "kilometer", "liter", "megabit", "megabyte", "meter", "microsecond",
-    "mile", "mile-scandinavian", "milliliter", "millimeter", "millisecond", "minute", "month",
-    "nanosecond", "ounce", "percent", "petabyte", "pound", "second", "stone", "terabit",
-    "terabyte", "week", "yard", "year",
+    "acre",
+    "bit",
+    "byte",
+    "celsius",
+    "centimeter",
+    "day",
+    "degree",
+    "fahrenheit",
+    "fluid-ounce",
+    "foot",
+    "gallon",
+    "gigabit",
+    "gigabyte",
+    "gram",
+    "hectare",
+    "hour",
+    "inch",
+    "kilobit",
+    "kilobyte",
+    "kilogram",
+    "kilometer",
+    "liter",
+    "megabit",
+    "megabyte",
+    "meter",
+    "microsecond",
+    "mile",
+    "mile-scandinavian",
+    "milliliter",
+    "millimeter",
+    "millisecond",
+    "minute",
+    "month",
+    "nanosecond",
+    "ounce",
+    "percent",
+    "petabyte",
+    "pound",
+    "second",
+    "stone",
+    "terabit",
+    "terabyte",
+    "week",
+    "yard",
+    "year",
 ];
 
 /// ISO 4217 minor units that differ from 2 (ECMA-402 CurrencyDigits).
@@ -91,9 +133,10 @@ impl Digits {
                 .expect("validated"),
             None => "halfExpand",
         };
-        let strip_if_integer =
-            opts.string("trailingZeroDisplay", &["auto", "stripIfInteger"])?.as_deref()
-                == Some("stripIfInteger");
+        let strip_if_integer = opts
+            .string("trailingZeroDisplay", &["auto", "stripIfInteger"])?
+            .as_deref()
+            == Some("stripIfInteger");
         let has_sd = mnsd.is_some() || mxsd.is_some();
         let has_fd = mnfd.is_some() || mxfd.is_some();
         let need_sd = has_sd;
@@ -109,7 +152,9 @@ impl Digits {
         };
         if need_sd {
             let min = opts.number("minimumSignificantDigits", 1, 21)?.unwrap_or(1);
-            let max = opts.number("maximumSignificantDigits", min, 21)?.unwrap_or(21);
+            let max = opts
+                .number("maximumSignificantDigits", min, 21)?
+                .unwrap_or(21);
             digits.significant = Some((min, max));
         }
         if need_fd {
@@ -216,7 +261,11 @@ pub(crate) enum Numeric {
 /// strings.
 pub(crate) fn to_numeric<'js>(ctx: &Ctx<'js>, value: Value<'js>) -> Result<Numeric> {
     if let Some(b) = value.as_big_int() {
-        let s: String = b.clone().into_value().get::<rquickjs::convert::Coerced<String>>()?.0;
+        let s: String = b
+            .clone()
+            .into_value()
+            .get::<rquickjs::convert::Coerced<String>>()?
+            .0;
         return Ok(Numeric::Finite(
             Decimal::try_from_str(&s).unwrap_or_else(|_| Decimal::from(0)),
         ));
@@ -231,8 +280,6 @@ pub(crate) fn to_numeric<'js>(ctx: &Ctx<'js>, value: Value<'js>) -> Result<Numer
     let n = rquickjs::convert::Coerced::<f64>::from_js(ctx, value)?.0;
     Ok(from_f64(n))
 }
-
-use rquickjs::FromJs;
 
 /// The exact decimal of the shortest round-tripping representation of `n`.
 pub(crate) fn from_f64(n: f64) -> Numeric {
@@ -317,7 +364,8 @@ impl NumberFormatInner {
         locales: Opt<Value<'js>>,
         options: Opt<Value<'js>>,
     ) -> Result<Self> {
-        let requested = crate::requested_locales(ctx, &crate::locale::object_or_undefined(ctx, locales.0))?;
+        let requested =
+            crate::requested_locales(ctx, &crate::locale::object_or_undefined(ctx, locales.0))?;
         let opts = Options::new(ctx, options.0, "Intl.NumberFormat")?;
         opts.string("localeMatcher", &["lookup", "best fit"])?;
         let numbering = opts.string("numberingSystem", &[])?;
@@ -336,7 +384,10 @@ impl NumberFormatInner {
             }
         }
         let currency_display = opts
-            .string("currencyDisplay", &["code", "symbol", "narrowSymbol", "name"])?
+            .string(
+                "currencyDisplay",
+                &["code", "symbol", "narrowSymbol", "name"],
+            )?
             .unwrap_or_else(|| "symbol".into());
         let currency_sign = opts
             .string("currencySign", &["standard", "accounting"])?
@@ -352,14 +403,20 @@ impl NumberFormatInner {
             match &unit {
                 None => return type_error(ctx, "Unit is required with unit style."),
                 Some(u) if !is_sanctioned_unit(u) => {
-                    return range_error(ctx, format!("Invalid unit argument for Intl.NumberFormat() '{u}'"))
+                    return range_error(
+                        ctx,
+                        format!("Invalid unit argument for Intl.NumberFormat() '{u}'"),
+                    )
                 }
                 _ => {}
             }
         }
         let currency = currency.map(|c| c.to_ascii_uppercase());
         let notation = opts
-            .string("notation", &["standard", "scientific", "engineering", "compact"])?
+            .string(
+                "notation",
+                &["standard", "scientific", "engineering", "compact"],
+            )?
             .unwrap_or_else(|| "standard".into());
         if notation == "scientific" || notation == "engineering" {
             return range_error(
@@ -412,7 +469,10 @@ impl NumberFormatInner {
             }
         };
         let sign_display = opts
-            .string("signDisplay", &["auto", "never", "always", "exceptZero", "negative"])?
+            .string(
+                "signDisplay",
+                &["auto", "never", "always", "exceptZero", "negative"],
+            )?
             .unwrap_or_else(|| "auto".into());
 
         let strategy = match grouping {
@@ -424,12 +484,18 @@ impl NumberFormatInner {
         let failed = |e: icu_provider::DataError| {
             rquickjs::Exception::throw_range(ctx, &format!("Intl.NumberFormat: no data ({e})"))
         };
-        let decimal = || DecimalFormatter::try_new((&locale).into(), DecimalFormatterOptions::from(strategy));
+        let decimal =
+            || DecimalFormatter::try_new((&locale).into(), DecimalFormatterOptions::from(strategy));
         let formatter = match style.as_str() {
             "currency" => {
                 let code = currency.as_deref().expect("checked");
-                let code_type = CurrencyType::try_from_str(&code.to_ascii_lowercase())
-                    .map_err(|_| rquickjs::Exception::throw_range(ctx, &format!("Invalid currency code : {code}")))?;
+                let code_type =
+                    CurrencyType::try_from_str(&code.to_ascii_lowercase()).map_err(|_| {
+                        rquickjs::Exception::throw_range(
+                            ctx,
+                            &format!("Invalid currency code : {code}"),
+                        )
+                    })?;
                 let mut options = CurrencyFormatterOptions::default();
                 if currency_sign == "accounting" {
                     options.usage = CurrencyUsage::Accounting;
@@ -439,14 +505,34 @@ impl NumberFormatInner {
                 if compact {
                     Formatter::CompactCurrency(
                         match (currency_display.as_str(), long) {
-                            ("code", false) => CurrencyFormatter::try_new_compact_code(prefs, code_type, options),
-                            ("code", true) => CurrencyFormatter::try_new_compact_long_code(prefs, code_type, options),
-                            ("name", false) => CurrencyFormatter::try_new_compact_name(prefs, code_type),
-                            ("name", true) => CurrencyFormatter::try_new_compact_long_name(prefs, code_type),
-                            ("narrowSymbol", false) => CurrencyFormatter::try_new_compact_symbol_narrow(prefs, code_type, options),
-                            ("narrowSymbol", true) => CurrencyFormatter::try_new_compact_long_symbol_narrow(prefs, code_type, options),
-                            (_, false) => CurrencyFormatter::try_new_compact_symbol(prefs, code_type, options),
-                            (_, true) => CurrencyFormatter::try_new_compact_long_symbol(prefs, code_type, options),
+                            ("code", false) => {
+                                CurrencyFormatter::try_new_compact_code(prefs, code_type, options)
+                            }
+                            ("code", true) => CurrencyFormatter::try_new_compact_long_code(
+                                prefs, code_type, options,
+                            ),
+                            ("name", false) => {
+                                CurrencyFormatter::try_new_compact_name(prefs, code_type)
+                            }
+                            ("name", true) => {
+                                CurrencyFormatter::try_new_compact_long_name(prefs, code_type)
+                            }
+                            ("narrowSymbol", false) => {
+                                CurrencyFormatter::try_new_compact_symbol_narrow(
+                                    prefs, code_type, options,
+                                )
+                            }
+                            ("narrowSymbol", true) => {
+                                CurrencyFormatter::try_new_compact_long_symbol_narrow(
+                                    prefs, code_type, options,
+                                )
+                            }
+                            (_, false) => {
+                                CurrencyFormatter::try_new_compact_symbol(prefs, code_type, options)
+                            }
+                            (_, true) => CurrencyFormatter::try_new_compact_long_symbol(
+                                prefs, code_type, options,
+                            ),
                         }
                         .map_err(failed)?,
                     )
@@ -455,7 +541,9 @@ impl NumberFormatInner {
                         match currency_display.as_str() {
                             "code" => CurrencyFormatter::try_new_code(prefs, code_type, options),
                             "name" => CurrencyFormatter::try_new_name(prefs, code_type),
-                            "narrowSymbol" => CurrencyFormatter::try_new_symbol_narrow(prefs, code_type, options),
+                            "narrowSymbol" => {
+                                CurrencyFormatter::try_new_symbol_narrow(prefs, code_type, options)
+                            }
                             _ => CurrencyFormatter::try_new_symbol(prefs, code_type, options),
                         }
                         .map_err(failed)?,
@@ -488,7 +576,9 @@ impl NumberFormatInner {
             unit: unit.filter(|_| style == "unit").map(|u| (u, unit_display)),
             style,
             notation,
-            compact_display: compact_display.filter(|_| compact).or(compact.then(|| "short".into())),
+            compact_display: compact_display
+                .filter(|_| compact)
+                .or(compact.then(|| "short".into())),
             use_grouping: grouping,
             sign_display,
             digits,
@@ -525,11 +615,13 @@ impl NumberFormatInner {
             _ => SignDisplay::Auto,
         };
         if special == Some(("nan", "NaN")) {
-            decimal.apply_sign_display(if sign == SignDisplay::Always || sign == SignDisplay::ExceptZero {
-                SignDisplay::Never
-            } else {
-                sign
-            });
+            decimal.apply_sign_display(
+                if sign == SignDisplay::Always || sign == SignDisplay::ExceptZero {
+                    SignDisplay::Never
+                } else {
+                    sign
+                },
+            );
         } else {
             decimal.apply_sign_display(sign);
         }
@@ -569,7 +661,8 @@ impl NumberFormatInner {
             let mut own = Vec::new();
             let mut abs = decimal.clone();
             abs.sign = fixed_decimal::Sign::None;
-            for (ty, text) in parts::split(&parts::collect(&self.decimal.format(&abs)), number_part) {
+            for (ty, text) in parts::split(&parts::collect(&self.decimal.format(&abs)), number_part)
+            {
                 push_piece(&mut own, ty, &text);
             }
             let numeric = |t: &str| matches!(t, "integer" | "group" | "decimal" | "fraction");
@@ -624,10 +717,7 @@ impl NumberFormatInner {
         o.set("signDisplay", self.sign_display.as_str())?;
         o.set("roundingIncrement", 1)?;
         o.set("roundingMode", self.digits.rounding_mode)?;
-        o.set(
-            "roundingPriority",
-            "auto",
-        )?;
+        o.set("roundingPriority", "auto")?;
         o.set(
             "trailingZeroDisplay",
             if self.digits.strip_if_integer {
@@ -653,7 +743,12 @@ pub(crate) fn numbering_system(locale: &Locale) -> String {
 }
 
 /// Sets a `-u-` keyword (from an option such as `numberingSystem`).
-pub(crate) fn set_keyword(ctx: &Ctx<'_>, locale: &mut Locale, key: &str, value: &str) -> Result<()> {
+pub(crate) fn set_keyword(
+    ctx: &Ctx<'_>,
+    locale: &mut Locale,
+    key: &str,
+    value: &str,
+) -> Result<()> {
     let key: icu_locale::extensions::unicode::Key = key.parse().expect("valid key");
     match value.parse::<icu_locale::extensions::unicode::Value>() {
         Ok(v) if !value.is_empty() => {
@@ -707,7 +802,12 @@ fn is_digit(c: char) -> bool {
 /// (with the locale's group and decimal separators between them), signs
 /// become minusSign/plusSign, spaces stay literal, anything else is `kind`
 /// (the currency, percent sign, compact suffix or unit).
-fn tokenize(text: &str, symbols: &Symbols, kind: &'static str, out: &mut Vec<(&'static str, String)>) {
+fn tokenize(
+    text: &str,
+    symbols: &Symbols,
+    kind: &'static str,
+    out: &mut Vec<(&'static str, String)>,
+) {
     let mut rest = text;
     let mut in_number = false;
     let mut in_fraction = false;
@@ -743,7 +843,9 @@ fn tokenize(text: &str, symbols: &Symbols, kind: &'static str, out: &mut Vec<(&'
         let ty = match c {
             '-' | '\u{2212}' if kind != "literal" => "minusSign",
             '+' if kind != "literal" => "plusSign",
-            c if c.is_whitespace() || c == '\u{200e}' || c == '\u{200f}' || c == '\u{61c}' => "literal",
+            c if c.is_whitespace() || c == '\u{200e}' || c == '\u{200f}' || c == '\u{61c}' => {
+                "literal"
+            }
             _ => kind,
         };
         push_piece(out, ty, &c.to_string());
@@ -849,7 +951,11 @@ pub(crate) struct NumberFormat {
 #[rquickjs::methods]
 impl NumberFormat {
     #[qjs(constructor)]
-    pub fn new<'js>(ctx: Ctx<'js>, locales: Opt<Value<'js>>, options: Opt<Value<'js>>) -> Result<Self> {
+    pub fn new<'js>(
+        ctx: Ctx<'js>,
+        locales: Opt<Value<'js>>,
+        options: Opt<Value<'js>>,
+    ) -> Result<Self> {
         Ok(Self {
             inner: Rc::new(NumberFormatInner::new(&ctx, locales, options)?),
         })
@@ -869,15 +975,27 @@ impl NumberFormat {
     }
 
     #[qjs(rename = "formatToParts")]
-    pub fn format_to_parts<'js>(&self, ctx: Ctx<'js>, value: Opt<Value<'js>>) -> Result<Array<'js>> {
+    pub fn format_to_parts<'js>(
+        &self,
+        ctx: Ctx<'js>,
+        value: Opt<Value<'js>>,
+    ) -> Result<Array<'js>> {
         let value = value.0.unwrap_or_else(|| Value::new_undefined(ctx.clone()));
         let n = to_numeric(&ctx, value)?;
         parts::to_js(&ctx, self.inner.pieces(n))
     }
 
     #[qjs(rename = "formatRange")]
-    pub fn format_range<'js>(&self, ctx: Ctx<'js>, start: Opt<Value<'js>>, end: Opt<Value<'js>>) -> Result<String> {
-        let (Some(start), Some(end)) = (start.0.filter(|v| !v.is_undefined()), end.0.filter(|v| !v.is_undefined())) else {
+    pub fn format_range<'js>(
+        &self,
+        ctx: Ctx<'js>,
+        start: Opt<Value<'js>>,
+        end: Opt<Value<'js>>,
+    ) -> Result<String> {
+        let (Some(start), Some(end)) = (
+            start.0.filter(|v| !v.is_undefined()),
+            end.0.filter(|v| !v.is_undefined()),
+        ) else {
             return type_error(&ctx, "start or end is undefined");
         };
         let a = self.inner.format(to_numeric(&ctx, start)?);
@@ -904,17 +1022,23 @@ pub(crate) fn patch_number<'js>(ctx: &Ctx<'js>) -> Result<()> {
         let proto: Object = ctx.globals().get::<_, Object>(ctor)?.get("prototype")?;
         let f = Function::new(
             ctx.clone(),
-            move |ctx: Ctx<'js>, this: This<Value<'js>>, locales: Opt<Value<'js>>, options: Opt<Value<'js>>| {
+            move |ctx: Ctx<'js>,
+                  this: This<Value<'js>>,
+                  locales: Opt<Value<'js>>,
+                  options: Opt<Value<'js>>| {
                 let value = this.0;
                 if !(value.is_number() || value.is_big_int() || value.is_object()) {
-                    return type_error(&ctx, format!("{ctor}.prototype.toLocaleString requires that 'this' be a {ctor}"));
+                    return type_error(
+                        &ctx,
+                        format!("{ctor}.prototype.toLocaleString requires that 'this' be a {ctor}"),
+                    );
                 }
                 let nf = NumberFormatInner::new(&ctx, locales, options)?;
                 let n = to_numeric(&ctx, value)?;
                 Ok::<_, rquickjs::Error>(nf.format(n))
             },
         )?;
-        crate::method(ctx, &proto, "toLocaleString", f)?;
+        crate::method(&proto, "toLocaleString", f)?;
     }
     Ok(())
 }

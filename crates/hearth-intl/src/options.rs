@@ -17,7 +17,11 @@ pub(crate) struct Options<'js> {
 impl<'js> Options<'js> {
     /// ECMA-402 CoerceOptionsToObject: `undefined` is an empty bag, `null`
     /// throws, primitives are boxed (and so carry no options).
-    pub(crate) fn new(ctx: &Ctx<'js>, value: Option<Value<'js>>, api: &'static str) -> Result<Self> {
+    pub(crate) fn new(
+        ctx: &Ctx<'js>,
+        value: Option<Value<'js>>,
+        api: &'static str,
+    ) -> Result<Self> {
         let object = match value {
             None => None,
             Some(v) if v.is_undefined() => None,
@@ -50,7 +54,10 @@ impl<'js> Options<'js> {
         if !allowed.is_empty() && !allowed.contains(&s.as_str()) {
             return range_error(
                 &self.ctx,
-                format!("Value {s} out of range for {} options property {name}", self.api),
+                format!(
+                    "Value {s} out of range for {} options property {name}",
+                    self.api
+                ),
             );
         }
         Ok(Some(s))

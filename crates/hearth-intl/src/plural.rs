@@ -4,6 +4,7 @@ use icu_locale::Locale;
 use icu_plurals::{PluralCategory, PluralOperands, PluralRules as Rules};
 use rquickjs::class::Trace;
 use rquickjs::function::Opt;
+use rquickjs::FromJs;
 use rquickjs::{Array, Ctx, JsLifetime, Object, Result, Value};
 
 use crate::number::{to_numeric, Digits, Numeric};
@@ -50,7 +51,11 @@ impl PluralRules {
 #[rquickjs::methods]
 impl PluralRules {
     #[qjs(constructor)]
-    pub fn new<'js>(ctx: Ctx<'js>, locales: Opt<Value<'js>>, options: Opt<Value<'js>>) -> Result<Self> {
+    pub fn new<'js>(
+        ctx: Ctx<'js>,
+        locales: Opt<Value<'js>>,
+        options: Opt<Value<'js>>,
+    ) -> Result<Self> {
         let requested =
             crate::requested_locales(&ctx, &crate::locale::object_or_undefined(&ctx, locales.0))?;
         let opts = Options::new(&ctx, options.0, "Intl.PluralRules")?;
@@ -80,8 +85,16 @@ impl PluralRules {
     }
 
     #[qjs(rename = "selectRange")]
-    pub fn select_range<'js>(&self, ctx: Ctx<'js>, start: Opt<Value<'js>>, end: Opt<Value<'js>>) -> Result<&'static str> {
-        let (Some(_), Some(end)) = (start.0.filter(|v| !v.is_undefined()), end.0.filter(|v| !v.is_undefined())) else {
+    pub fn select_range<'js>(
+        &self,
+        ctx: Ctx<'js>,
+        start: Opt<Value<'js>>,
+        end: Opt<Value<'js>>,
+    ) -> Result<&'static str> {
+        let (Some(_), Some(end)) = (
+            start.0.filter(|v| !v.is_undefined()),
+            end.0.filter(|v| !v.is_undefined()),
+        ) else {
             return crate::type_error(&ctx, "start or end is undefined");
         };
         // CLDR's range rules mostly pick the end's category.
@@ -116,9 +129,6 @@ impl PluralRules {
         Ok(o)
     }
 }
-
-use rquickjs::FromJs;
-
 
 pub(crate) fn define<'js>(ctx: &Ctx<'js>, intl: &Object<'js>) -> Result<()> {
     crate::define_class::<PluralRules>(ctx, intl)

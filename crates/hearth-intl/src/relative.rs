@@ -7,6 +7,7 @@ use icu_locale::Locale;
 use rquickjs::class::Trace;
 use rquickjs::convert::Coerced;
 use rquickjs::function::Opt;
+use rquickjs::FromJs;
 use rquickjs::{Array, Ctx, JsLifetime, Object, Result, Value};
 
 use crate::number::{from_f64, Numeric};
@@ -47,7 +48,8 @@ impl RelativeTimeFormat {
         type New = fn(
             icu_experimental::relativetime::RelativeTimeFormatterPreferences,
             RelativeTimeFormatterOptions,
-        ) -> std::result::Result<RelativeTimeFormatter, icu_provider::DataError>;
+        )
+            -> std::result::Result<RelativeTimeFormatter, icu_provider::DataError>;
         let table: [[New; 8]; 3] = [
             [
                 RelativeTimeFormatter::try_new_long_second,
@@ -102,7 +104,12 @@ impl RelativeTimeFormat {
         let unit = unit.0.map(|u| u.0).unwrap_or_else(|| "undefined".into());
         let singular = unit.strip_suffix('s').unwrap_or(&unit);
         let Some(index) = UNITS.iter().position(|u| *u == singular) else {
-            return crate::range_error(ctx, format!("Invalid unit argument for Intl.RelativeTimeFormat.prototype.format() '{unit}'"));
+            return crate::range_error(
+                ctx,
+                format!(
+                    "Invalid unit argument for Intl.RelativeTimeFormat.prototype.format() '{unit}'"
+                ),
+            );
         };
         let Numeric::Finite(d) = from_f64(n) else {
             return crate::range_error(ctx, "Invalid number value");
@@ -126,7 +133,11 @@ impl RelativeTimeFormat {
 #[rquickjs::methods]
 impl RelativeTimeFormat {
     #[qjs(constructor)]
-    pub fn new<'js>(ctx: Ctx<'js>, locales: Opt<Value<'js>>, options: Opt<Value<'js>>) -> Result<Self> {
+    pub fn new<'js>(
+        ctx: Ctx<'js>,
+        locales: Opt<Value<'js>>,
+        options: Opt<Value<'js>>,
+    ) -> Result<Self> {
         let requested =
             crate::requested_locales(&ctx, &crate::locale::object_or_undefined(&ctx, locales.0))?;
         let opts = Options::new(&ctx, options.0, "Intl.RelativeTimeFormat")?;
@@ -146,13 +157,23 @@ impl RelativeTimeFormat {
         })
     }
 
-    pub fn format<'js>(&self, ctx: Ctx<'js>, value: Opt<Value<'js>>, unit: Opt<Coerced<String>>) -> Result<String> {
+    pub fn format<'js>(
+        &self,
+        ctx: Ctx<'js>,
+        value: Opt<Value<'js>>,
+        unit: Opt<Coerced<String>>,
+    ) -> Result<String> {
         let (pieces, _) = self.pieces(&ctx, value, unit)?;
         Ok(pieces.into_iter().map(|(_, s)| s).collect())
     }
 
     #[qjs(rename = "formatToParts")]
-    pub fn format_to_parts<'js>(&self, ctx: Ctx<'js>, value: Opt<Value<'js>>, unit: Opt<Coerced<String>>) -> Result<Array<'js>> {
+    pub fn format_to_parts<'js>(
+        &self,
+        ctx: Ctx<'js>,
+        value: Opt<Value<'js>>,
+        unit: Opt<Coerced<String>>,
+    ) -> Result<Array<'js>> {
         let (pieces, unit) = self.pieces(&ctx, value, unit)?;
         let array = parts::to_js(&ctx, pieces)?;
         for item in array.iter::<Object>() {
@@ -170,12 +191,13 @@ impl RelativeTimeFormat {
         o.set("locale", self.locale.to_string())?;
         o.set("style", self.style.as_str())?;
         o.set("numeric", self.numeric.as_str())?;
-        o.set("numberingSystem", crate::number::numbering_system(&self.locale))?;
+        o.set(
+            "numberingSystem",
+            crate::number::numbering_system(&self.locale),
+        )?;
         Ok(o)
     }
 }
-
-use rquickjs::FromJs;
 
 pub(crate) fn define<'js>(ctx: &Ctx<'js>, intl: &Object<'js>) -> Result<()> {
     crate::define_class::<RelativeTimeFormat>(ctx, intl)

@@ -40,7 +40,11 @@ pub(crate) struct Segmenter {
 #[rquickjs::methods]
 impl Segmenter {
     #[qjs(constructor)]
-    pub fn new<'js>(ctx: Ctx<'js>, locales: Opt<Value<'js>>, options: Opt<Value<'js>>) -> Result<Self> {
+    pub fn new<'js>(
+        ctx: Ctx<'js>,
+        locales: Opt<Value<'js>>,
+        options: Opt<Value<'js>>,
+    ) -> Result<Self> {
         let requested =
             crate::requested_locales(&ctx, &crate::locale::object_or_undefined(&ctx, locales.0))?;
         let opts = Options::new(&ctx, options.0, "Intl.Segmenter")?;
@@ -59,14 +63,20 @@ impl Segmenter {
         })
     }
 
-    pub fn segment<'js>(&self, ctx: Ctx<'js>, input: Opt<Coerced<String>>) -> Result<Class<'js, Segments>> {
+    pub fn segment<'js>(
+        &self,
+        ctx: Ctx<'js>,
+        input: Opt<Coerced<String>>,
+    ) -> Result<Class<'js, Segments>> {
         let input = input.0.map(|s| s.0).unwrap_or_else(|| "undefined".into());
         let utf16: Vec<u16> = input.encode_utf16().collect();
         let mut bounds: Vec<(usize, bool)> = Vec::new();
         match self.granularity {
-            Granularity::Grapheme => {
-                bounds.extend(GraphemeClusterSegmenter::new().segment_utf16(&utf16).map(|b| (b, false)))
-            }
+            Granularity::Grapheme => bounds.extend(
+                GraphemeClusterSegmenter::new()
+                    .segment_utf16(&utf16)
+                    .map(|b| (b, false)),
+            ),
             Granularity::Sentence => bounds.extend(
                 SentenceSegmenter::new(SentenceBreakInvariantOptions::default())
                     .segment_utf16(&utf16)
@@ -126,7 +136,10 @@ impl Segments {
         let o = Object::new(ctx.clone())?;
         o.set(
             "segment",
-            rquickjs::String::from_str(ctx.clone(), &String::from_utf16_lossy(&self.utf16[start..end]))?,
+            rquickjs::String::from_str(
+                ctx.clone(),
+                &String::from_utf16_lossy(&self.utf16[start..end]),
+            )?,
         )?;
         o.set("index", start)?;
         o.set("input", self.input.as_str())?;
@@ -155,22 +168,24 @@ impl Segments {
 pub(crate) fn define<'js>(ctx: &Ctx<'js>, intl: &Object<'js>) -> Result<()> {
     crate::define_class::<Segmenter>(ctx, intl)?;
     let proto = Class::<Segments>::prototype(ctx)?.expect("Segments has a prototype");
-    let iterator: rquickjs::Symbol = ctx
-        .globals()
-        .get::<_, Object>("Symbol")?
-        .get("iterator")?;
-    let f = Function::new(ctx.clone(), |ctx: Ctx<'js>, this: This<Class<'js, Segments>>| {
-        let segments = this.0.borrow();
-        let array = Array::new(ctx.clone())?;
-        for i in 1..segments.bounds.len() {
-            array.set(i - 1, segments.data(&ctx, i)?)?;
-        }
-        let values: Function = array.as_object().get("values")?;
-        values.call::<_, Value>((This(array),))
-    })?;
+    let iterator: rquickjs::Symbol = ctx.globals().get::<_, Object>("Symbol")?.get("iterator")?;
+    let f = Function::new(
+        ctx.clone(),
+        |ctx: Ctx<'js>, this: This<Class<'js, Segments>>| {
+            let segments = this.0.borrow();
+            let array = Array::new(ctx.clone())?;
+            for i in 1..segments.bounds.len() {
+                array.set(i - 1, segments.data(&ctx, i)?)?;
+            }
+            let values: Function = array.as_object().get("values")?;
+            values.call::<_, Value>((This(array),))
+        },
+    )?;
     f.set_name("[Symbol.iterator]")?;
     proto.prop(
         iterator,
-        rquickjs::object::Property::from(f).writable().configurable(),
+        rquickjs::object::Property::from(f)
+            .writable()
+            .configurable(),
     )
 }
