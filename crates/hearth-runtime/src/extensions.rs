@@ -23,3 +23,8 @@ pub(crate) fn natives<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
     crate::node::install(ctx, &native)?;
     Ok(native)
 }
+
+/// Standard globals implemented outside this crate, defined directly.
+pub(crate) fn install_globals(ctx: &Ctx<'_>) -> rquickjs::Result<()> {
+    hearth_intl::install(ctx)
+}

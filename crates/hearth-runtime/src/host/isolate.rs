@@ -463,6 +463,7 @@ const INTERNAL_GLOBAL: &str = "__hearth_internal";
 /// Puts the native object and an empty internal object on `globalThis` for
 /// the prelude scripts to read.
 fn expose_internals(ctx: &Ctx<'_>) -> rquickjs::Result<()> {
+    crate::extensions::install_globals(ctx)?;
     ctx.globals()
         .set(NATIVE_GLOBAL, crate::extensions::natives(ctx)?)?;
     ctx.globals()

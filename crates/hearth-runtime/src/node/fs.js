@@ -7,7 +7,7 @@ import { Buffer } from 'node:buffer';
 import { Readable, Writable } from 'node:stream';
 import { nodeError, invalidArgType, validateFunction } from 'hearth:node-errors';
 
-const native = globalThis.__hearth_native;
+import { native } from 'hearth:internal';
 
 export const constants = Object.freeze({
   UV_FS_SYMLINK_DIR: 1, UV_FS_SYMLINK_JUNCTION: 2, O_RDONLY: 0, O_WRONLY: 1, O_RDWR: 2, UV_DIRENT_UNKNOWN: 0,

@@ -6,7 +6,7 @@ import { Buffer } from 'node:buffer';
 import { Transform, finished } from 'node:stream';
 import { nodeError, invalidArgType, outOfRange, validateFunction } from 'hearth:node-errors';
 
-const native = globalThis.__hearth_native;
+import { native } from 'hearth:internal';
 
 const zlibConstants = {
   Z_NO_FLUSH: 0,
