@@ -476,6 +476,26 @@ fn text_encoder_and_decoder() {
 }
 
 #[test]
+fn text_encoder_writes_lone_surrogates_as_replacement_character() {
+    let h = start();
+    let v = api(&h, "/encoding/lone-surrogates");
+    assert_eq!(v["lead"], "efbfbd", "{v}");
+    assert_eq!(v["trail"], "78efbfbd", "{v}");
+    assert_eq!(v["into"], json!({"read": 3, "written": 5}), "{v}");
+    assert_eq!(v["intoHex"], "61efbfbd62", "{v}");
+}
+
+#[test]
+fn self_is_the_global_scope() {
+    let h = start();
+    let v = api(&h, "/globals/self");
+    assert_eq!(
+        v,
+        json!({"isGlobal": true, "fetch": "function", "viaSelf": true})
+    );
+}
+
+#[test]
 fn readable_writable_and_transform_streams() {
     let h = start();
     let v = api(&h, "/streams");

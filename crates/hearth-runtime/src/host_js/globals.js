@@ -106,9 +106,11 @@
   internal.toU8 = toU8;
   class TextEncoder {
     get encoding() { return 'utf-8'; }
-    encode(input = '') { return native.utf8Encode(String(input)); }
+    // The input is a USVString: lone surrogates become U+FFFD (one code unit
+    // for one, so encodeInto's `read` still counts the caller's string).
+    encode(input = '') { return native.utf8Encode(String(input).toWellFormed()); }
     encodeInto(source, destination) {
-      const bytes = native.utf8Encode(String(source));
+      const bytes = native.utf8Encode(String(source).toWellFormed());
       let written = bytes.length <= destination.length ? bytes.length : destination.length;
       // Never split a multi-byte character.
       while (written > 0 && written < bytes.length && (bytes[written] & 0xc0) === 0x80) written--;
@@ -181,5 +183,7 @@
   hide(globalThis, 'crypto', crypto);
   const origin = native.now();
   hide(globalThis, 'performance', { timeOrigin: origin, now: () => native.now() - origin });
+  // Workers' global scope names itself `self`, as a browser worker's does.
+  hide(globalThis, 'self', globalThis);
   hide(globalThis, 'navigator', { userAgent: 'Cloudflare-Workers', hardwareConcurrency: 1, language: 'en' });
 })();

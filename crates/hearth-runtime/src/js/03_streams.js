@@ -28,6 +28,16 @@
     const promise = new Promise((res, rej) => { resolve = res; reject = rej; });
     return { promise, resolve, reject };
   };
+  // For a writer's ready/closed promises, which must be rejected in place
+  // while pending (code may wait on them) and replaced once settled.
+  const trackedDeferred = () => {
+    const d = { promise: null, resolve: null, reject: null, settled: false };
+    d.promise = new Promise((res, rej) => {
+      d.resolve = (v) => { d.settled = true; res(v); };
+      d.reject = (e) => { d.settled = true; rej(e); };
+    });
+    return d;
+  };
 
   // Calls an optional underlying source/sink method, always yielding a promise.
   const promiseCall = (fn, thisArg, ...args) => {
@@ -824,37 +834,47 @@
     }
 
     getReader(options = undefined) {
+      if (options != null && typeof options !== 'object' && typeof options !== 'function') {
+        throw new TypeError("Failed to execute 'getReader' on 'ReadableStream': The provided value is not of type 'ReadableStreamGetReaderOptions'.");
+      }
       const mode = options == null ? undefined : options.mode;
       if (mode === undefined) return new ReadableStreamDefaultReader(this);
       if (String(mode) !== 'byob') throw new TypeError(`Failed to execute 'getReader' on 'ReadableStream': '${mode}' is not a valid ReadableStreamReaderMode`);
       return new ReadableStreamBYOBReader(this);
     }
 
+    // Web IDL order: the receiver's brand, then the arguments (dictionary
+    // members in lexicographic order), then the method's own checks.
     pipeThrough(transform, options = undefined) {
-      const readable = transform == null ? undefined : transform.readable;
-      const writable = transform == null ? undefined : transform.writable;
-      if (!(readable instanceof ReadableStream)) throw new TypeError("Failed to execute 'pipeThrough': transform.readable is not a ReadableStream");
-      if (!(writable instanceof WritableStream)) throw new TypeError("Failed to execute 'pipeThrough': transform.writable is not a WritableStream");
-      if (this.#s.reader !== null) throw new TypeError('Cannot pipe a locked ReadableStream');
+      const s = readableRecord(this);
+      if (transform == null || (typeof transform !== 'object' && typeof transform !== 'function')) {
+        throw new TypeError("Failed to execute 'pipeThrough': transform is not a ReadableWritablePair");
+      }
+      const readable = transform.readable;
+      if (!isReadableStream(readable)) throw new TypeError("Failed to execute 'pipeThrough': transform.readable is not a ReadableStream");
+      const writable = transform.writable;
+      if (!isWritableStream(writable)) throw new TypeError("Failed to execute 'pipeThrough': transform.writable is not a WritableStream");
+      const o = parsePipeOptions(options);
+      if (s.reader !== null) throw new TypeError('Cannot pipe a locked ReadableStream');
       const w = writableRecord(writable);
       if (w.writer !== null) throw new TypeError('Cannot pipe to a locked WritableStream');
-      const o = parsePipeOptions(options);
-      markHandled(readableStreamPipeTo(this.#s, w, o.preventClose, o.preventAbort, o.preventCancel, o.signal));
+      markHandled(readableStreamPipeTo(s, w, o.preventClose, o.preventAbort, o.preventCancel, o.signal));
       return readable;
     }
 
     pipeTo(destination, options = undefined) {
-      if (!(destination instanceof WritableStream)) return rejected(new TypeError("Failed to execute 'pipeTo': destination is not a WritableStream"));
-      let o;
+      let s, w, o;
       try {
+        s = readableRecord(this);
+        if (!isWritableStream(destination)) throw new TypeError("Failed to execute 'pipeTo': destination is not a WritableStream");
+        w = writableRecord(destination);
         o = parsePipeOptions(options);
       } catch (e) {
         return rejected(e);
       }
-      if (this.#s.reader !== null) return rejected(new TypeError('Cannot pipe a locked ReadableStream'));
-      const w = writableRecord(destination);
+      if (s.reader !== null) return rejected(new TypeError('Cannot pipe a locked ReadableStream'));
       if (w.writer !== null) return rejected(new TypeError('Cannot pipe to a locked WritableStream'));
-      return readableStreamPipeTo(this.#s, w, o.preventClose, o.preventAbort, o.preventCancel, o.signal);
+      return readableStreamPipeTo(s, w, o.preventClose, o.preventAbort, o.preventCancel, o.signal);
     }
 
     tee() {
@@ -884,12 +904,36 @@
   });
   tag(ReadableStream);
 
+  // StreamPipeOptions, read in the dictionary's (lexicographic) member order.
   function parsePipeOptions(options) {
+    if (options != null && typeof options !== 'object' && typeof options !== 'function') {
+      throw new TypeError('The pipe options are not an object');
+    }
     const o = options == null ? {} : options;
+    const preventAbort = !!o.preventAbort;
+    const preventCancel = !!o.preventCancel;
+    const preventClose = !!o.preventClose;
     const signal = o.signal;
-    if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError('options.signal is not an AbortSignal');
-    return { preventClose: !!o.preventClose, preventAbort: !!o.preventAbort, preventCancel: !!o.preventCancel, signal };
+    if (signal !== undefined && !internal.isAbortSignal(signal)) throw new TypeError('options.signal is not an AbortSignal');
+    return { preventClose, preventAbort, preventCancel, signal };
   }
+
+  const isReadableStream = (v) => {
+    try {
+      readableRecord(v);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const isWritableStream = (v) => {
+    try {
+      writableRecord(v);
+      return true;
+    } catch {
+      return false;
+    }
+  };
 
   // ---- WritableStream internals -------------------------------------------
 
@@ -1060,7 +1104,7 @@
   function updateBackpressure(stream, backpressure) {
     const writer = stream.writer;
     if (writer !== null && backpressure !== stream.backpressure) {
-      if (backpressure) writer.ready = deferred();
+      if (backpressure) writer.ready = trackedDeferred();
       else writer.ready.resolve(undefined);
     }
     stream.backpressure = backpressure;
@@ -1154,7 +1198,7 @@
 
   function acquireWriter(stream) {
     if (stream.writer !== null) throw new TypeError('WritableStream is locked');
-    const writer = { stream, ready: deferred(), closed: deferred(), pub: null };
+    const writer = { stream, ready: trackedDeferred(), closed: trackedDeferred(), pub: null };
     stream.writer = writer;
     const state = stream.state;
     if (state === 'writable') {
@@ -1174,15 +1218,16 @@
     return writer;
   }
 
+  // A pending promise is rejected in place (code may already wait on it); a
+  // settled one cannot be rejected again, so it is replaced.
   function ensureReadyPromiseRejected(writer, error) {
-    // A settled promise cannot be rejected again, so replace it.
-    writer.ready = deferred();
+    if (writer.ready.settled) writer.ready = trackedDeferred();
     writer.ready.reject(error);
     markHandled(writer.ready.promise);
   }
 
   function ensureClosedPromiseRejected(writer, error) {
-    writer.closed = deferred();
+    if (writer.closed.settled) writer.closed = trackedDeferred();
     writer.closed.reject(error);
     markHandled(writer.closed.promise);
   }

@@ -314,4 +314,41 @@ export const tests = [
     assert.equal((await s.readAllBytes(many)).length, 20000);
     await assert.rejects(s.readAllBytes(new ReadableStream({ start(c) { c.enqueue('str'); } })), TypeError);
   `),
+  t('releasing a writer rejects its pending closed and ready promises in place', `
+    let resolveWrite;
+    const ws = new WritableStream({ write() { return new Promise((r) => { resolveWrite = r; }); } });
+    const writer = ws.getWriter();
+    await writer.ready;
+    writer.write('a');
+    const closed = writer.closed;
+    const abort = writer.abort('stop');
+    writer.releaseLock();
+    resolveWrite();
+    await abort;
+    await assert.rejects(closed, TypeError);
+    // A writer whose ready promise is pending (backpressure) sees it rejected, not replaced.
+    const ws2 = new WritableStream({ start() { return new Promise(() => {}); } }, { highWaterMark: 0 });
+    const w2 = ws2.getWriter();
+    const ready = w2.ready;
+    w2.releaseLock();
+    assert.equal(w2.ready, ready);
+    await assert.rejects(ready, TypeError);
+  `),
+  t('pipeTo/pipeThrough check brands first and read options in dictionary order', `
+    const touched = [];
+    const options = {};
+    for (const name of ['signal', 'preventClose', 'preventCancel', 'preventAbort']) {
+      Object.defineProperty(options, name, { get() { touched.push(name); return undefined; } });
+    }
+    await new ReadableStream({ start(c) { c.close(); } }).pipeTo(new WritableStream(), options);
+    assert.deepEqual(touched, ['preventAbort', 'preventCancel', 'preventClose', 'signal']);
+    let writableRead = false;
+    const pair = { readable: new ReadableStream(), get writable() { writableRead = true; return new WritableStream(); } };
+    assert.throws(() => ReadableStream.prototype.pipeThrough.call({}, pair), TypeError);
+    assert.equal(writableRead, false);
+    await assert.rejects(ReadableStream.prototype.pipeTo.call({}, new WritableStream()), TypeError);
+    await assert.rejects(new ReadableStream().pipeTo(Object.create(WritableStream.prototype)), TypeError);
+    await assert.rejects(new ReadableStream().pipeTo(new WritableStream(), { signal: Object.create(AbortSignal.prototype) }), TypeError);
+    assert.throws(() => new ReadableStream().getReader(5), TypeError);
+  `),
 ];
