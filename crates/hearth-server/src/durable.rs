@@ -2,7 +2,7 @@
 //! and the eviction of idle objects.
 
 use crate::thread::Slot;
-use hearth_runtime::durable::{shard_of, DoEvent, Envelope, Shard};
+use hearth_runtime::bindings::durable::{shard_of, DoEvent, Envelope, Shard};
 use hearth_runtime::Isolate;
 use std::rc::Rc;
 use std::time::Duration;
@@ -11,7 +11,7 @@ use tokio::sync::oneshot;
 /// How often idle objects are looked for: often enough to evict close to
 /// the idle limit.
 fn eviction_tick() -> Duration {
-    (hearth_runtime::durable::idle_eviction() / 2)
+    (hearth_runtime::bindings::durable::idle_eviction() / 2)
         .clamp(Duration::from_millis(50), Duration::from_secs(5))
 }
 
@@ -76,8 +76,8 @@ pub(crate) async fn serve(shard: Shard, slot: Rc<Slot>) {
 /// returns the milliseconds until the next one.
 fn fire_due_alarms(index: usize, iso: Rc<Isolate>) -> Option<f64> {
     let alarm_index = iso.worker().alarm_index()?;
-    let shards = hearth_runtime::durable::Router::get()?.shards();
-    let now = hearth_runtime::durable::now_ms();
+    let shards = hearth_runtime::bindings::durable::Router::get()?.shards();
+    let now = hearth_runtime::bindings::durable::now_ms();
     let mut next: Option<f64> = None;
     for alarm in alarm_index.all().unwrap_or_default() {
         if shard_of(&alarm.id, shards) != index {

@@ -82,7 +82,7 @@ impl Server {
                 .push(listener::bind(local_addr).map_err(|e| ServerError::Bind(local_addr, e))?);
         }
         let (tcp_addrs, mut tcp_per_thread) = bind_tcp_listeners(&current, threads)?;
-        let mut shards = hearth_runtime::durable::Router::install(threads).into_iter();
+        let mut shards = hearth_runtime::bindings::durable::Router::install(threads).into_iter();
         let (started_tx, started) = std::sync::mpsc::channel::<Result<(), String>>();
         let handles: Vec<JoinHandle<()>> = listeners
             .into_iter()

@@ -77,7 +77,7 @@ impl Slot {
 pub(crate) fn run(
     socket: std::net::TcpListener,
     tcp: Vec<TcpListenerSlot>,
-    shard: hearth_runtime::durable::Shard,
+    shard: hearth_runtime::bindings::durable::Shard,
     shared: SharedWorker,
     options: ServerOptions,
     mut shutdown: watch::Receiver<bool>,

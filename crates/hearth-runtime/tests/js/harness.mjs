@@ -6,8 +6,8 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const jsDir = path.resolve(here, '../../src/js');
-export const FILES = ['00_events.js', '01_encoding.js', '02_url.js', '03_streams.js', '04_fetch_types.js'];
+const srcDir = path.resolve(here, '../../src');
+export const FILES = ['web/events/events.js', 'web/encoding/encoding.js', 'web/url/url.js', 'web/streams/streams.js', 'web/fetch/types.js'];
 
 function loadQuickJS() {
   const bases = [process.env.QJS_NODE_MODULES, here + '/', '/tmp/jstest/'].filter(Boolean);
@@ -33,7 +33,7 @@ function getModule() {
 
 const sources = new Map();
 function source(name) {
-  if (!sources.has(name)) sources.set(name, readFileSync(path.join(jsDir, name), 'utf8'));
+  if (!sources.has(name)) sources.set(name, readFileSync(path.join(srcDir, name), 'utf8'));
   return sources.get(name);
 }
 

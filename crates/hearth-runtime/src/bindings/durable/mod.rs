@@ -1,0 +1,720 @@
+//! Durable Objects on hearth's event loops.
+//!
+//! Every object lives on exactly one event-loop thread, chosen from its id
+//! ([`hearth_durable::ObjectId::shard`]); stubs anywhere in the process send
+//! [`Envelope`]s to that thread's mailbox through the [`Router`]. On the owner
+//! thread each object has a queue: events run one at a time, in arrival order
+//! (the input gate), each inside an implicit storage transaction committed
+//! when the event ends. A reply leaves only once the `fsync` covering that
+//! commit is done (the output gate); one `fsync` covers every commit made
+//! while the previous one ran, so throughput does not pay one `fsync` per event.
+
+pub(crate) mod gate;
+mod limits;
+pub(crate) mod natives;
+pub(crate) mod websocket;
+
+pub(crate) use limits::{cpu_exceeded, retire_all, stopped_by_limit};
+
+use crate::host::errors::describe;
+use crate::host::event_loop::{enter, enter_as};
+use crate::host::isolate::{on_settled, Core};
+use bytes::Bytes;
+use hearth_durable::{AlarmIndex, ObjectStorage};
+use rquickjs::{Ctx, Function, IntoJs, Value};
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, VecDeque};
+use std::rc::Rc;
+use std::sync::{Arc, OnceLock, RwLock};
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, oneshot, Notify};
+
+/// Objects idle this long are evicted from memory (storage stays on disk).
+/// `HEARTH_DO_IDLE_MS` overrides it (tests use a short value).
+pub fn idle_eviction() -> Duration {
+    static IDLE: OnceLock<Duration> = OnceLock::new();
+    *IDLE.get_or_init(|| {
+        std::env::var("HEARTH_DO_IDLE_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .map(Duration::from_millis)
+            .unwrap_or(Duration::from_secs(30))
+    })
+}
+
+/// Alarm retries after a failing `alarm()` handler, with doubling delays from 2 s.
+const ALARM_MAX_RETRIES: u32 = 6;
+
+/// What an event asks of an object.
+#[derive(Debug)]
+pub enum DoEvent {
+    /// `stub.fetch(request)`, with the body already buffered.
+    Fetch {
+        /// Request method.
+        method: String,
+        /// Absolute URL.
+        url: String,
+        /// Flat `[name, value, ...]` list.
+        headers: Vec<String>,
+        /// Body bytes, if any.
+        body: Option<Bytes>,
+    },
+    /// `stub.method(...args)` (JavaScript RPC), arguments serialized.
+    Call {
+        /// Method name.
+        method: String,
+        /// Serialized argument array.
+        args: String,
+    },
+    /// The object's alarm is due.
+    Alarm,
+    /// A message on a hibernatable WebSocket.
+    WsMessage {
+        /// The socket's resource id on the owner thread.
+        socket: u32,
+        /// Text or binary payload.
+        data: websocket::Payload,
+    },
+    /// A hibernatable WebSocket closed.
+    WsClose {
+        /// The socket's resource id on the owner thread.
+        socket: u32,
+        /// Close code.
+        code: u16,
+        /// Close reason.
+        reason: String,
+    },
+}
+
+/// The reply to a fetch event.
+#[derive(Debug)]
+pub struct FetchReply {
+    /// HTTP status.
+    pub status: u16,
+    /// Status text.
+    pub status_text: String,
+    /// Flat `[name, value, ...]` list.
+    pub headers: Vec<String>,
+    /// The buffered body.
+    pub body: Bytes,
+    /// For a 101 with a WebSocket: where to send the client's upgraded connection.
+    pub websocket: Option<websocket::UpgradeLink>,
+}
+
+/// An object's answer to an event.
+#[derive(Debug)]
+pub enum DoReply {
+    /// Answer to [`DoEvent::Fetch`].
+    Fetch(FetchReply),
+    /// Answer to [`DoEvent::Call`]: `V` or `E` followed by serialized data.
+    Call(String),
+    /// Events without a value.
+    Done,
+}
+
+/// One event addressed to one object, sendable between threads.
+#[derive(Debug)]
+pub struct Envelope {
+    /// The name of the worker hosting the class (a binding's `script_name`,
+    /// else the sender's own worker).
+    pub worker: String,
+    /// The object's class (its binding's `class_name`).
+    pub class: String,
+    /// The object's id, 64 hex digits.
+    pub id: String,
+    /// The name the id came from, when known (`id.name`).
+    pub name: Option<String>,
+    /// The event.
+    pub event: DoEvent,
+    /// Where the reply goes.
+    pub reply: oneshot::Sender<Result<DoReply, String>>,
+}
+
+/// The mailboxes of every event-loop thread in the process.
+pub struct Router {
+    shards: Vec<mpsc::UnboundedSender<Envelope>>,
+    alarm_wakers: Vec<Arc<Notify>>,
+}
+
+static ROUTER: OnceLock<RwLock<Option<Arc<Router>>>> = OnceLock::new();
+
+/// A thread's end of the router: its mailbox and its alarm wake-up.
+pub struct Shard {
+    /// This thread's index.
+    pub index: usize,
+    /// Events for objects this thread owns.
+    pub mailbox: mpsc::UnboundedReceiver<Envelope>,
+    /// Notified when an alarm of one of this thread's objects changes.
+    pub alarms_changed: Arc<Notify>,
+}
+
+impl Router {
+    /// Creates the process's router with `threads` mailboxes, replacing any
+    /// previous one, and returns each thread's end.
+    pub fn install(threads: usize) -> Vec<Shard> {
+        let mut shards = Vec::new();
+        let mut ends = Vec::new();
+        let mut wakers = Vec::new();
+        for index in 0..threads.max(1) {
+            let (tx, rx) = mpsc::unbounded_channel();
+            let notify = Arc::new(Notify::new());
+            shards.push(tx);
+            wakers.push(notify.clone());
+            ends.push(Shard {
+                index,
+                mailbox: rx,
+                alarms_changed: notify,
+            });
+        }
+        let router = Arc::new(Router {
+            shards,
+            alarm_wakers: wakers,
+        });
+        *ROUTER
+            .get_or_init(|| RwLock::new(None))
+            .write()
+            .expect("router poisoned") = Some(router);
+        ends
+    }
+
+    /// The installed router, if a server is running.
+    pub fn get() -> Option<Arc<Router>> {
+        ROUTER
+            .get()
+            .and_then(|r| r.read().expect("router poisoned").clone())
+    }
+
+    /// Number of event-loop threads.
+    pub fn shards(&self) -> usize {
+        self.shards.len()
+    }
+
+    /// Sends an envelope to the thread owning its object.
+    pub fn send(&self, envelope: Envelope) {
+        let shard = shard_of(&envelope.id, self.shards.len());
+        if let Err(mpsc::error::SendError(envelope)) = self.shards[shard].send(envelope) {
+            let _ = envelope
+                .reply
+                .send(Err("the Durable Object's event loop has stopped".into()));
+        }
+    }
+
+    fn alarms_changed(&self, id: &str) {
+        self.alarm_wakers[shard_of(id, self.alarm_wakers.len())].notify_one();
+    }
+}
+
+/// The thread index owning object `id` among `shards` threads.
+pub fn shard_of(id: &str, shards: usize) -> usize {
+    hearth_durable::ObjectId::parse(id)
+        .map(|i| i.shard(shards))
+        .unwrap_or(0)
+}
+
+/// A reply held until its writes are durable; released with the error
+/// instead if they could not be committed.
+type HeldReply = (u64, Box<dyn FnOnce(Result<(), String>)>);
+
+/// One live object on this thread: its storage, queue and gates.
+pub(crate) struct ObjectSlot {
+    pub(crate) class: String,
+    pub(crate) id: String,
+    pub(crate) name: RefCell<Option<String>>,
+    pub(crate) storage: RefCell<ObjectStorage>,
+    queue: RefCell<VecDeque<Envelope>>,
+    busy: Cell<bool>,
+    last_used: Cell<Instant>,
+    durable_commits: Cell<u64>,
+    flushing: Cell<bool>,
+    held: RefCell<Vec<HeldReply>>,
+    alarm_retries: Cell<u32>,
+    /// The event now running, for a reset to answer (see `limits`).
+    running: RefCell<Option<limits::Running>>,
+    /// A reset is replacing the instance; events wait until it is done.
+    resetting: Cell<bool>,
+    /// Its isolate was condemned: queued events go to the replacement.
+    retired: Cell<bool>,
+}
+
+/// The objects living in one isolate.
+#[derive(Default)]
+pub(crate) struct Objects {
+    slots: HashMap<(String, String), Rc<ObjectSlot>>,
+}
+
+impl Core {
+    /// The object `class`/`id`, opening its storage on first use.
+    pub(crate) fn object(
+        &self,
+        class: &str,
+        id: &str,
+        name: Option<&str>,
+    ) -> Result<Rc<ObjectSlot>, String> {
+        if let Some(slot) = self
+            .objects
+            .borrow()
+            .slots
+            .get(&(class.to_string(), id.to_string()))
+        {
+            if slot.name.borrow().is_none() && name.is_some() {
+                *slot.name.borrow_mut() = name.map(str::to_string);
+            }
+            return Ok(slot.clone());
+        }
+        if !self.worker.durable_classes().iter().any(|c| c == class) {
+            return Err(format!("no Durable Object binding uses class \"{class}\""));
+        }
+        hearth_durable::ObjectId::parse(id).map_err(|e| e.to_string())?;
+        let path = self
+            .worker
+            .state_dir()
+            .join("do")
+            .join(class)
+            .join(format!("{id}.sqlite3"));
+        let storage = ObjectStorage::open(&path).map_err(|e| e.to_string())?;
+        let slot = Rc::new(ObjectSlot {
+            class: class.to_string(),
+            id: id.to_string(),
+            name: RefCell::new(name.map(str::to_string)),
+            storage: RefCell::new(storage),
+            queue: RefCell::default(),
+            busy: Cell::new(false),
+            last_used: Cell::new(Instant::now()),
+            durable_commits: Cell::new(0),
+            flushing: Cell::new(false),
+            held: RefCell::default(),
+            alarm_retries: Cell::new(0),
+            running: RefCell::default(),
+            resetting: Cell::new(false),
+            retired: Cell::new(false),
+        });
+        self.objects
+            .borrow_mut()
+            .slots
+            .insert((class.to_string(), id.to_string()), slot.clone());
+        Ok(slot)
+    }
+
+    /// An object that is already live, for natives called from its code.
+    pub(crate) fn live_object(&self, class: &str, id: &str) -> Option<Rc<ObjectSlot>> {
+        self.objects
+            .borrow()
+            .slots
+            .get(&(class.to_string(), id.to_string()))
+            .cloned()
+    }
+}
+
+/// Queues an event for its object and runs it when the object is free.
+pub(crate) fn deliver(core: &Rc<Core>, envelope: Envelope) {
+    if core.is_condemned() {
+        // Only events raised inside this isolate (its WebSockets) get here.
+        let _ = envelope
+            .reply
+            .send(Err("the Durable Object's isolate was reset".into()));
+        return;
+    }
+    let slot = match core.object(&envelope.class, &envelope.id, envelope.name.as_deref()) {
+        Ok(slot) => slot,
+        Err(message) => {
+            let _ = envelope.reply.send(Err(message));
+            return;
+        }
+    };
+    slot.queue.borrow_mut().push_back(envelope);
+    pump(core, &slot);
+}
+
+fn pump(core: &Rc<Core>, slot: &Rc<ObjectSlot>) {
+    if slot.retired.get() {
+        limits::forward_queue(slot);
+        return;
+    }
+    if slot.busy.get() || slot.resetting.get() {
+        return;
+    }
+    let Some(envelope) = slot.queue.borrow_mut().pop_front() else {
+        return;
+    };
+    slot.busy.set(true);
+    slot.last_used.set(Instant::now());
+    let Envelope { event, reply, .. } = envelope;
+    if let DoEvent::Alarm = event {
+        if !alarm_is_due(core, slot) {
+            finish(core, slot, reply, Ok(DoReply::Done));
+            return;
+        }
+    }
+    let is_alarm = matches!(event, DoEvent::Alarm);
+    let reply = Rc::new(RefCell::new(Some(reply)));
+    *slot.running.borrow_mut() = Some(limits::Running {
+        reply: reply.clone(),
+        is_alarm,
+    });
+    let started = enter_as(core, Some(Rc::downgrade(slot)), |ctx| {
+        let dispatch = || -> rquickjs::Result<rquickjs::Promise> {
+            let f: Function = ctx
+                .globals()
+                .get::<_, rquickjs::Object>("__hearth_internal")?
+                .get("doDispatch")?;
+            let name = slot.name.borrow().clone();
+            let (class, id) = (slot.class.as_str(), slot.id.as_str());
+            let (kind, args): (&str, Vec<Value>) = match &event {
+                DoEvent::Fetch {
+                    method,
+                    url,
+                    headers,
+                    body,
+                } => {
+                    let body = match body {
+                        Some(b) => crate::host::bytes::new_u8(&ctx, b.to_vec())?,
+                        None => Value::new_null(ctx.clone()),
+                    };
+                    let args = vec![
+                        url.as_str().into_js(&ctx)?,
+                        method.as_str().into_js(&ctx)?,
+                        headers.clone().into_js(&ctx)?,
+                        body,
+                    ];
+                    ("fetch", args)
+                }
+                DoEvent::Call { method, args } => (
+                    "call",
+                    vec![method.as_str().into_js(&ctx)?, args.as_str().into_js(&ctx)?],
+                ),
+                DoEvent::Alarm => ("alarm", vec![slot.alarm_retries.get().into_js(&ctx)?]),
+                DoEvent::WsMessage { socket, data } => {
+                    ("wsmessage", vec![socket.into_js(&ctx)?, data.to_js(&ctx)?])
+                }
+                DoEvent::WsClose {
+                    socket,
+                    code,
+                    reason,
+                } => (
+                    "wsclose",
+                    vec![
+                        socket.into_js(&ctx)?,
+                        code.into_js(&ctx)?,
+                        reason.as_str().into_js(&ctx)?,
+                    ],
+                ),
+            };
+            f.call((class, id, name, kind, args))
+        };
+        let promise = match dispatch() {
+            Ok(p) => p,
+            Err(e) => return Err(crate::host::isolate::caught(&ctx, e)),
+        };
+        let (ok_core, ok_slot, ok_reply) = (core.clone(), slot.clone(), reply.clone());
+        let (err_core, err_slot, err_reply) = (core.clone(), slot.clone(), reply.clone());
+        let kind_is_fetch = matches!(event, DoEvent::Fetch { .. });
+        on_settled(
+            &ctx,
+            &promise,
+            move |ctx, value| {
+                if let Some(reply) = ok_reply.borrow_mut().take() {
+                    if is_alarm {
+                        // Succeeded: the next alarm starts again at retryCount 0.
+                        ok_slot.alarm_retries.set(0);
+                    }
+                    let result = if kind_is_fetch {
+                        fetch_reply(ctx, &ok_core, &ok_slot, value)
+                    } else {
+                        call_reply(value)
+                    };
+                    finish(&ok_core, &ok_slot, reply, result);
+                }
+            },
+            move |ctx, error| {
+                let message = describe(ctx, error.clone());
+                if limits::stopped_by_limit(&err_core, &err_slot, &message) {
+                    return;
+                }
+                if let Some(reply) = err_reply.borrow_mut().take() {
+                    let wire = wire_error(ctx, &error);
+                    if is_alarm {
+                        schedule_retry(&err_core, &err_slot);
+                    }
+                    err_core.report(
+                        &format!("uncaught exception in Durable Object {}", err_slot.class),
+                        &message,
+                    );
+                    finish(&err_core, &err_slot, reply, Err(wire.unwrap_or(message)));
+                }
+            },
+        )
+        .map_err(|e| e.to_string())
+    });
+    if let Err(message) = started {
+        if limits::stopped_by_limit(core, slot, &message) {
+            return;
+        }
+        if let Some(r) = reply.borrow_mut().take() {
+            if is_alarm {
+                schedule_retry(core, slot);
+            }
+            finish(core, slot, r, Err(message));
+        }
+    }
+}
+
+/// The error an object threw, serialized so the stub can rethrow it with its
+/// name and message (see `rethrow` in durable.js).
+fn wire_error<'js>(ctx: &Ctx<'js>, error: &Value<'js>) -> Option<String> {
+    let f: Function = ctx
+        .globals()
+        .get::<_, rquickjs::Object>("__hearth_internal")
+        .ok()?
+        .get("doWireError")
+        .ok()?;
+    f.call::<_, Option<String>>((error.clone(),)).ok().flatten()
+}
+
+fn call_reply(value: Value<'_>) -> Result<DoReply, String> {
+    match value.as_string() {
+        Some(s) => s.to_string().map(DoReply::Call).map_err(|e| e.to_string()),
+        None => Ok(DoReply::Done),
+    }
+}
+
+fn fetch_reply<'js>(
+    ctx: &Ctx<'js>,
+    core: &Rc<Core>,
+    slot: &ObjectSlot,
+    value: Value<'js>,
+) -> Result<DoReply, String> {
+    let parts = value
+        .as_array()
+        .ok_or("Durable Object fetch() did not return a Response")?;
+    let read = || -> rquickjs::Result<(u16, String, Vec<String>, Value<'js>, u32)> {
+        Ok((
+            parts.get(0)?,
+            parts.get(1)?,
+            parts.get(2)?,
+            parts.get(3)?,
+            parts.get(4)?,
+        ))
+    };
+    let (status, status_text, headers, body, socket) =
+        read().map_err(|e| crate::host::isolate::caught(ctx, e))?;
+    let body = if let Some(s) = body.as_string() {
+        Bytes::from(s.to_string().map_err(|e| e.to_string())?)
+    } else {
+        crate::host::bytes::bytes_of(&body)
+            .map(Bytes::from)
+            .unwrap_or_default()
+    };
+    let websocket = if socket != 0 {
+        // Its messages leave through this object's output gate.
+        websocket::set_owner(core, socket, &slot.class, &slot.id);
+        Some(websocket::link_local(core, socket)?)
+    } else {
+        None
+    };
+    Ok(DoReply::Fetch(FetchReply {
+        status,
+        status_text,
+        headers,
+        body,
+        websocket,
+    }))
+}
+
+/// Ends an event: commits its writes, frees the object for the next event,
+/// and releases the reply once the commit is durable.
+fn finish(
+    core: &Rc<Core>,
+    slot: &Rc<ObjectSlot>,
+    reply: oneshot::Sender<Result<DoReply, String>>,
+    result: Result<DoReply, String>,
+) {
+    // As on Cloudflare, an exception does not undo the writes made before it.
+    let ended = slot
+        .storage
+        .borrow_mut()
+        .end_event()
+        .map_err(|e| e.to_string());
+    let needed = *ended.as_ref().unwrap_or(&0);
+    let result = match ended {
+        Ok(_) => result,
+        Err(e) => Err(e),
+    };
+    slot.busy.set(false);
+    slot.last_used.set(Instant::now());
+    if needed > slot.durable_commits.get() {
+        slot.held.borrow_mut().push((
+            needed,
+            Box::new(move |stored: Result<(), String>| drop(reply.send(stored.and(result)))),
+        ));
+        flush(slot);
+    } else {
+        let _ = reply.send(result);
+    }
+    let (core, slot) = (core.clone(), slot.clone());
+    tokio::task::spawn_local(async move { pump(&core, &slot) });
+}
+
+/// Commits every event so far and makes it durable with one `fsync`, then
+/// releases the replies that were waiting for it; repeats while more events
+/// ended meanwhile. Ending an event (or a send that needs its writes
+/// durable) starts it again.
+fn flush(slot: &Rc<ObjectSlot>) {
+    if slot.flushing.get() {
+        return;
+    }
+    slot.flushing.set(true);
+    let slot = slot.clone();
+    tokio::task::spawn_local(async move {
+        loop {
+            let committed = slot.storage.borrow_mut().commit();
+            let (target, stored) = match committed {
+                Ok(Some(target)) => {
+                    let sync = slot.storage.borrow().wal_sync();
+                    let synced = match tokio::task::spawn_blocking(move || sync.sync()).await {
+                        Ok(r) => r.map_err(|e| e.to_string()),
+                        Err(e) => Err(e.to_string()),
+                    };
+                    (target, synced)
+                }
+                // An event is inside `transaction()`: its end starts the
+                // next flush, which commits.
+                Ok(None) => break,
+                // The writes are lost: every waiting reply reports it.
+                Err(e) => (u64::MAX, Err(e.to_string())),
+            };
+            let stored = stored.map_err(|e| {
+                tracing::error!(
+                    "storing the writes of Durable Object {} failed: {e}",
+                    slot.id
+                );
+                format!("Durable Object storage failed: {e}")
+            });
+            if stored.is_ok() {
+                slot.durable_commits.set(target);
+            }
+            let ready: Vec<HeldReply> = {
+                let mut held = slot.held.borrow_mut();
+                let (ready, waiting) = held.drain(..).partition(|(seq, _)| *seq <= target);
+                *held = waiting;
+                ready
+            };
+            for (_, release) in ready {
+                release(stored.clone());
+            }
+            // Another pass only if events ended during this one; what still
+            // waits for a running event is flushed when that event ends.
+            let more = slot.storage.borrow().writing_events() > target;
+            if slot.held.borrow().is_empty() || !more {
+                break;
+            }
+        }
+        slot.flushing.set(false);
+    });
+}
+
+fn alarm_index(core: &Core) -> Option<Arc<AlarmIndex>> {
+    core.worker.alarm_index()
+}
+
+/// Whether the stored alarm has come; if so it is cleared before the handler
+/// runs (a handler may set the next one).
+fn alarm_is_due(core: &Rc<Core>, slot: &Rc<ObjectSlot>) -> bool {
+    let now = now_ms();
+    let stored = slot.storage.borrow().alarm().ok().flatten();
+    match stored {
+        Some(time) if time <= now + 1.0 => {
+            let _ = slot.storage.borrow_mut().set_alarm(None);
+            if let Some(index) = alarm_index(core) {
+                let _ = index.set(&slot.class, &slot.id, None, None);
+            }
+            true
+        }
+        _ => false,
+    }
+}
+
+/// After a failing alarm handler: try again later, up to the retry limit.
+fn schedule_retry(core: &Rc<Core>, slot: &Rc<ObjectSlot>) {
+    let retries = slot.alarm_retries.get() + 1;
+    if retries > ALARM_MAX_RETRIES {
+        slot.alarm_retries.set(0);
+        tracing::error!(
+            "alarm of Durable Object {} failed {ALARM_MAX_RETRIES} retries; giving up",
+            slot.id
+        );
+        return;
+    }
+    slot.alarm_retries.set(retries);
+    let when = now_ms() + 1000.0 * 2f64.powi(retries as i32);
+    set_alarm(core, slot, Some(when));
+}
+
+/// Sets or clears an object's alarm in its storage and in the process index.
+pub(crate) fn set_alarm(core: &Core, slot: &ObjectSlot, time: Option<f64>) {
+    let _ = slot.storage.borrow_mut().set_alarm(time);
+    if let Some(index) = alarm_index(core) {
+        let name = slot.name.borrow().clone();
+        if let Err(e) = index.set(&slot.class, &slot.id, name.as_deref(), time) {
+            tracing::error!("cannot record the alarm of {}: {e}", slot.id);
+        }
+    }
+    if let Some(router) = Router::get() {
+        router.alarms_changed(&slot.id);
+    }
+}
+
+/// Milliseconds since the epoch.
+pub fn now_ms() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64() * 1000.0)
+        .unwrap_or(0.0)
+}
+
+/// Drops objects idle for [`idle_eviction`] with nothing queued, running or
+/// waiting; their constructor runs again on the next event.
+pub(crate) fn evict_idle(core: &Rc<Core>) {
+    if websocket::has_open_sockets(core) {
+        return;
+    }
+    let idle: Vec<Rc<ObjectSlot>> = core
+        .objects
+        .borrow()
+        .slots
+        .values()
+        .filter(|s| {
+            !s.busy.get()
+                && s.queue.borrow().is_empty()
+                && s.held.borrow().is_empty()
+                && !s.flushing.get()
+                && s.last_used.get().elapsed() >= idle_eviction()
+        })
+        .cloned()
+        .collect();
+    for slot in idle {
+        // Writes made after the last event (from waitUntil) are kept too.
+        if let Err(e) = slot.storage.borrow_mut().commit() {
+            tracing::error!("commit of evicted Durable Object {} failed: {e}", slot.id);
+        }
+        core.objects
+            .borrow_mut()
+            .slots
+            .remove(&(slot.class.clone(), slot.id.clone()));
+        drop_instance(core, &slot);
+        tracing::debug!("evicted idle Durable Object {} {}", slot.class, slot.id);
+    }
+}
+
+/// Forgets the JavaScript instance of an object (its constructor runs again
+/// on next use); storage is untouched.
+pub(crate) fn drop_instance(core: &Rc<Core>, slot: &ObjectSlot) {
+    enter(core, |ctx| {
+        let evict: rquickjs::Result<Function> = ctx
+            .globals()
+            .get::<_, rquickjs::Object>("__hearth_internal")
+            .and_then(|i| i.get("doEvict"));
+        if let Ok(evict) = evict {
+            let _ = evict.call::<_, ()>((slot.class.as_str(), slot.id.as_str()));
+        }
+    });
+}

@@ -1,0 +1,466 @@
+//! The natives behind Durable Object namespaces, stubs, storage and
+//! WebSockets. Stubs send events through the process's router; storage calls
+//! act on the live object of the calling code.
+
+use crate::bindings::durable::websocket::{self, Hibernation};
+use crate::bindings::durable::{self, DoEvent, DoReply, Envelope, ObjectSlot, Router};
+use crate::host::bytes::{bytes_of, new_array_buffer, new_u8};
+use crate::host::event_loop::{current, settle, spawn_op};
+use bytes::Bytes;
+use hearth_durable::{ListOptions, ObjectId, SqlValue};
+use rquickjs::{Array, Ctx, Exception, Function, Object, Promise, Value};
+use std::rc::Rc;
+use tokio::sync::oneshot;
+use tokio_tungstenite::tungstenite::Message;
+
+pub(crate) fn install<'js>(ctx: &Ctx<'js>, native: &Object<'js>) -> rquickjs::Result<()> {
+    native.set(
+        "doIdFromName",
+        Function::new(ctx.clone(), |class: String, name: String| {
+            ObjectId::from_name(&class, &name).to_string()
+        })?,
+    )?;
+    native.set(
+        "doUniqueId",
+        Function::new(ctx.clone(), || ObjectId::unique().to_string())?,
+    )?;
+    native.set(
+        "doIdFromString",
+        Function::new(ctx.clone(), id_from_string)?,
+    )?;
+    native.set("doFetch", Function::new(ctx.clone(), do_fetch)?)?;
+    native.set("doCall", Function::new(ctx.clone(), do_call)?)?;
+    native.set("doStorageGet", Function::new(ctx.clone(), storage_get)?)?;
+    native.set("doStoragePut", Function::new(ctx.clone(), storage_put)?)?;
+    native.set(
+        "doStorageDelete",
+        Function::new(ctx.clone(), storage_delete)?,
+    )?;
+    native.set("doStorageList", Function::new(ctx.clone(), storage_list)?)?;
+    native.set("doDeleteAll", Function::new(ctx.clone(), delete_all)?)?;
+    native.set("doSavepoint", Function::new(ctx.clone(), savepoint)?)?;
+    native.set("doSqlExec", Function::new(ctx.clone(), sql_exec)?)?;
+    native.set("doDatabaseSize", Function::new(ctx.clone(), database_size)?)?;
+    native.set("doGetAlarm", Function::new(ctx.clone(), get_alarm)?)?;
+    native.set("doSetAlarm", Function::new(ctx.clone(), set_alarm)?)?;
+    native.set(
+        "wsPair",
+        Function::new(ctx.clone(), || websocket::new_pair(&current()))?,
+    )?;
+    native.set(
+        "wsAccept",
+        Function::new(ctx.clone(), |id: u32| websocket::accept(&current(), id))?,
+    )?;
+    native.set("wsSend", Function::new(ctx.clone(), ws_send)?)?;
+    native.set("wsClose", Function::new(ctx.clone(), ws_close)?)?;
+    native.set(
+        "wsSetAttachment",
+        Function::new(ctx.clone(), |id: u32, value: Option<String>| {
+            websocket::set_attachment(&current(), id, value)
+        })?,
+    )?;
+    native.set(
+        "wsGetAttachment",
+        Function::new(ctx.clone(), |id: u32| websocket::attachment(&current(), id))?,
+    )?;
+    native.set("wsHibernate", Function::new(ctx.clone(), ws_hibernate)?)?;
+    native.set(
+        "wsList",
+        Function::new(
+            ctx.clone(),
+            |class: String, object: String, tag: Option<String>| {
+                websocket::list(&current(), &class, &object, tag.as_deref())
+            },
+        )?,
+    )?;
+    native.set(
+        "wsTags",
+        Function::new(ctx.clone(), |id: u32| websocket::tags(&current(), id))?,
+    )?;
+    native.set(
+        "wsAutoResponse",
+        Function::new(
+            ctx.clone(),
+            |class: String, object: String, request: Option<String>, response: Option<String>| {
+                websocket::set_auto_response(&current(), &class, &object, request.zip(response));
+            },
+        )?,
+    )?;
+    Ok(())
+}
+
+fn id_from_string(ctx: Ctx<'_>, id: String) -> rquickjs::Result<String> {
+    ObjectId::parse(&id)
+        .map(|i| i.to_string())
+        .map_err(|e| Exception::throw_type(&ctx, &e.to_string()))
+}
+
+/// A stub's `[class, id, worker]` from JavaScript.
+fn object_target(ctx: &Ctx<'_>, target: Vec<String>) -> rquickjs::Result<[String; 3]> {
+    target
+        .try_into()
+        .map_err(|_| Exception::throw_internal(ctx, "a stub's target is [class, id, worker]"))
+}
+
+/// Sends an event to its object and resolves with the reply.
+fn send_event<'js>(
+    ctx: &Ctx<'js>,
+    [class, id, worker]: [String; 3],
+    name: Option<String>,
+    event: DoEvent,
+    to_js: impl for<'a> FnOnce(&Ctx<'a>, DoReply) -> rquickjs::Result<Value<'a>> + 'static,
+) -> rquickjs::Result<Promise<'js>> {
+    let router = Router::get().ok_or_else(|| {
+        Exception::throw_internal(ctx, "Durable Objects need a running hearth server")
+    })?;
+    let (reply, answer) = oneshot::channel();
+    router.send(Envelope {
+        worker,
+        class,
+        id,
+        name,
+        event,
+        reply,
+    });
+    spawn_op(ctx, async move {
+        let result = answer
+            .await
+            .map_err(|_| "the Durable Object went away before replying".to_string())??;
+        Ok(settle(move |ctx| to_js(ctx, result)))
+    })
+}
+
+fn do_fetch<'js>(
+    ctx: Ctx<'js>,
+    target: Vec<String>,
+    name: Option<String>,
+    url: String,
+    method: String,
+    headers: Vec<String>,
+    body: Value<'js>,
+) -> rquickjs::Result<Promise<'js>> {
+    let body = if let Some(s) = body.as_string() {
+        Some(Bytes::from(s.to_string()?))
+    } else {
+        bytes_of(&body).map(Bytes::from)
+    };
+    let target = object_target(&ctx, target)?;
+    let core = current();
+    send_event(
+        &ctx,
+        target,
+        name,
+        DoEvent::Fetch {
+            method,
+            url,
+            headers,
+            body,
+        },
+        move |ctx, reply| {
+            let DoReply::Fetch(r) = reply else {
+                return Err(Exception::throw_internal(
+                    ctx,
+                    "unexpected reply to a Durable Object fetch",
+                ));
+            };
+            let socket = r
+                .websocket
+                .map(|link| websocket::add_remote(&core, link))
+                .unwrap_or(0);
+            let out = Array::new(ctx.clone())?;
+            out.set(0, r.status)?;
+            out.set(1, r.status_text)?;
+            out.set(2, r.headers)?;
+            out.set(3, new_u8(ctx, r.body.to_vec())?)?;
+            out.set(4, socket)?;
+            Ok(out.into_value())
+        },
+    )
+}
+
+fn do_call<'js>(
+    ctx: Ctx<'js>,
+    target: Vec<String>,
+    name: Option<String>,
+    method: String,
+    args: String,
+) -> rquickjs::Result<Promise<'js>> {
+    let target = object_target(&ctx, target)?;
+    send_event(
+        &ctx,
+        target,
+        name,
+        DoEvent::Call { method, args },
+        |ctx, reply| match reply {
+            DoReply::Call(text) => {
+                rquickjs::String::from_str(ctx.clone(), &text).map(|s| s.into_value())
+            }
+            _ => Err(Exception::throw_internal(
+                ctx,
+                "unexpected reply to a Durable Object call",
+            )),
+        },
+    )
+}
+
+/// The live object the calling code belongs to.
+fn object(ctx: &Ctx<'_>, class: &str, id: &str) -> rquickjs::Result<Rc<ObjectSlot>> {
+    current().live_object(class, id).ok_or_else(|| {
+        Exception::throw_internal(
+            ctx,
+            "this Durable Object's storage is not available here (the object was evicted)",
+        )
+    })
+}
+
+fn fail(ctx: &Ctx<'_>, e: hearth_durable::StorageError) -> rquickjs::Error {
+    match e {
+        hearth_durable::StorageError::Limit(m) => Exception::throw_range(ctx, &m),
+        other => Exception::throw_message(ctx, &other.to_string()),
+    }
+}
+
+fn storage_get(
+    ctx: Ctx<'_>,
+    class: String,
+    id: String,
+    keys: Vec<String>,
+) -> rquickjs::Result<Vec<Option<String>>> {
+    let slot = object(&ctx, &class, &id)?;
+    let found = slot
+        .storage
+        .borrow()
+        .get_many(&keys)
+        .map_err(|e| fail(&ctx, e))?;
+    Ok(found
+        .into_iter()
+        .map(|v| v.map(|b| String::from_utf8_lossy(&b).into_owned()))
+        .collect())
+}
+
+fn storage_put(
+    ctx: Ctx<'_>,
+    class: String,
+    id: String,
+    keys: Vec<String>,
+    values: Vec<String>,
+) -> rquickjs::Result<()> {
+    let slot = object(&ctx, &class, &id)?;
+    let entries: Vec<(String, Vec<u8>)> = keys
+        .into_iter()
+        .zip(values.into_iter().map(String::into_bytes))
+        .collect();
+    let result = slot.storage.borrow_mut().put(&entries);
+    result.map_err(|e| fail(&ctx, e))
+}
+
+fn storage_delete(
+    ctx: Ctx<'_>,
+    class: String,
+    id: String,
+    keys: Vec<String>,
+) -> rquickjs::Result<usize> {
+    let slot = object(&ctx, &class, &id)?;
+    let n = slot
+        .storage
+        .borrow_mut()
+        .delete(&keys)
+        .map_err(|e| fail(&ctx, e))?;
+    Ok(n)
+}
+
+fn storage_list(
+    ctx: Ctx<'_>,
+    class: String,
+    id: String,
+    options: Object<'_>,
+) -> rquickjs::Result<Vec<String>> {
+    let slot = object(&ctx, &class, &id)?;
+    let options = ListOptions {
+        start: options.get("start")?,
+        start_after: options.get("startAfter")?,
+        end: options.get("end")?,
+        prefix: options.get("prefix")?,
+        reverse: options.get::<_, Option<bool>>("reverse")?.unwrap_or(false),
+        limit: options.get::<_, Option<f64>>("limit")?.map(|l| l as usize),
+    };
+    let entries = slot
+        .storage
+        .borrow()
+        .list(&options)
+        .map_err(|e| fail(&ctx, e))?;
+    Ok(entries
+        .into_iter()
+        .flat_map(|(k, v)| [k, String::from_utf8_lossy(&v).into_owned()])
+        .collect())
+}
+
+fn delete_all(ctx: Ctx<'_>, class: String, id: String) -> rquickjs::Result<()> {
+    let slot = object(&ctx, &class, &id)?;
+    slot.storage
+        .borrow_mut()
+        .delete_all()
+        .map_err(|e| fail(&ctx, e))?;
+    durable::set_alarm(&current(), &slot, None);
+    Ok(())
+}
+
+fn savepoint(ctx: Ctx<'_>, class: String, id: String, action: String) -> rquickjs::Result<()> {
+    let slot = object(&ctx, &class, &id)?;
+    let mut storage = slot.storage.borrow_mut();
+    let result = match action.as_str() {
+        "begin" => storage.savepoint(),
+        "release" => storage.release_savepoint(),
+        _ => storage.rollback_savepoint(),
+    };
+    result.map_err(|e| fail(&ctx, e))
+}
+
+fn sql_value(ctx: &Ctx<'_>, v: &Value<'_>) -> rquickjs::Result<SqlValue> {
+    if v.is_null() || v.is_undefined() {
+        return Ok(SqlValue::Null);
+    }
+    if let Some(i) = v.as_int() {
+        return Ok(SqlValue::Integer(i as i64));
+    }
+    if let Some(f) = v.as_float() {
+        return Ok(if f.fract() == 0.0 && f.abs() < 9.007_199_254_740_992e15 {
+            SqlValue::Integer(f as i64)
+        } else {
+            SqlValue::Real(f)
+        });
+    }
+    if let Some(s) = v.as_string() {
+        return Ok(SqlValue::Text(s.to_string()?));
+    }
+    if let Some(b) = v.as_big_int() {
+        return Ok(SqlValue::Integer(b.clone().to_i64()?));
+    }
+    if let Some(bytes) = bytes_of(v) {
+        return Ok(SqlValue::Blob(bytes));
+    }
+    Err(Exception::throw_type(
+        ctx,
+        "Unsupported type of SQL binding",
+    ))
+}
+
+fn sql_exec<'js>(
+    ctx: Ctx<'js>,
+    class: String,
+    id: String,
+    query: String,
+    bindings: Vec<Value<'js>>,
+) -> rquickjs::Result<Array<'js>> {
+    let slot = object(&ctx, &class, &id)?;
+    let values = bindings
+        .iter()
+        .map(|v| sql_value(&ctx, v))
+        .collect::<rquickjs::Result<Vec<_>>>()?;
+    let result = slot
+        .storage
+        .borrow_mut()
+        .exec(&query, &values)
+        .map_err(|e| fail(&ctx, e))?;
+    let rows = Array::new(ctx.clone())?;
+    for (i, row) in result.rows.into_iter().enumerate() {
+        let out = Array::new(ctx.clone())?;
+        for (j, value) in row.into_iter().enumerate() {
+            let v: Value = match value {
+                SqlValue::Null => Value::new_null(ctx.clone()),
+                SqlValue::Integer(n) => Value::new_number(ctx.clone(), n as f64),
+                SqlValue::Real(f) => Value::new_number(ctx.clone(), f),
+                SqlValue::Text(s) => rquickjs::String::from_str(ctx.clone(), &s)?.into_value(),
+                SqlValue::Blob(b) => new_array_buffer(&ctx, b)?,
+            };
+            out.set(j, v)?;
+        }
+        rows.set(i, out)?;
+    }
+    let out = Array::new(ctx.clone())?;
+    out.set(0, result.columns)?;
+    out.set(1, rows)?;
+    out.set(2, result.rows_read as f64)?;
+    out.set(3, result.rows_written as f64)?;
+    Ok(out)
+}
+
+fn database_size(ctx: Ctx<'_>, class: String, id: String) -> rquickjs::Result<f64> {
+    let slot = object(&ctx, &class, &id)?;
+    let size = slot
+        .storage
+        .borrow()
+        .database_size()
+        .map_err(|e| fail(&ctx, e))?;
+    Ok(size as f64)
+}
+
+fn get_alarm(ctx: Ctx<'_>, class: String, id: String) -> rquickjs::Result<Option<f64>> {
+    let slot = object(&ctx, &class, &id)?;
+    let alarm = slot.storage.borrow().alarm().map_err(|e| fail(&ctx, e))?;
+    Ok(alarm)
+}
+
+fn set_alarm(
+    ctx: Ctx<'_>,
+    class: String,
+    id: String,
+    name: Option<String>,
+    time: Option<f64>,
+) -> rquickjs::Result<()> {
+    let slot = object(&ctx, &class, &id)?;
+    if name.is_some() && slot.name.borrow().is_none() {
+        *slot.name.borrow_mut() = name;
+    }
+    durable::set_alarm(&current(), &slot, time);
+    Ok(())
+}
+
+fn ws_send<'js>(ctx: Ctx<'js>, id: u32, data: Value<'js>) -> rquickjs::Result<()> {
+    let message = match data.as_string() {
+        Some(s) => Message::Text(s.to_string()?.into()),
+        None => Message::Binary(
+            bytes_of(&data)
+                .ok_or_else(|| Exception::throw_type(&ctx, "send() takes a string or bytes"))?
+                .into(),
+        ),
+    };
+    websocket::send(&current(), id, message).map_err(|e| Exception::throw_type(&ctx, &e))
+}
+
+fn ws_close(ctx: Ctx<'_>, id: u32, code: u16, reason: String) -> rquickjs::Result<()> {
+    if !(code == 1000 || (3000..=4999).contains(&code)) {
+        return Err(Exception::throw_range(
+            &ctx,
+            &format!("Invalid WebSocket close code {code}: use 1000 or 3000-4999"),
+        ));
+    }
+    if reason.len() > 123 {
+        return Err(Exception::throw_type(
+            &ctx,
+            "WebSocket close reason must be at most 123 bytes",
+        ));
+    }
+    websocket::close(&current(), id, code, reason).map_err(|e| Exception::throw_type(&ctx, &e))
+}
+
+fn ws_hibernate(
+    ctx: Ctx<'_>,
+    id: u32,
+    class: String,
+    object: String,
+    name: Option<String>,
+    tags: Vec<String>,
+) -> rquickjs::Result<()> {
+    websocket::hibernate(
+        &current(),
+        id,
+        Hibernation {
+            class,
+            id: object,
+            name,
+            tags,
+        },
+    )
+    .map_err(|e| Exception::throw_type(&ctx, &e))
+}

@@ -1,0 +1,177 @@
+//! The per-thread event loop glue between tokio and QuickJS.
+//!
+//! Every isolate lives on one thread inside a tokio `LocalSet`. JavaScript is
+//! entered only through [`enter`], which also drains QuickJS's microtask queue
+//! and arms the CPU-time deadline. Native asynchronous work (timers, fetch,
+//! storage writes, body reads) runs as local tokio tasks started by
+//! [`spawn_op`]; when one finishes it re-enters JavaScript to settle its promise.
+
+use crate::bindings::durable::ObjectSlot;
+use crate::host::isolate::Core;
+use rquickjs::{Ctx, Function, Persistent, Promise, Value};
+use std::cell::RefCell;
+use std::future::Future;
+use std::rc::{Rc, Weak};
+use std::time::Instant;
+
+thread_local! {
+    /// The isolates currently executing JavaScript on this thread, innermost last.
+    static CURRENT: RefCell<Vec<Rc<Core>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The isolate whose JavaScript is running right now on this thread.
+///
+/// Natives call this to reach their isolate's resources; it panics only if a
+/// native is invoked outside [`enter`], which would be a bug in hearth.
+pub(crate) fn current() -> Rc<Core> {
+    CURRENT.with(|c| {
+        c.borrow()
+            .last()
+            .cloned()
+            .expect("native called outside of an isolate")
+    })
+}
+
+/// Runs `f` inside the isolate, then runs every queued microtask.
+///
+/// The CPU deadline covers both: a promise chain that spins forever is cut off
+/// just like a synchronous loop. When the deadline stopped code of a Durable
+/// Object (see [`enter_as`]), that object is reset.
+pub(crate) fn enter<R>(core: &Rc<Core>, f: impl FnOnce(Ctx<'_>) -> R) -> R {
+    CURRENT.with(|c| c.borrow_mut().push(core.clone()));
+    let outer = core.deadline.get();
+    if outer.is_none() {
+        core.deadline.set(Some(Instant::now() + core.cpu_limit));
+    }
+    let result = core.ctx.with(f);
+    drain_microtasks(core);
+    core.deadline.set(outer);
+    CURRENT.with(|c| c.borrow_mut().pop());
+    if outer.is_none() && core.cpu_tripped.replace(false) {
+        let culprit = core.running.borrow().as_ref().and_then(Weak::upgrade);
+        if let Some(slot) = culprit {
+            crate::bindings::durable::cpu_exceeded(core, &slot);
+        }
+    }
+    result
+}
+
+/// [`enter`] on behalf of a Durable Object (`None`: plain worker code), so
+/// natives started by this run remember whose they are. Writes the run made
+/// outside the object's events are committed when it ends.
+pub(crate) fn enter_as<R>(
+    core: &Rc<Core>,
+    object: Option<Weak<ObjectSlot>>,
+    f: impl FnOnce(Ctx<'_>) -> R,
+) -> R {
+    let slot = object.as_ref().and_then(Weak::upgrade);
+    let outer = core.running.replace(object);
+    let result = enter(core, f);
+    *core.running.borrow_mut() = outer;
+    if let Some(slot) = slot {
+        crate::bindings::durable::gate::commit_stray_writes(&slot);
+    }
+    result
+}
+
+/// The Durable Object the running code belongs to, to hand to [`enter_as`]
+/// when a native operation it started completes.
+pub(crate) fn running_object(core: &Core) -> Option<Weak<ObjectSlot>> {
+    core.running.borrow().clone()
+}
+
+fn drain_microtasks(core: &Rc<Core>) {
+    loop {
+        match core.rt.execute_pending_job() {
+            Ok(true) => continue,
+            Ok(false) => break,
+            Err(err) => {
+                let message = err
+                    .0
+                    .with(|ctx| crate::host::errors::describe(&ctx, ctx.catch()));
+                tracing::error!(target: "hearth::js", worker = %core.worker.name(), "uncaught error in a job: {message}");
+            }
+        }
+    }
+}
+
+/// What a finished native operation hands back to JavaScript: a closure that
+/// builds the resolved value (or a rejection message) once the isolate is entered.
+pub(crate) type Settle = Box<dyn for<'js> FnOnce(&Ctx<'js>) -> rquickjs::Result<Value<'js>>>;
+
+/// Wraps a value-building closure as a [`Settle`], fixing its lifetimes.
+pub(crate) fn settle<F>(f: F) -> Settle
+where
+    F: for<'js> FnOnce(&Ctx<'js>) -> rquickjs::Result<Value<'js>> + 'static,
+{
+    Box::new(f)
+}
+
+/// Starts native asynchronous work and returns the promise it will settle.
+///
+/// `work` runs as a local task; its output is turned into a JavaScript value
+/// inside the isolate. An `Err(message)` rejects the promise with a `TypeError`
+/// carrying that message (the error class Workers uses for I/O failures).
+pub(crate) fn spawn_op<'js, F>(ctx: &Ctx<'js>, work: F) -> rquickjs::Result<Promise<'js>>
+where
+    F: Future<Output = Result<Settle, String>> + 'static,
+{
+    let (promise, resolve, reject) = ctx.promise()?;
+    let core = current();
+    let pending = PendingPromise {
+        resolve: Persistent::save(ctx, resolve),
+        reject: Persistent::save(ctx, reject),
+        object: running_object(&core),
+        core,
+    };
+    tokio::task::spawn_local(async move {
+        let outcome = work.await;
+        pending.settle(outcome);
+    });
+    Ok(promise)
+}
+
+/// The two halves of a promise kept alive across an await, with the isolate
+/// they belong to. Fields drop in order, so the persistents are released
+/// while their runtime is still alive.
+struct PendingPromise {
+    resolve: Persistent<Function<'static>>,
+    reject: Persistent<Function<'static>>,
+    object: Option<Weak<ObjectSlot>>,
+    core: Rc<Core>,
+}
+
+impl PendingPromise {
+    fn settle(self, outcome: Result<Settle, String>) {
+        let PendingPromise {
+            resolve,
+            reject,
+            object,
+            core,
+        } = self;
+        if !core.is_alive() {
+            core.ctx.with(|ctx| {
+                drop(resolve.restore(&ctx));
+                drop(reject.restore(&ctx));
+            });
+            return;
+        }
+        enter_as(&core, object, |ctx| {
+            let resolve = resolve.restore(&ctx)?;
+            let reject = reject.restore(&ctx)?;
+            let value = match outcome {
+                Ok(make) => make(&ctx),
+                Err(message) => Err(rquickjs::Exception::throw_type(&ctx, &message)),
+            };
+            match value {
+                Ok(v) => resolve.call::<_, ()>((v,)),
+                Err(rquickjs::Error::Exception) => reject.call::<_, ()>((ctx.catch(),)),
+                Err(other) => {
+                    let err = rquickjs::Exception::from_message(ctx.clone(), &other.to_string())?;
+                    reject.call::<_, ()>((err,))
+                }
+            }
+        })
+        .unwrap_or_else(|e| tracing::error!("settling a promise failed: {e}"));
+    }
+}

@@ -1,0 +1,724 @@
+//! One QuickJS runtime running one worker on the current thread.
+
+use crate::host::body::{full, BodyError, ChannelBody, RequestBody, ResponseBody};
+use crate::host::errors::{describe, StartupError};
+use crate::host::event_loop::enter;
+use crate::loader::{ProjectLoader, ProjectResolver};
+use crate::worker::{EnvValue, Format, Worker};
+use bytes::Bytes;
+use http::{HeaderName, HeaderValue, StatusCode};
+use http_body_util::BodyExt;
+use hyper::body::Body;
+use rquickjs::context::EvalOptions;
+use rquickjs::{Array, Context, Ctx, Function, Module, Object, Runtime, Value};
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, oneshot};
+
+/// Chunks buffered between a streaming response and its client.
+const STREAM_BUFFER_CHUNKS: usize = 8;
+
+/// Native resources an isolate's JavaScript refers to by number.
+#[derive(Default)]
+pub(crate) struct Resources {
+    next_id: u32,
+    /// Incoming bodies (requests, fetch responses) JavaScript reads from.
+    pub(crate) bodies: HashMap<u32, RequestBody>,
+    /// Outgoing streamed bodies JavaScript writes to.
+    pub(crate) sinks: HashMap<u32, mpsc::Sender<Result<Bytes, BodyError>>>,
+    /// Request bodies that grew past the size limit while being read.
+    pub(crate) oversized: std::collections::HashSet<u32>,
+    /// Open TCP sockets (`cloudflare:sockets`, Socket Worker connections).
+    pub(crate) sockets: HashMap<u32, crate::bindings::sockets::SocketEntry>,
+}
+
+impl Resources {
+    fn next(&mut self) -> u32 {
+        self.next_id = self.next_id.wrapping_add(1).max(1);
+        self.next_id
+    }
+
+    /// Registers a body for JavaScript to pull from; returns its id.
+    pub(crate) fn add_body(&mut self, body: RequestBody) -> u32 {
+        let id = self.next();
+        self.bodies.insert(id, body);
+        id
+    }
+
+    /// Registers an open socket; returns its id.
+    pub(crate) fn add_socket(&mut self, socket: crate::bindings::sockets::SocketEntry) -> u32 {
+        let id = self.next();
+        self.sockets.insert(id, socket);
+        id
+    }
+
+    fn add_sink(&mut self, sender: mpsc::Sender<Result<Bytes, BodyError>>) -> u32 {
+        let id = self.next();
+        self.sinks.insert(id, sender);
+        id
+    }
+}
+
+/// The state behind an [`Isolate`], shared with the tasks it started.
+///
+/// Field order matters: the context must drop before the runtime.
+pub(crate) struct Core {
+    pub(crate) ctx: Context,
+    pub(crate) rt: Runtime,
+    pub(crate) worker: Worker,
+    pub(crate) cpu_limit: Duration,
+    /// When the JavaScript now running must stop; checked by QuickJS's
+    /// interrupt handler.
+    pub(crate) deadline: Rc<Cell<Option<Instant>>>,
+    /// Set by the interrupt handler when it stopped JavaScript for running
+    /// past the deadline; [`crate::host::event_loop::enter`] acts on it.
+    pub(crate) cpu_tripped: Rc<Cell<bool>>,
+    /// The Durable Object whose code the current run belongs to, if any (so
+    /// a CPU overrun resets that object rather than the isolate).
+    pub(crate) running: RefCell<Option<std::rc::Weak<crate::bindings::durable::ObjectSlot>>>,
+    pub(crate) resources: RefCell<Resources>,
+    /// Durable Objects living in this isolate.
+    pub(crate) objects: RefCell<crate::bindings::durable::Objects>,
+    /// WebSockets of this isolate.
+    pub(crate) sockets: RefCell<crate::bindings::durable::websocket::Sockets>,
+    /// Set when the isolate hit its memory cap or CPU limit; the server then
+    /// replaces it.
+    fatal: RefCell<Option<String>>,
+    alive: Cell<bool>,
+}
+
+impl Core {
+    pub(crate) fn is_alive(&self) -> bool {
+        self.alive.get()
+    }
+
+    /// Whether a broken limit condemned this isolate (it is being replaced).
+    pub(crate) fn is_condemned(&self) -> bool {
+        self.fatal.borrow().is_some()
+    }
+
+    /// Logs an exception thrown by user code and notes whether it broke the isolate.
+    ///
+    /// Returns the message to show: for a broken isolate, one that names the
+    /// limit that was hit.
+    pub(crate) fn report(&self, what: &str, message: &str) -> String {
+        let message = match crate::host::errors::fatal_kind(message) {
+            Some(kind) => {
+                let explained = kind.explain(self.cpu_limit, self.worker.memory_limit());
+                let first = self.fatal.borrow().is_none();
+                self.fatal
+                    .borrow_mut()
+                    .get_or_insert_with(|| explained.clone());
+                if first {
+                    // The objects living here go down with the isolate.
+                    crate::bindings::durable::retire_all(self, kind);
+                }
+                format!("{explained}\n{message}")
+            }
+            None => message.to_string(),
+        };
+        tracing::error!(target: "hearth::js", "[{}] {what}: {message}", self.worker.name());
+        message
+    }
+}
+
+/// One worker's JavaScript running on the current thread.
+///
+/// Create and use it inside a tokio `LocalSet`: its timers and I/O run as
+/// local tasks.
+pub struct Isolate {
+    core: Rc<Core>,
+}
+
+/// The result of running a `scheduled` handler.
+#[derive(Debug)]
+pub enum ScheduledOutcome {
+    /// The handler (and its `waitUntil` promises) completed.
+    Ok,
+    /// The handler threw; the message includes the stack.
+    Failed(String),
+}
+
+impl Isolate {
+    /// Starts an isolate: installs the Web APIs, evaluates the worker's
+    /// modules and finds its handlers.
+    pub fn new(worker: &Worker) -> Result<Isolate, StartupError> {
+        let began = Instant::now();
+        let rt = Runtime::new()
+            .map_err(|e| StartupError::new(format!("cannot create a JavaScript runtime: {e}")))?;
+        rt.set_memory_limit(worker.memory_limit());
+        rt.set_max_stack_size(4 * 1024 * 1024);
+        rt.set_gc_threshold(16 * 1024 * 1024);
+        let deadline: Rc<Cell<Option<Instant>>> = Rc::new(Cell::new(None));
+        let watched = deadline.clone();
+        let cpu_tripped = Rc::new(Cell::new(false));
+        let tripped = cpu_tripped.clone();
+        rt.set_interrupt_handler(Some(Box::new(move || {
+            let stop = watched.get().is_some_and(|d| Instant::now() > d);
+            if stop {
+                tripped.set(true);
+            }
+            stop
+        })));
+        rt.set_loader(
+            ProjectResolver {
+                worker: worker.clone(),
+            },
+            ProjectLoader {
+                worker: worker.clone(),
+            },
+        );
+        let ctx = Context::full(&rt)
+            .map_err(|e| StartupError::new(format!("cannot create a JavaScript context: {e}")))?;
+        let core = Rc::new(Core {
+            ctx,
+            rt,
+            worker: worker.clone(),
+            cpu_limit: worker.cpu_limit(),
+            deadline,
+            cpu_tripped,
+            running: RefCell::new(None),
+            resources: RefCell::default(),
+            objects: RefCell::default(),
+            sockets: RefCell::default(),
+            fatal: RefCell::new(None),
+            alive: Cell::new(true),
+        });
+        let started: Result<(), String> = enter(&core, |ctx| {
+            crate::extensions::install(&ctx).map_err(|e| e.to_string())?;
+            crate::host::prelude::install(&ctx)?;
+            install_env(&ctx, worker)
+        });
+        started.map_err(StartupError::new)?;
+        let prelude = began.elapsed();
+        load_entry(&core)?;
+        tracing::debug!(
+            "isolate of '{}' ready in {:?} (Web APIs {:?})",
+            worker.name(),
+            began.elapsed(),
+            prelude
+        );
+        Ok(Isolate { core })
+    }
+
+    /// Why this isolate must be replaced, if it must (memory cap or CPU limit hit).
+    pub fn fatal_error(&self) -> Option<String> {
+        self.core.fatal.borrow().clone()
+    }
+
+    /// The worker this isolate runs.
+    pub fn worker(&self) -> &Worker {
+        &self.core.worker
+    }
+
+    /// Runs the worker's fetch handler for one request.
+    ///
+    /// Never fails: handler exceptions become a 500 response and are logged
+    /// with their stack.
+    pub async fn fetch(
+        &self,
+        request: http::Request<RequestBody>,
+        client: Option<IpAddr>,
+    ) -> http::Response<ResponseBody> {
+        let (parts, body) = request.into_parts();
+        let host = parts
+            .headers
+            .get(http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("localhost");
+        let path = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/");
+        let url = format!("http://{host}{path}");
+        let mut headers: Vec<String> = Vec::with_capacity(parts.headers.len() * 2 + 2);
+        for (name, value) in &parts.headers {
+            // Like Cloudflare's edge, the client cannot choose its own address.
+            if client.is_some() && name == "cf-connecting-ip" {
+                continue;
+            }
+            headers.push(name.as_str().to_string());
+            headers.push(String::from_utf8_lossy(value.as_bytes()).into_owned());
+        }
+        if let Some(ip) = client {
+            headers.push("cf-connecting-ip".into());
+            headers.push(ip.to_string());
+        }
+        let body_id = if body.is_end_stream() {
+            0
+        } else {
+            self.core.resources.borrow_mut().add_body(body)
+        };
+        let (tx, rx) = oneshot::channel();
+        let method = parts.method.as_str().to_string();
+        let pending = enter(&self.core, |ctx| {
+            let run = || -> rquickjs::Result<Value> {
+                let run_fetch: Function = internal(&ctx)?.get("runFetch")?;
+                run_fetch.call((url, method, headers, body_id))
+            };
+            match run() {
+                // Still pending: it often settles in the microtasks that run
+                // as this call leaves the isolate (awaits of KV reads and the
+                // like), and is then read directly below.
+                Ok(result) => match result.as_promise() {
+                    Some(p) if p.state() == rquickjs::promise::PromiseState::Pending => {
+                        Some((rquickjs::Persistent::save(&ctx, p.clone()), tx))
+                    }
+                    _ => {
+                        deliver(&ctx, result, tx);
+                        None
+                    }
+                },
+                Err(e) => {
+                    let _ = tx.send(Err(caught(&ctx, e)));
+                    None
+                }
+            }
+        });
+        if let Some((promise, tx)) = pending {
+            enter(&self.core, |ctx| match promise.restore(&ctx) {
+                Ok(p) => deliver(&ctx, p.into_value(), tx),
+                Err(e) => {
+                    let _ = tx.send(Err(caught(&ctx, e)));
+                }
+            });
+        }
+        let outcome = rx
+            .await
+            .unwrap_or_else(|_| Err("the handler never produced a response".into()));
+        match outcome {
+            Ok(response) => response,
+            Err(_)
+                if body_id != 0 && self.core.resources.borrow_mut().oversized.remove(&body_id) =>
+            {
+                too_large_response()
+            }
+            Err(message) => {
+                let message = self
+                    .core
+                    .report("uncaught exception in fetch handler", &message);
+                error_response(&message)
+            }
+        }
+    }
+
+    /// Hands an accepted TCP connection to the worker's `connect(socket, env,
+    /// ctx)` handler (Socket Workers) and returns once the connection is
+    /// closed. `handler` names the export to use (default: the default
+    /// export). A handler that throws or rejects closes this connection only.
+    pub async fn connect(&self, stream: tokio::net::TcpStream, handler: Option<&str>) {
+        let (done_tx, done_rx) = oneshot::channel::<()>();
+        let (id, remote, local) =
+            crate::bindings::sockets::register_inbound(&self.core, stream, done_tx);
+        let core = self.core.clone();
+        enter(&self.core, |ctx| {
+            let fail = {
+                let core = core.clone();
+                move |message: String| {
+                    core.report("uncaught exception in connect handler", &message);
+                    crate::bindings::sockets::close(&core, id);
+                }
+            };
+            let run = || -> rquickjs::Result<rquickjs::Promise> {
+                let run: Function = internal(&ctx)?.get("runConnect")?;
+                run.call((id, remote, local, handler))
+            };
+            match run() {
+                Ok(promise) => {
+                    let attached = on_settled(
+                        &ctx,
+                        &promise,
+                        |_, _| {},
+                        move |ctx, e| fail(describe(ctx, e)),
+                    );
+                    if let Err(e) = attached {
+                        tracing::error!("cannot await the connect handler: {e}");
+                    }
+                }
+                Err(e) => fail(caught(&ctx, e)),
+            }
+        });
+        let _ = done_rx.await;
+    }
+
+    /// Runs a Durable Object event on this isolate (this thread owns the object).
+    pub fn deliver_durable(&self, envelope: crate::bindings::durable::Envelope) {
+        crate::bindings::durable::deliver(&self.core, envelope);
+    }
+
+    /// Evicts Durable Objects that have been idle for a while.
+    pub fn evict_idle_objects(&self) {
+        crate::bindings::durable::evict_idle(&self.core);
+    }
+
+    /// Runs the worker's scheduled handler (cron trigger) once.
+    pub async fn scheduled(&self, cron: &str, scheduled_time_ms: f64) -> ScheduledOutcome {
+        let (tx, rx) = oneshot::channel::<Result<(), String>>();
+        let tx = Rc::new(RefCell::new(Some(tx)));
+        enter(&self.core, |ctx| {
+            let run = || -> rquickjs::Result<rquickjs::Promise> {
+                let run: Function = internal(&ctx)?.get("runScheduled")?;
+                run.call((cron, scheduled_time_ms))
+            };
+            let promise = match run() {
+                Ok(p) => p,
+                Err(e) => {
+                    let message = caught(&ctx, e);
+                    if let Some(tx) = tx.borrow_mut().take() {
+                        let _ = tx.send(Err(message));
+                    }
+                    return;
+                }
+            };
+            let ok_tx = tx.clone();
+            let err_tx = tx.clone();
+            let attached = on_settled(
+                &ctx,
+                &promise,
+                move |_, _| {
+                    if let Some(tx) = ok_tx.borrow_mut().take() {
+                        let _ = tx.send(Ok(()));
+                    }
+                },
+                move |ctx, e| {
+                    if let Some(tx) = err_tx.borrow_mut().take() {
+                        let _ = tx.send(Err(describe(ctx, e)));
+                    }
+                },
+            );
+            if let Err(e) = attached {
+                tracing::error!("cannot await the scheduled handler: {e}");
+            }
+        });
+        match rx.await {
+            Ok(Ok(())) => ScheduledOutcome::Ok,
+            Ok(Err(message)) => {
+                self.core
+                    .report("uncaught exception in scheduled handler", &message);
+                ScheduledOutcome::Failed(message)
+            }
+            Err(_) => ScheduledOutcome::Failed("the scheduled handler never finished".into()),
+        }
+    }
+}
+
+impl Drop for Isolate {
+    fn drop(&mut self) {
+        // Pending timers and I/O see this and stop touching the isolate.
+        self.core.alive.set(false);
+    }
+}
+
+type Outcome = Result<http::Response<ResponseBody>, String>;
+
+fn internal<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
+    ctx.globals().get("__hearth_internal")
+}
+
+/// The message of the exception behind an `Err` from rquickjs.
+pub(crate) fn caught(ctx: &Ctx<'_>, e: rquickjs::Error) -> String {
+    match e {
+        rquickjs::Error::Exception => describe(ctx, ctx.catch()),
+        other => other.to_string(),
+    }
+}
+
+/// Sends the response once `result` (a parts array or a promise of one) is ready.
+fn deliver<'js>(ctx: &Ctx<'js>, result: Value<'js>, tx: oneshot::Sender<Outcome>) {
+    if let Some(parts) = result.as_array() {
+        let _ = tx.send(build_response(ctx, parts));
+        return;
+    }
+    let Some(promise) = result.as_promise().cloned() else {
+        let _ = tx.send(Err("fetch handler did not return a Response".into()));
+        return;
+    };
+    match promise.state() {
+        rquickjs::promise::PromiseState::Resolved => {
+            let outcome = promise
+                .result::<Value>()
+                .map(|r| r.map_err(|e| caught(ctx, e)));
+            let _ = tx.send(match outcome {
+                Some(Ok(value)) => finish_fetch(ctx, value),
+                Some(Err(message)) => Err(message),
+                None => Err("the handler's promise settled without a value".into()),
+            });
+            return;
+        }
+        rquickjs::promise::PromiseState::Rejected => {
+            let message = match promise.result::<Value>() {
+                Some(Err(e)) => caught(ctx, e),
+                _ => "the fetch handler's promise was rejected".into(),
+            };
+            let _ = tx.send(Err(message));
+            return;
+        }
+        rquickjs::promise::PromiseState::Pending => {}
+    }
+    let tx = Rc::new(RefCell::new(Some(tx)));
+    let ok_tx = tx.clone();
+    let attached = on_settled(
+        ctx,
+        &promise,
+        move |ctx, value| {
+            if let Some(tx) = ok_tx.borrow_mut().take() {
+                let _ = tx.send(finish_fetch(ctx, value));
+            }
+        },
+        move |ctx, e| {
+            if let Some(tx) = tx.borrow_mut().take() {
+                let _ = tx.send(Err(describe(ctx, e)));
+            }
+        },
+    );
+    if let Err(e) = attached {
+        tracing::error!("cannot await the fetch handler's promise: {e}");
+    }
+}
+
+/// Turns what the handler's promise resolved to into a response (a
+/// `TypeError` when it is not a Response, as on Cloudflare).
+fn finish_fetch<'js>(ctx: &Ctx<'js>, value: Value<'js>) -> Outcome {
+    let parts = internal(ctx)
+        .and_then(|i| i.get::<_, Function>("finishFetch"))
+        .and_then(|f| f.call::<_, Value>((value,)))
+        .map_err(|e| caught(ctx, e))?;
+    match parts.as_array() {
+        Some(parts) => build_response(ctx, parts),
+        None => Err("fetch handler did not return a Response".into()),
+    }
+}
+
+/// Calls `ok` or `err` once `promise` settles.
+pub(crate) fn on_settled<'js>(
+    ctx: &Ctx<'js>,
+    promise: &rquickjs::Promise<'js>,
+    ok: impl FnOnce(&Ctx<'js>, Value<'js>) + 'js,
+    err: impl FnOnce(&Ctx<'js>, Value<'js>) + 'js,
+) -> rquickjs::Result<()> {
+    let ok = RefCell::new(Some(ok));
+    let err = RefCell::new(Some(err));
+    let on_ok = Function::new(ctx.clone(), move |ctx: Ctx<'js>, v: Value<'js>| {
+        if let Some(f) = ok.borrow_mut().take() {
+            f(&ctx, v);
+        }
+    })?;
+    let on_err = Function::new(ctx.clone(), move |ctx: Ctx<'js>, v: Value<'js>| {
+        if let Some(f) = err.borrow_mut().take() {
+            f(&ctx, v);
+        }
+    })?;
+    let then: Function = promise.get("then")?;
+    then.call::<_, Value>((rquickjs::function::This(promise.clone()), on_ok, on_err))?;
+    Ok(())
+}
+
+/// Turns `[status, statusText, headers, body, webSocket]` into a response,
+/// starting a pump when the body is a stream.
+fn build_response<'js>(ctx: &Ctx<'js>, parts: &Array<'js>) -> Outcome {
+    let read = || -> rquickjs::Result<(u16, Vec<String>, Value<'js>, Value<'js>)> {
+        Ok((parts.get(0)?, parts.get(2)?, parts.get(3)?, parts.get(4)?))
+    };
+    let (status, headers, body, socket) = read().map_err(|e| caught(ctx, e))?;
+    if status == 101 {
+        return upgrade_response(ctx, headers, socket);
+    }
+    let status = StatusCode::from_u16(status).map_err(|_| format!("invalid status {status}"))?;
+    let mut builder = http::Response::builder().status(status);
+    for pair in headers.chunks(2) {
+        let [name, value] = pair else { break };
+        match (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(value),
+        ) {
+            (Ok(n), Ok(v)) => builder = builder.header(n, v),
+            _ => tracing::warn!("dropping invalid response header {name:?}"),
+        }
+    }
+    let body = if body.is_null() || body.is_undefined() {
+        full(Bytes::new())
+    } else if let Some(s) = body.as_string() {
+        full(s.to_string().map_err(|e| e.to_string())?)
+    } else if let Some(bytes) = crate::host::bytes::bytes_of(&body) {
+        full(bytes)
+    } else {
+        stream_body(ctx, body)?
+    };
+    builder.body(body).map_err(|e| e.to_string())
+}
+
+/// A 101 response whose `webSocket` the server connects once the client's
+/// connection is upgraded (the link rides in the response's extensions).
+fn upgrade_response<'js>(ctx: &Ctx<'js>, headers: Vec<String>, socket: Value<'js>) -> Outcome {
+    let id = || -> rquickjs::Result<Option<u32>> {
+        let ws_id: Function = internal(ctx)?.get("wsId")?;
+        ws_id.call((socket,))
+    };
+    let id = id()
+        .map_err(|e| caught(ctx, e))?
+        .ok_or("a 101 response needs a webSocket (the client end of a WebSocketPair)")?;
+    let link =
+        crate::bindings::durable::websocket::link_local(&crate::host::event_loop::current(), id)?;
+    let mut builder = http::Response::builder().status(StatusCode::SWITCHING_PROTOCOLS);
+    for pair in headers.chunks(2) {
+        if let [name, value] = pair {
+            if let (Ok(n), Ok(v)) = (
+                HeaderName::from_bytes(name.as_bytes()),
+                HeaderValue::from_str(value),
+            ) {
+                builder = builder.header(n, v);
+            }
+        }
+    }
+    let mut response = builder
+        .body(full(Bytes::new()))
+        .map_err(|e| e.to_string())?;
+    response.extensions_mut().insert(link);
+    Ok(response)
+}
+
+/// Hands a `ReadableStream` to the JavaScript pump, which writes its chunks
+/// into a bounded channel the client reads from.
+fn stream_body<'js>(ctx: &Ctx<'js>, stream: Value<'js>) -> Result<ResponseBody, String> {
+    let (sender, rx) = mpsc::channel(STREAM_BUFFER_CHUNKS);
+    let core = crate::host::event_loop::current();
+    let id = core.resources.borrow_mut().add_sink(sender);
+    let pump = || -> rquickjs::Result<()> {
+        let pump: Function = internal(ctx)?.get("pumpBody")?;
+        pump.call((stream, id))
+    };
+    pump().map_err(|e| caught(ctx, e))?;
+    Ok(ChannelBody { rx }.boxed_unsync())
+}
+
+fn too_large_response() -> http::Response<ResponseBody> {
+    let mut response = http::Response::new(full("Request body is larger than the 100 MB limit.\n"));
+    *response.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
+    response
+}
+
+fn error_response(message: &str) -> http::Response<ResponseBody> {
+    let mut response =
+        http::Response::new(full(format!("Worker threw an exception:\n{message}\n")));
+    *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain;charset=UTF-8"),
+    );
+    response
+}
+
+fn eval_script(ctx: &Ctx<'_>, name: &str, source: &str) -> Result<(), String> {
+    let mut options = EvalOptions::default();
+    options.global = true;
+    options.strict = false;
+    options.filename = Some(name.to_string());
+    ctx.eval_with_options::<(), _>(source, options)
+        .map_err(|e| caught(ctx, e))
+}
+
+/// Builds `env` from vars and secrets; bindings are added by their modules.
+fn install_env(ctx: &Ctx<'_>, worker: &Worker) -> Result<(), String> {
+    let build = || -> rquickjs::Result<()> {
+        let env = Object::new(ctx.clone())?;
+        for (key, value) in worker.env_values() {
+            match value {
+                EnvValue::Text(s) => env.set(key.as_str(), s.as_str())?,
+                EnvValue::Json(v) => env.set(key.as_str(), ctx.json_parse(v.to_string())?)?,
+            }
+        }
+        let internal = internal(ctx)?;
+        let do_class: rquickjs::Constructor = internal.get("DurableObjectNamespace")?;
+        for binding in &worker.config().durable_objects {
+            let script = binding.script_name.as_deref().unwrap_or(worker.name());
+            let namespace: Value = do_class.construct((binding.class_name.as_str(), script))?;
+            env.set(binding.name.as_str(), namespace)?;
+        }
+        let kv_class: rquickjs::Constructor = internal.get("KVNamespace")?;
+        for (binding, id) in worker.kv_bindings() {
+            let namespace: Value = kv_class.construct((id.as_str(),))?;
+            env.set(binding.as_str(), namespace)?;
+        }
+        let hyperdrive_class: rquickjs::Constructor = internal.get("Hyperdrive")?;
+        for b in worker.hyperdrive() {
+            let info = Object::new(ctx.clone())?;
+            info.set("connectionString", b.connection_string.as_str())?;
+            info.set("host", b.host.as_str())?;
+            info.set("port", b.port)?;
+            info.set("user", b.user.as_str())?;
+            info.set("password", b.password.as_str())?;
+            info.set("database", b.database.as_str())?;
+            let binding: Value = hyperdrive_class.construct((info,))?;
+            env.set(b.binding.as_str(), binding)?;
+        }
+        internal.set("env", env)?;
+        internal.set("workerName", worker.name())?;
+        Ok(())
+    };
+    build().map_err(|e| caught(ctx, e))
+}
+
+/// Evaluates the entry module (or service-worker script) and registers its handlers.
+fn load_entry(core: &Rc<Core>) -> Result<(), StartupError> {
+    let worker = &core.worker;
+    let main = worker.main().to_string();
+    let result: Result<(), String> = match worker.format() {
+        Format::Modules => {
+            let evaluated = enter(core, |ctx| {
+                let source = crate::loader::module_source(worker, &main)?;
+                let declared = Module::declare(ctx.clone(), main.as_str(), source)
+                    .map_err(|e| caught(&ctx, e))?;
+                let (module, promise) = declared.eval().map_err(|e| caught(&ctx, e))?;
+                let promise = rquickjs::Persistent::save(&ctx, promise);
+                let module = rquickjs::Persistent::save(
+                    &ctx,
+                    module.namespace().map_err(|e| caught(&ctx, e))?,
+                );
+                Ok::<_, String>((promise, module))
+            });
+            evaluated.and_then(|(promise, namespace)| {
+                enter(core, |ctx| {
+                    let promise = promise.restore(&ctx).map_err(|e| e.to_string())?;
+                    promise
+                        .result::<Value>()
+                        .transpose()
+                        .map_err(|e| caught(&ctx, e))?;
+                    let namespace = namespace.restore(&ctx).map_err(|e| e.to_string())?;
+                    let register: Function = internal(&ctx)
+                        .and_then(|i| i.get("registerModule"))
+                        .map_err(|e| caught(&ctx, e))?;
+                    register
+                        .call::<_, ()>((namespace,))
+                        .map_err(|e| caught(&ctx, e))
+                })
+            })
+        }
+        Format::ServiceWorker => enter(core, |ctx| {
+            let source = worker.source(&main)?;
+            let source = String::from_utf8(source.to_vec())
+                .map_err(|_| format!("{main}: not valid UTF-8"))?;
+            let globals = || -> rquickjs::Result<()> {
+                let env: Object = internal(&ctx)?.get("env")?;
+                for key in env.keys::<String>() {
+                    let key = key?;
+                    let value: Value = env.get(key.as_str())?;
+                    ctx.globals().set(key, value)?;
+                }
+                Ok(())
+            };
+            globals().map_err(|e| caught(&ctx, e))?;
+            eval_script(&ctx, &main, &source)
+        }),
+    };
+    result.map_err(|message| {
+        StartupError::new(format!(
+            "{}: failed to start worker '{}':\n{message}",
+            worker.root().join(&main).display(),
+            worker.name()
+        ))
+    })
+}

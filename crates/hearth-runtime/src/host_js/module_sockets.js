@@ -1,3 +1,0 @@
-// The `cloudflare:sockets` module: re-exports connect() from host_js/sockets.js.
-export const connect = globalThis.__hearth_internal.connect;
-export default { connect };

@@ -1,0 +1,281 @@
+//! HTTP plumbing for JavaScript: reading request bodies, writing streamed
+//! response bodies, and outbound `fetch()` over hyper (HTTPS via rustls).
+
+use crate::host::body::{BodyError, RequestBody};
+use crate::host::bytes::{new_u8, require_bytes};
+use crate::host::event_loop::{current, settle, spawn_op};
+use bytes::Bytes;
+use http::{HeaderName, HeaderValue, Method, StatusCode};
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::{connect::HttpConnector, Client};
+use rquickjs::{Array, Ctx, Exception, Function, Object, Value};
+use std::cell::OnceCell;
+use tokio::sync::mpsc::error::TrySendError;
+
+/// Redirects followed before `fetch` gives up, as browsers do.
+const MAX_REDIRECTS: usize = 20;
+
+type HttpsClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, RequestBody>;
+
+thread_local! {
+    static CLIENT: OnceCell<HttpsClient> = const { OnceCell::new() };
+}
+
+fn client() -> HttpsClient {
+    CLIENT.with(|c| {
+        c.get_or_init(|| {
+            let https = hyper_rustls::HttpsConnectorBuilder::new()
+                .with_webpki_roots()
+                .https_or_http()
+                .enable_http1()
+                .build();
+            Client::builder(hyper_util::rt::TokioExecutor::new()).build(https)
+        })
+        .clone()
+    })
+}
+
+pub(crate) fn install<'js>(ctx: &Ctx<'js>, native: &Object<'js>) -> rquickjs::Result<()> {
+    native.set("bodyPull", Function::new(ctx.clone(), body_pull)?)?;
+    native.set(
+        "bodyCancel",
+        Function::new(ctx.clone(), |id: u32| {
+            current().resources.borrow_mut().bodies.remove(&id);
+        })?,
+    )?;
+    native.set("sinkWrite", Function::new(ctx.clone(), sink_write)?)?;
+    native.set(
+        "sinkClose",
+        Function::new(ctx.clone(), |id: u32, error: Option<String>| {
+            let sender = current().resources.borrow_mut().sinks.remove(&id);
+            if let (Some(sender), Some(message)) = (sender, error) {
+                // The client sees a truncated body, as on Cloudflare.
+                let _ = sender.try_send(Err(message.into()));
+            }
+        })?,
+    )?;
+    native.set("fetch", Function::new(ctx.clone(), fetch)?)?;
+    Ok(())
+}
+
+/// Reads the next chunk of body `id`; resolves to a `Uint8Array`, or `null`
+/// at the end.
+fn body_pull<'js>(ctx: Ctx<'js>, id: u32) -> rquickjs::Result<rquickjs::Promise<'js>> {
+    let core = current();
+    let body = core.resources.borrow_mut().bodies.remove(&id);
+    spawn_op(&ctx, async move {
+        let Some(mut body) = body else {
+            return Ok(settle(|ctx| Ok(Value::new_null(ctx.clone()))));
+        };
+        loop {
+            match body.frame().await {
+                None => return Ok(settle(|ctx| Ok(Value::new_null(ctx.clone())))),
+                Some(Err(e)) => {
+                    if e.downcast_ref::<http_body_util::LengthLimitError>()
+                        .is_some()
+                    {
+                        core.resources.borrow_mut().oversized.insert(id);
+                    }
+                    return Err(format!("reading the body failed: {e}"));
+                }
+                Some(Ok(frame)) => {
+                    let Ok(data) = frame.into_data() else {
+                        continue;
+                    };
+                    if data.is_empty() {
+                        continue;
+                    }
+                    core.resources.borrow_mut().bodies.insert(id, body);
+                    return Ok(settle(move |ctx| new_u8(ctx, data.to_vec())));
+                }
+            }
+        }
+    })
+}
+
+/// Queues a chunk for the client. Returns `undefined` when the channel had
+/// room, or a promise that resolves once it has (back-pressure).
+fn sink_write<'js>(ctx: Ctx<'js>, id: u32, chunk: Value<'js>) -> rquickjs::Result<Value<'js>> {
+    let bytes = Bytes::from(require_bytes(&ctx, &chunk, "response body chunk")?);
+    let core = current();
+    let Some(sender) = core.resources.borrow().sinks.get(&id).cloned() else {
+        return Err(Exception::throw_type(
+            &ctx,
+            "the client closed the connection",
+        ));
+    };
+    match sender.try_send(Ok(bytes)) {
+        Ok(()) => Ok(Value::new_undefined(ctx)),
+        Err(TrySendError::Closed(_)) => Err(Exception::throw_type(
+            &ctx,
+            "the client closed the connection",
+        )),
+        Err(TrySendError::Full(item)) => {
+            let promise = spawn_op(&ctx, async move {
+                sender
+                    .send(item)
+                    .await
+                    .map_err(|_| "the client closed the connection".to_string())?;
+                Ok(settle(|ctx| Ok(Value::new_undefined(ctx.clone()))))
+            })?;
+            Ok(promise.into_value())
+        }
+    }
+}
+
+/// The outbound request as JavaScript describes it.
+struct Outbound {
+    url: String,
+    method: Method,
+    headers: Vec<(HeaderName, HeaderValue)>,
+    body: Option<Bytes>,
+    redirect: String,
+}
+
+fn fetch<'js>(
+    ctx: Ctx<'js>,
+    url: String,
+    method: String,
+    headers: Vec<String>,
+    body: Value<'js>,
+    redirect: String,
+) -> rquickjs::Result<rquickjs::Promise<'js>> {
+    let method = Method::from_bytes(method.as_bytes())
+        .map_err(|_| Exception::throw_type(&ctx, &format!("invalid HTTP method {method}")))?;
+    let mut pairs = Vec::with_capacity(headers.len() / 2);
+    for pair in headers.chunks(2) {
+        let [name, value] = pair else { break };
+        let name = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| Exception::throw_type(&ctx, &format!("invalid header name {name}")))?;
+        let value = HeaderValue::from_str(value).map_err(|_| {
+            Exception::throw_type(&ctx, &format!("invalid header value for {name}"))
+        })?;
+        pairs.push((name, value));
+    }
+    let body = if body.is_null() || body.is_undefined() {
+        None
+    } else if let Some(s) = body.as_string() {
+        Some(Bytes::from(s.to_string()?))
+    } else {
+        Some(Bytes::from(require_bytes(&ctx, &body, "request body")?))
+    };
+    let request = Outbound {
+        url,
+        method,
+        headers: pairs,
+        body,
+        redirect,
+    };
+    let core = current();
+    spawn_op(&ctx, async move {
+        let (response, final_url, redirected) = send_following_redirects(request).await?;
+        let status = response.status();
+        let status_text = status.canonical_reason().unwrap_or("").to_string();
+        let header_list = flat_headers(response.headers());
+        let body: RequestBody = response
+            .into_body()
+            .map_err(|e| Box::new(e) as BodyError)
+            .boxed_unsync();
+        let id = core.resources.borrow_mut().add_body(body);
+        Ok(settle(move |ctx| {
+            let out = Array::new(ctx.clone())?;
+            out.set(0, status.as_u16())?;
+            out.set(1, status_text)?;
+            out.set(2, header_list)?;
+            out.set(3, id)?;
+            out.set(4, final_url)?;
+            out.set(5, redirected)?;
+            Ok(out.into_value())
+        }))
+    })
+}
+
+async fn send_following_redirects(
+    mut req: Outbound,
+) -> Result<(hyper::Response<hyper::body::Incoming>, String, bool), String> {
+    let client = client();
+    let mut redirected = false;
+    for _ in 0..=MAX_REDIRECTS {
+        let uri: http::Uri = req
+            .url
+            .parse()
+            .map_err(|_| format!("fetch failed: invalid URL {}", req.url))?;
+        if !matches!(uri.scheme_str(), Some("http") | Some("https")) {
+            return Err(format!("fetch failed: unsupported protocol in {}", req.url));
+        }
+        let mut builder = hyper::Request::builder()
+            .method(req.method.clone())
+            .uri(uri);
+        for (k, v) in &req.headers {
+            builder = builder.header(k, v);
+        }
+        let body: RequestBody = Full::new(req.body.clone().unwrap_or_default())
+            .map_err(|never| match never {})
+            .boxed_unsync();
+        let request = builder
+            .body(body)
+            .map_err(|e| format!("fetch failed: {e}"))?;
+        let response = client
+            .request(request)
+            .await
+            .map_err(|e| format!("fetch failed: {} ({})", req.url, error_chain(&e)))?;
+        let status = response.status();
+        let location = response
+            .headers()
+            .get(http::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let is_redirect = matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308);
+        match (is_redirect, location, req.redirect.as_str()) {
+            (true, Some(_), "error") => {
+                return Err(format!(
+                    "fetch failed: redirect from {} with redirect: 'error'",
+                    req.url
+                ))
+            }
+            (true, Some(location), "follow") => {
+                let next = url::Url::parse(&req.url)
+                    .and_then(|base| base.join(&location))
+                    .map_err(|_| format!("fetch failed: bad redirect location {location}"))?;
+                if status == StatusCode::SEE_OTHER
+                    || (matches!(status.as_u16(), 301 | 302) && req.method == Method::POST)
+                {
+                    req.method = Method::GET;
+                    req.body = None;
+                    req.headers.retain(|(k, _)| {
+                        k != http::header::CONTENT_TYPE && k != http::header::CONTENT_LENGTH
+                    });
+                }
+                req.url = next.to_string();
+                redirected = true;
+            }
+            _ => return Ok((response, req.url, redirected)),
+        }
+    }
+    Err(format!("fetch failed: more than {MAX_REDIRECTS} redirects"))
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}
+
+/// A response's headers as the flat `[name, value, ...]` list the
+/// JavaScript side takes (values that are not UTF-8 are decoded lossily).
+pub(crate) fn flat_headers(headers: &http::HeaderMap) -> Vec<String> {
+    headers
+        .iter()
+        .flat_map(|(k, v)| {
+            [
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            ]
+        })
+        .collect()
+}

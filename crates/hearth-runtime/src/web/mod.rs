@@ -1,0 +1,15 @@
+//! Web APIs: one folder each, holding the API's natives (`mod.rs`, which adds
+//! functions to the isolate's native object) beside the JavaScript that wraps
+//! them in the standard classes. Natives take and return plain values
+//! (strings, numbers, `Uint8Array`s, flat arrays) so the boundary stays cheap
+//! and easy to audit.
+
+pub(crate) mod cache;
+pub(crate) mod console;
+pub(crate) mod crypto;
+pub(crate) mod encoding;
+pub(crate) mod fetch;
+pub(crate) mod html_rewriter;
+pub(crate) mod timers;
+pub(crate) mod url;
+pub(crate) mod websocket;

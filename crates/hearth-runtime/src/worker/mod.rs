@@ -1,0 +1,329 @@
+//! A loaded Workers project: configuration, sources and bindings, shared by
+//! every isolate that runs it.
+
+use crate::host::errors::StartupError;
+use crate::loader::to_module_name;
+use hearth_config::{Config, ModuleKind};
+use hearth_durable::AlarmIndex;
+use hearth_kv::KvStore;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Default cap on one isolate's JavaScript heap, as on Cloudflare.
+pub const DEFAULT_MEMORY_LIMIT: usize = 128 * 1024 * 1024;
+
+/// What is needed to load a worker besides its configuration file.
+pub struct WorkerOptions {
+    /// The parsed project configuration (with `--env` already applied).
+    pub config: Config,
+    /// `--var KEY:VALUE` overrides, applied on top of `[vars]`.
+    pub var_overrides: Vec<(String, String)>,
+    /// Secrets from `.dev.vars`, exposed on `env` like vars.
+    pub secrets: BTreeMap<String, String>,
+    /// The folder for this worker's local state (`--persist-to`): Durable
+    /// Objects, cache and other stores keep their files under it.
+    pub state_dir: PathBuf,
+    /// The store behind `kv_namespaces` bindings; required when the
+    /// configuration declares any.
+    pub kv: Option<KvStore>,
+    /// Heap cap per isolate in bytes.
+    pub memory_limit: usize,
+    /// The pools behind the `hyperdrive` bindings, in configuration order.
+    pub hyperdrive: Vec<HyperdriveBinding>,
+}
+
+/// A `hyperdrive` binding: `env.BINDING` describes how to reach the
+/// connection pool hearth runs for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HyperdriveBinding {
+    /// Name on `env`.
+    pub binding: String,
+    /// `postgresql://user:password@host:port/database` of the pool.
+    pub connection_string: String,
+    /// The pool's host.
+    pub host: String,
+    /// The pool's port.
+    pub port: u16,
+    /// User to log in to the pool as.
+    pub user: String,
+    /// Password the pool expects.
+    pub password: String,
+    /// Database name.
+    pub database: String,
+}
+
+/// How the entry module hands its handlers to the runtime.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Format {
+    /// `export default { fetch() {} }`
+    Modules,
+    /// `addEventListener('fetch', ...)`, bindings as globals.
+    ServiceWorker,
+}
+
+/// A loaded project. Cheap to clone; every isolate of the project shares one.
+#[derive(Clone)]
+pub struct Worker(Arc<Inner>);
+
+struct Inner {
+    config: Config,
+    main: String,
+    format: Format,
+    env_values: Vec<(String, EnvValue)>,
+    state_dir: PathBuf,
+    kv: Option<KvStore>,
+    kv_bindings: Vec<(String, String)>,
+    hyperdrive: Vec<HyperdriveBinding>,
+    durable_classes: Vec<String>,
+    alarm_index: Option<Arc<AlarmIndex>>,
+    memory_limit: usize,
+    /// Sources read once per load, so every isolate of one generation runs
+    /// the same code even while files change on disk.
+    sources: Mutex<HashMap<String, Arc<[u8]>>>,
+}
+
+/// A plain value placed on `env` (or on the global scope for service workers).
+#[derive(Clone, Debug)]
+pub(crate) enum EnvValue {
+    Text(String),
+    Json(serde_json::Value),
+}
+
+impl Worker {
+    /// Loads the project's entry point and decides its format.
+    pub fn load(options: WorkerOptions) -> Result<Worker, StartupError> {
+        let WorkerOptions {
+            config,
+            var_overrides,
+            secrets,
+            state_dir,
+            kv,
+            memory_limit,
+            hyperdrive,
+        } = options;
+        let main_path = config.main.clone().ok_or_else(|| {
+            StartupError::new(format!(
+                "{}: no `main` entry point is set; add e.g. `main = \"src/index.js\"`",
+                config.path.display()
+            ))
+        })?;
+        let relative = main_path
+            .strip_prefix(&config.root)
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|_| main_path.clone());
+        let main = to_module_name(&relative);
+        let main_source = std::fs::read(&main_path).map_err(|e| {
+            StartupError::new(format!(
+                "{}: cannot read main module {}: {e}",
+                config.path.display(),
+                main_path.display()
+            ))
+        })?;
+        let format = detect_format(&String::from_utf8_lossy(&main_source));
+
+        let mut env_values: Vec<(String, EnvValue)> = Vec::new();
+        let mut set = |key: String, value: EnvValue| {
+            env_values.retain(|(k, _)| *k != key);
+            env_values.push((key, value));
+        };
+        for (key, value) in &config.vars {
+            match value {
+                serde_json::Value::String(s) => set(key.clone(), EnvValue::Text(s.clone())),
+                other => set(key.clone(), EnvValue::Json(other.clone())),
+            }
+        }
+        for (key, value) in var_overrides {
+            set(key, EnvValue::Text(value));
+        }
+        for (key, value) in secrets {
+            set(key, EnvValue::Text(value));
+        }
+
+        let mut kv_bindings = Vec::new();
+        if !config.kv_namespaces.is_empty() {
+            let store = kv.as_ref().ok_or_else(|| {
+                StartupError::new("kv_namespaces are configured but no KV store was opened")
+            })?;
+            for ns in &config.kv_namespaces {
+                let id = kv_namespace_id(ns);
+                store.ensure_namespace(&id, &ns.binding).map_err(|e| {
+                    StartupError::new(format!(
+                        "{}: kv_namespaces binding {} (id {id}): {e}",
+                        config.path.display(),
+                        ns.binding
+                    ))
+                })?;
+                kv_bindings.push((ns.binding.clone(), id));
+            }
+        }
+
+        let durable_classes = hosted_classes(&config);
+        let alarm_index = if durable_classes.is_empty() {
+            None
+        } else {
+            let dir = state_dir.join("do");
+            Some(Arc::new(AlarmIndex::open(&dir).map_err(|e| {
+                StartupError::new(format!(
+                    "cannot open the Durable Object alarm index in {}: {e}",
+                    dir.display()
+                ))
+            })?))
+        };
+
+        let mut sources = HashMap::new();
+        sources.insert(main.clone(), Arc::from(main_source));
+        Ok(Worker(Arc::new(Inner {
+            config,
+            main,
+            format,
+            env_values,
+            state_dir,
+            kv,
+            kv_bindings,
+            hyperdrive,
+            durable_classes,
+            alarm_index,
+            memory_limit,
+            sources: Mutex::new(sources),
+        })))
+    }
+
+    /// The worker's name from its configuration.
+    pub fn name(&self) -> &str {
+        &self.0.config.name
+    }
+
+    /// The project folder; module names are relative to it.
+    pub fn root(&self) -> &Path {
+        &self.0.config.root
+    }
+
+    /// The configuration this worker was loaded from.
+    pub fn config(&self) -> &Config {
+        &self.0.config
+    }
+
+    pub(crate) fn main(&self) -> &str {
+        &self.0.main
+    }
+
+    pub(crate) fn format(&self) -> Format {
+        self.0.format
+    }
+
+    pub(crate) fn env_values(&self) -> &[(String, EnvValue)] {
+        &self.0.env_values
+    }
+
+    /// The folder for local state (`--persist-to`).
+    pub fn state_dir(&self) -> &Path {
+        &self.0.state_dir
+    }
+
+    pub(crate) fn kv(&self) -> Option<&KvStore> {
+        self.0.kv.as_ref()
+    }
+
+    /// Durable Object classes this worker hosts.
+    pub(crate) fn durable_classes(&self) -> &[String] {
+        &self.0.durable_classes
+    }
+
+    /// Whether this worker hosts Durable Object class `class` (binds it
+    /// itself or creates it in its migrations), so other workers may bind it
+    /// with `script_name`.
+    pub fn hosts_class(&self, class: &str) -> bool {
+        self.0.durable_classes.iter().any(|c| c == class)
+    }
+
+    /// The process's index of scheduled alarms, when the worker has Durable Objects.
+    pub fn alarm_index(&self) -> Option<Arc<AlarmIndex>> {
+        self.0.alarm_index.clone()
+    }
+
+    /// `(binding name, namespace id)` for each KV binding.
+    pub(crate) fn kv_bindings(&self) -> &[(String, String)] {
+        &self.0.kv_bindings
+    }
+
+    /// The `hyperdrive` bindings.
+    pub(crate) fn hyperdrive(&self) -> &[HyperdriveBinding] {
+        &self.0.hyperdrive
+    }
+
+    pub(crate) fn memory_limit(&self) -> usize {
+        self.0.memory_limit
+    }
+
+    pub(crate) fn cpu_limit(&self) -> Duration {
+        Duration::from_millis(self.0.config.limits.cpu_ms)
+    }
+
+    /// The bytes of a module, read from disk once per load.
+    pub(crate) fn source(&self, name: &str) -> Result<Arc<[u8]>, String> {
+        let mut cache = self.0.sources.lock().expect("source cache poisoned");
+        if let Some(bytes) = cache.get(name) {
+            return Ok(bytes.clone());
+        }
+        let path: PathBuf = self.root().join(name);
+        let bytes: Arc<[u8]> = std::fs::read(&path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?
+            .into();
+        cache.insert(name.to_string(), bytes.clone());
+        Ok(bytes)
+    }
+
+    pub(crate) fn module_kind(&self, name: &str) -> Option<ModuleKind> {
+        self.0.config.module_kind(Path::new(name))
+    }
+}
+
+/// The namespace id a binding uses locally: its `id`, else its `preview_id`,
+/// else the binding name (wrangler dev does the same for local-only bindings).
+pub fn kv_namespace_id(ns: &hearth_config::KvNamespace) -> String {
+    ns.id
+        .clone()
+        .or_else(|| ns.preview_id.clone())
+        .unwrap_or_else(|| ns.binding.clone())
+}
+
+/// The Durable Object classes a worker hosts: those its own bindings name
+/// (no `script_name`, or its own name) and those its migrations create and
+/// do not delete. A class only other workers bind is declared by migrations.
+fn hosted_classes(config: &Config) -> Vec<String> {
+    let mut classes: Vec<String> = Vec::new();
+    for migration in &config.migrations {
+        let created = migration
+            .new_classes
+            .iter()
+            .chain(&migration.new_sqlite_classes)
+            .chain(migration.renamed_classes.iter().map(|r| &r.to));
+        classes.extend(created.cloned());
+        classes.retain(|c| !migration.deleted_classes.contains(c));
+    }
+    let bound = config
+        .durable_objects
+        .iter()
+        .filter(|b| b.script_name.as_ref().is_none_or(|s| *s == config.name))
+        .map(|b| b.class_name.clone());
+    classes.extend(bound);
+    classes.sort();
+    classes.dedup();
+    classes
+}
+
+/// A script with an `export` statement is an ES module worker; anything else
+/// is a service worker, as wrangler decides from the bundle's exports.
+fn detect_format(source: &str) -> Format {
+    let exports = source.lines().any(|line| {
+        let t = line.trim_start();
+        t.starts_with("export ") || t.starts_with("export{") || t.starts_with("export default")
+    });
+    if exports {
+        Format::Modules
+    } else {
+        Format::ServiceWorker
+    }
+}
