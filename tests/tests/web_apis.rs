@@ -486,6 +486,18 @@ fn text_encoder_writes_lone_surrogates_as_replacement_character() {
 }
 
 #[test]
+fn url_setters_follow_the_whatwg_url_api() {
+    let h = start();
+    let v = api(&h, "/url/setters");
+    assert_eq!(v["keepsPort"], "http://example.com:8080/path", "{v}");
+    assert_eq!(v["portDigits"], "http://example.org:90/path", "{v}");
+    assert_eq!(v["protocol"], "http://example.net/", "{v}");
+    assert_eq!(v["emptyHost"], "sc:///", "{v}");
+    assert_eq!(v["blobHttp"], "https://example.org", "{v}");
+    assert_eq!(v["blobOther"], "null", "{v}");
+}
+
+#[test]
 fn self_is_the_global_scope() {
     let h = start();
     let v = api(&h, "/globals/self");

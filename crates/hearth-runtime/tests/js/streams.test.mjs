@@ -351,4 +351,32 @@ export const tests = [
     await assert.rejects(new ReadableStream().pipeTo(new WritableStream(), { signal: Object.create(AbortSignal.prototype) }), TypeError);
     assert.throws(() => new ReadableStream().getReader(5), TypeError);
   `),
+  t('transformer.cancel runs once for readable.cancel() or writable.abort()', `
+    const calls = [];
+    const ts = new TransformStream({ cancel(reason) { calls.push(reason); } });
+    await ts.readable.cancel('stop');
+    assert.deepEqual(calls, ['stop']);
+    assert.equal(await assert.rejects(ts.writable.getWriter().closed), 'stop');
+    const ts2 = new TransformStream({ cancel(reason) { calls.push(reason); throw new Error('cancel failed'); } });
+    await assert.rejects(ts2.writable.abort('abort'), Error);
+    assert.deepEqual(calls, ['stop', 'abort']);
+    await assert.rejects(ts2.readable.getReader().closed, Error);
+    // Without a cancel hook, aborting the writable side errors the readable side with the reason.
+    const ts3 = new TransformStream();
+    await ts3.writable.abort('gone');
+    assert.equal(await assert.rejects(ts3.readable.getReader().read()), 'gone');
+  `),
+  t('queuing strategies and constructors follow Web IDL', `
+    const size = new CountQueuingStrategy({ highWaterMark: 1 }).size;
+    assert.equal(size.name, 'size'); assert.ok(!('prototype' in size));
+    assert.throws(() => new size(), TypeError);
+    const e1 = new Error('source'), e2 = new Error('strategy');
+    assert.equal(assert.throws(() => new ReadableStream({ get start() { throw e1; } }, { get size() { throw e2; } })), e2);
+    assert.equal(assert.throws(() => new WritableStream({ get start() { throw e1; } }, { get size() { throw e2; } })), e2);
+    let applied = false;
+    const start = () => {};
+    start.call = start.apply = () => { applied = true; };
+    new ReadableStream({ start }); new WritableStream({ start });
+    assert.equal(applied, false);
+  `),
 ];

@@ -67,10 +67,13 @@
           this.#list.push(normalizeName(items[0]), normalizeValue(items[1]));
         }
       } else {
+        // record<ByteString, ByteString>: every own key's descriptor is read;
+        // an enumerable symbol key cannot become a ByteString (TypeError).
         for (const key of Reflect.ownKeys(init)) {
-          if (typeof key !== 'string') continue;
           const desc = Reflect.getOwnPropertyDescriptor(init, key);
-          if (desc && desc.enumerable) this.#list.push(normalizeName(key), normalizeValue(init[key]));
+          if (desc === undefined || !desc.enumerable) continue;
+          if (typeof key === 'symbol') throw new TypeError("Failed to construct 'Headers': a header name cannot be a Symbol.");
+          this.#list.push(normalizeName(key), normalizeValue(init[key]));
         }
       }
     }

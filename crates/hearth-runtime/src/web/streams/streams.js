@@ -43,7 +43,8 @@
   const promiseCall = (fn, thisArg, ...args) => {
     if (fn === undefined) return resolved(undefined);
     try {
-      return resolved(fn.apply(thisArg, args));
+      // Reflect.apply: user methods may shadow `apply`/`call` on their functions.
+      return resolved(Reflect.apply(fn, thisArg, args));
     } catch (e) {
       return rejected(e);
     }
@@ -85,6 +86,16 @@
     if (Number.isNaN(hwm) || hwm < 0) throw new RangeError('Invalid highWaterMark');
     return hwm;
   };
+  // Converts a QueuingStrategy dictionary (highWaterMark, then size) up front,
+  // as Web IDL converts it before the constructor reads the underlying
+  // source or sink; extractHWM/extractSize then read the plain result.
+  const readStrategy = (strategy) => {
+    if (strategy == null) return {};
+    const highWaterMark = strategy.highWaterMark;
+    const size = strategy.size;
+    if (size !== undefined && typeof size !== 'function') throw new TypeError('strategy.size must be a function');
+    return { highWaterMark: highWaterMark === undefined ? undefined : Number(highWaterMark), size };
+  };
   const extractSize = (strategy) => {
     const size = strategy == null ? undefined : strategy.size;
     if (size === undefined) return () => 1;
@@ -92,8 +103,9 @@
     return (chunk) => size(chunk);
   };
 
-  const countSize = function size() { return 1; };
-  const byteLengthSize = function size(chunk) { return chunk.byteLength; };
+  // Method definitions: named `size`, not constructors, no `prototype` (Web IDL).
+  const { size: countSize } = { size() { return 1; } };
+  const { size: byteLengthSize } = { size(chunk) { return chunk.byteLength; } };
 
   class CountQueuingStrategy {
     #hwm;
@@ -755,6 +767,7 @@
       if (typeof source !== 'object' && typeof source !== 'function') {
         throw new TypeError("Failed to construct 'ReadableStream': underlyingSource must be an object");
       }
+      strategy = readStrategy(strategy);
       const start = getMethod(source, 'start');
       const pull = getMethod(source, 'pull');
       const cancel = getMethod(source, 'cancel');
@@ -765,7 +778,7 @@
       }
       let hwm, size;
       if (isBytes) {
-        if (strategy != null && strategy.size !== undefined) throw new RangeError('The strategy for a byte stream cannot have a size function');
+        if (strategy.size !== undefined) throw new RangeError('The strategy for a byte stream cannot have a size function');
         hwm = extractHWM(strategy, 0);
         size = () => 1;
       } else {
@@ -777,7 +790,7 @@
       s.pub = this;
       setUpController(
         s,
-        (controller) => (start ? start.call(source, controller) : undefined),
+        (controller) => (start ? Reflect.apply(start, source, [controller]) : undefined),
         (controller) => promiseCall(pull, source, controller),
         (reason) => promiseCall(cancel, source, reason),
         hwm,
@@ -1334,6 +1347,7 @@
       if (typeof sink !== 'object' && typeof sink !== 'function') {
         throw new TypeError("Failed to construct 'WritableStream': underlyingSink must be an object");
       }
+      strategy = readStrategy(strategy);
       if (sink.type !== undefined) throw new RangeError("Failed to construct 'WritableStream': Invalid type is specified");
       const start = getMethod(sink, 'start');
       const write = getMethod(sink, 'write');
@@ -1346,7 +1360,7 @@
       s.pub = this;
       setUpWritableController(
         s,
-        (controller) => (start ? start.call(sink, controller) : undefined),
+        (controller) => (start ? Reflect.apply(start, sink, [controller]) : undefined),
         (chunk) => promiseCall(write, sink, chunk, s.controller.pub),
         () => promiseCall(close, sink),
         (reason) => promiseCall(abort, sink, reason),
@@ -1387,10 +1401,7 @@
       () => startPromise,
       (chunk) => transformSinkWrite(t, chunk),
       () => transformSinkClose(t),
-      (reason) => {
-        transformError(t, reason);
-        return resolved(undefined);
-      },
+      (reason) => transformSinkAbort(t, reason),
       writableHWM,
       writableSize,
     );
@@ -1400,10 +1411,7 @@
         setTransformBackpressure(t, false);
         return t.backpressureChange.promise;
       },
-      (reason) => {
-        errorWritableAndUnblockWrite(t, reason);
-        return resolved(undefined);
-      },
+      (reason) => transformSourceCancel(t, reason),
       readableHWM,
       readableSize,
       isBytes,
@@ -1424,10 +1432,14 @@
     errorWritableAndUnblockWrite(t, e);
   }
 
-  function errorWritableAndUnblockWrite(t, e) {
-    const c = t.controller;
+  function clearTransformAlgorithms(c) {
     c.transformAlgorithm = undefined;
     c.flushAlgorithm = undefined;
+    c.cancelAlgorithm = undefined;
+  }
+
+  function errorWritableAndUnblockWrite(t, e) {
+    clearTransformAlgorithms(t.controller);
     writableControllerErrorIfNeeded(t.writable.controller, e);
     if (t.backpressure) setTransformBackpressure(t, false);
   }
@@ -1450,19 +1462,57 @@
     });
   }
 
+  // Closing the writable side, aborting it and cancelling the readable side
+  // each end the transform once: the first one's promise (finishPromise) is
+  // what the others get, and transformer.cancel() runs at most once.
   function transformSinkClose(t) {
-    const readable = t.readable;
     const c = t.controller;
+    if (c.finishPromise !== undefined) return c.finishPromise;
+    const readable = t.readable;
     const flushPromise = c.flushAlgorithm();
-    c.transformAlgorithm = undefined;
-    c.flushAlgorithm = undefined;
-    return flushPromise.then(() => {
+    clearTransformAlgorithms(c);
+    c.finishPromise = flushPromise.then(() => {
       if (readable.state === 'errored') throw readable.storedError;
       controllerClose(readable.controller);
     }, (r) => {
-      transformError(t, r);
-      throw readable.storedError;
+      controllerError(readable.controller, r);
+      throw r;
     });
+    return c.finishPromise;
+  }
+
+  function transformSinkAbort(t, reason) {
+    const c = t.controller;
+    if (c.finishPromise !== undefined) return c.finishPromise;
+    const readable = t.readable;
+    const cancelPromise = c.cancelAlgorithm(reason);
+    clearTransformAlgorithms(c);
+    c.finishPromise = cancelPromise.then(() => {
+      if (readable.state === 'errored') throw readable.storedError;
+      controllerError(readable.controller, reason);
+    }, (r) => {
+      controllerError(readable.controller, r);
+      throw r;
+    });
+    return c.finishPromise;
+  }
+
+  function transformSourceCancel(t, reason) {
+    const c = t.controller;
+    if (c.finishPromise !== undefined) return c.finishPromise;
+    const writable = t.writable;
+    const cancelPromise = c.cancelAlgorithm(reason);
+    clearTransformAlgorithms(c);
+    c.finishPromise = cancelPromise.then(() => {
+      if (writable.state === 'errored') throw writable.storedError;
+      writableControllerErrorIfNeeded(writable.controller, reason);
+      if (t.backpressure) setTransformBackpressure(t, false);
+    }, (r) => {
+      writableControllerErrorIfNeeded(writable.controller, r);
+      if (t.backpressure) setTransformBackpressure(t, false);
+      throw r;
+    });
+    return c.finishPromise;
   }
 
   function transformEnqueue(c, chunk) {
@@ -1504,6 +1554,7 @@
     const start = getMethod(tr, 'start');
     const transform = getMethod(tr, 'transform');
     const flush = getMethod(tr, 'flush');
+    const cancel = getMethod(tr, 'cancel');
     const readableHWM = extractHWM(readableStrategy, 0);
     const readableSize = extractSize(readableStrategy);
     const writableHWM = extractHWM(writableStrategy, 1);
@@ -1511,7 +1562,10 @@
     const t = { readable: null, writable: null, backpressure: undefined, backpressureChange: undefined, controller: null };
     const startPromise = deferred();
     initializeTransform(t, startPromise.promise, writableHWM, writableSize, readableHWM, readableSize, isBytes);
-    const c = { stream: t, transformAlgorithm: undefined, flushAlgorithm: undefined, pub: null };
+    const c = {
+      stream: t, transformAlgorithm: undefined, flushAlgorithm: undefined, cancelAlgorithm: undefined,
+      finishPromise: undefined, pub: null,
+    };
     c.pub = new TransformStreamDefaultController(ILLEGAL, c);
     t.controller = c;
     c.transformAlgorithm = transform
@@ -1525,7 +1579,8 @@
         }
       };
     c.flushAlgorithm = () => promiseCall(flush, tr, c.pub);
-    startPromise.resolve(start ? start.call(tr, c.pub) : undefined);
+    c.cancelAlgorithm = (reason) => promiseCall(cancel, tr, reason);
+    startPromise.resolve(start ? Reflect.apply(start, tr, [c.pub]) : undefined);
     return t;
   }
 
