@@ -483,6 +483,8 @@ fn text_encoder_writes_lone_surrogates_as_replacement_character() {
     assert_eq!(v["trail"], "78efbfbd", "{v}");
     assert_eq!(v["into"], json!({"read": 3, "written": 5}), "{v}");
     assert_eq!(v["intoHex"], "61efbfbd62", "{v}");
+    // encodeInto writes into a Uint8Array only.
+    assert_eq!(v["notUint8"], "TypeError", "{v}");
 }
 
 #[test]

@@ -13,15 +13,16 @@ whose only script holds WPT's own resources/testharness.js, the file's
 `// META: script=` dependencies and the test, wrapped so they run inside the
 fetch handler (Workers allow no timers or I/O at startup). It is a
 service-worker script, not a module: WPT scripts are classic scripts, some
-of them sloppy-mode code. One server process
-per file and runtime: `hearth dev` and `workerd serve` (the npm version
-bench/ pins, installed the same way). testharness's completion callback
-hands the subtest results back as the response.
+of them sloppy-mode code. One server process per file and runtime:
+`hearth dev` and `workerd serve` (the npm version bench/ pins, installed the
+same way). testharness's completion callback hands the subtest results back
+as the response.
 
-hearth's results are checked against tests/wpt/expectations.json (known
-failures with a reason): a subtest that fails without being listed there is
-a regression and the run exits 1. `--update-expectations` rewrites the file
-from this run, keeping existing reasons.
+hearth's results are checked against tests/wpt/expectations.json (file ->
+reason -> failing subtests; reason "*" covers a file none of whose subtests
+pass): a subtest that fails without being listed there is a regression and
+the run exits 1. `--update-expectations` rewrites the file from this run,
+keeping existing reasons.
 """
 
 from __future__ import annotations
