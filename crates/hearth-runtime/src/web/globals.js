@@ -1,4 +1,5 @@
-// Small globals on hearth's natives: crypto randomness, performance, navigator.
+// Small globals on hearth's natives: crypto randomness, performance, navigator,
+// and `self`.
 (function () {
   'use strict';
   const native = globalThis.__hearth_native;
@@ -21,5 +22,7 @@
   hide(globalThis, 'crypto', crypto);
   const origin = native.now();
   hide(globalThis, 'performance', { timeOrigin: origin, now: () => native.now() - origin });
+  // Workers' global scope names itself `self`, as a browser worker's does.
+  hide(globalThis, 'self', globalThis);
   hide(globalThis, 'navigator', { userAgent: 'Cloudflare-Workers', hardwareConcurrency: 1, language: 'en' });
 })();

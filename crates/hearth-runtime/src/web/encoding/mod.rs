@@ -10,7 +10,8 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, native: &Object<'js>) -> rquickjs::Re
 }
 
 fn utf8_encode<'js>(ctx: Ctx<'js>, text: rquickjs::String<'js>) -> rquickjs::Result<Value<'js>> {
-    // Lone surrogates become U+FFFD, as TextEncoder requires.
+    // Callers pass well-formed strings: TextEncoder replaces lone surrogates
+    // with U+FFFD first (converting them here would fail).
     let s = text.to_string()?;
     new_u8(&ctx, s.into_bytes())
 }

@@ -17,9 +17,15 @@
   internal.toU8 = toU8;
   class TextEncoder {
     get encoding() { return 'utf-8'; }
-    encode(input = '') { return native.utf8Encode(String(input)); }
+    // The input is a USVString: lone surrogates become U+FFFD (one code unit
+    // for one, so encodeInto's `read` still counts the caller's string).
+    encode(input = '') { return native.utf8Encode(String(input).toWellFormed()); }
     encodeInto(source, destination) {
-      const bytes = native.utf8Encode(String(source));
+      const text = String(source).toWellFormed();
+      if (!(destination instanceof Uint8Array)) {
+        throw new TypeError("Failed to execute 'encodeInto' on 'TextEncoder': parameter 2 is not of type 'Uint8Array'.");
+      }
+      const bytes = native.utf8Encode(text);
       let written = bytes.length <= destination.length ? bytes.length : destination.length;
       // Never split a multi-byte character.
       while (written > 0 && written < bytes.length && (bytes[written] & 0xc0) === 0x80) written--;
