@@ -4,6 +4,7 @@ mod dev;
 mod hyperdrive;
 mod kv;
 mod project;
+mod watch;
 mod workers;
 
 use clap::{Parser, Subcommand};

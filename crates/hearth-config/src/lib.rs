@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Component, Path, PathBuf};
 
-pub use dev_vars::load_dev_vars;
+pub use dev_vars::{dev_vars_files, load_dev_vars};
 pub use error::ConfigError;
 pub use rules::{ModuleKind, Rule};
 

@@ -5,6 +5,7 @@
 
 pub(crate) mod body;
 pub(crate) mod bytes;
+pub(crate) mod egress;
 pub(crate) mod errors;
 pub(crate) mod event_loop;
 pub(crate) mod isolate;
