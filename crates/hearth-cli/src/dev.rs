@@ -61,7 +61,7 @@ pub(crate) struct DevArgs {
 /// How long a stop (Ctrl-C, SIGTERM) may take once serving: requests in
 /// flight get this long to finish, then hearth exits anyway, so a reload or
 /// a request that hangs cannot keep it alive. A second signal exits at once.
-const STOP_GRACE: Duration = Duration::from_millis(1500);
+const STOP_GRACE: Duration = Duration::from_secs(1);
 
 /// How often the watcher picks up modules loaded since it last looked
 /// (dynamic `import()` at run time, workers started on first use).
