@@ -67,12 +67,11 @@ impl Inputs {
 
     /// The folders to watch.
     fn folders(&self) -> HashSet<PathBuf> {
-        let loaded = self
-            .serving
-            .iter()
-            .chain(&self.failed)
-            .flat_map(|w| w.source_files())
-            .filter(|path| !in_node_modules(path));
+        let loaded = self.serving.iter().chain(&self.failed).flat_map(|w| {
+            w.source_files()
+                .into_iter()
+                .filter(|path| !path.strip_prefix(w.root()).is_ok_and(in_node_modules))
+        });
         self.fixed
             .iter()
             .cloned()
@@ -82,8 +81,11 @@ impl Inputs {
     }
 }
 
-fn in_node_modules(path: &Path) -> bool {
-    path.components()
+/// Whether a path inside a project is in its `node_modules`: packages are
+/// not watched (an install can touch more folders than inotify allows).
+fn in_node_modules(relative: &Path) -> bool {
+    relative
+        .components()
         .any(|c| c == Component::Normal("node_modules".as_ref()))
 }
 
