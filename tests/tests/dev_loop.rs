@@ -213,7 +213,11 @@ fn state_persisted_inside_the_project_does_not_reload() {
     );
     assert!(!h.logs().contains(RELOADED), "{}", h.logs());
     // Sources are still watched.
-    std::fs::write(dir.path().join("src/word.js"), "export const WORD = 'two';\n").unwrap();
+    std::fs::write(
+        dir.path().join("src/word.js"),
+        "export const WORD = 'two';\n",
+    )
+    .unwrap();
     wait_for_body(&h, "two");
 }
 
@@ -293,7 +297,11 @@ fn only_imported_files_and_the_config_reload() {
     std::thread::sleep(Duration::from_millis(1500));
     assert!(!h.logs().contains(RELOADED), "{}", h.logs());
     // An imported module reloads...
-    std::fs::write(dir.path().join("src/word.js"), "export const WORD = 'two';\n").unwrap();
+    std::fs::write(
+        dir.path().join("src/word.js"),
+        "export const WORD = 'two';\n",
+    )
+    .unwrap();
     wait_for_body(&h, "two");
     // ... and so does a `.dev.vars` created later.
     std::fs::write(
@@ -304,6 +312,36 @@ fn only_imported_files_and_the_config_reload() {
     wait_for_body(&h, "none");
     std::fs::write(dir.path().join(".dev.vars"), "SECRET=shh\n").unwrap();
     wait_for_body(&h, "shh");
+}
+
+/// A build tool that deletes its output folder and writes it anew: the new
+/// folder is watched too.
+#[test]
+fn an_output_folder_made_anew_reloads() {
+    let dir = write_project(&[
+        (
+            "wrangler.toml",
+            "name = \"built\"\nmain = \"dist/index.js\"\n",
+        ),
+        (
+            "dist/index.js",
+            "export default { fetch() { return new Response('build 1'); } };\n",
+        ),
+    ]);
+    let h = Hearth::start(dir.path(), &[]);
+    assert_eq!(h.get("/"), (200, "build 1".into()));
+    for n in 2..4 {
+        let dist = dir.path().join("dist");
+        std::fs::remove_dir_all(&dist).unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+        std::fs::create_dir(&dist).unwrap();
+        std::fs::write(
+            dist.join("index.js"),
+            format!("export default {{ fetch() {{ return new Response('build {n}'); }} }};\n"),
+        )
+        .unwrap();
+        wait_for_body(&h, &format!("build {n}"));
+    }
 }
 
 /// Rewrites the imported `src/word.js` every few milliseconds (each write

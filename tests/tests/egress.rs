@@ -142,9 +142,9 @@ fn serve(stream: impl Read + Write) {
             }
         }
         let response = match target.strip_prefix("/redirect?to=") {
-            Some(to) => format!(
-                "HTTP/1.1 302 Found\r\nlocation: {to}\r\ncontent-length: 0\r\n\r\n"
-            ),
+            Some(to) => {
+                format!("HTTP/1.1 302 Found\r\nlocation: {to}\r\ncontent-length: 0\r\n\r\n")
+            }
             None => {
                 let body = format!("hello from {target}");
                 format!(
@@ -224,7 +224,10 @@ fn fetch_connect_and_websockets_share_one_message() {
     let h = Hearth::start(dir.path(), &[]);
     let addr = format!("127.0.0.1:{}", server.port);
     let (_, via_connect) = h.get(&format!("/connect?addr={addr}"));
-    let (_, via_fetch) = h.get(&format!("/fetch?url={}", encode(&format!("http://{addr}/"))));
+    let (_, via_fetch) = h.get(&format!(
+        "/fetch?url={}",
+        encode(&format!("http://{addr}/"))
+    ));
     let (_, via_ws) = h.get(&format!("/ws?url={}", encode(&format!("ws://{addr}/"))));
     assert_eq!(
         via_connect,

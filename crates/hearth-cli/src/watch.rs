@@ -50,8 +50,7 @@ impl Inputs {
             if let Some(main) = &config.main {
                 self.fixed.insert(main.clone());
             }
-            self.fixed
-                .extend(hearth_config::dev_vars_files(root, env));
+            self.fixed.extend(hearth_config::dev_vars_files(root, env));
         }
     }
 
@@ -89,13 +88,25 @@ fn in_node_modules(relative: &Path) -> bool {
         .any(|c| c == Component::Normal("node_modules".as_ref()))
 }
 
-/// Watches the folders of the [`Inputs`] and sends `changed` whenever one
+/// What the watcher's callback and the main thread share.
+struct Shared {
+    inputs: Inputs,
+    /// Folders watched now.
+    folders: HashSet<PathBuf>,
+    /// Watched folders deleted or renamed away since the last rescan.
+    gone: HashSet<PathBuf>,
+}
+
+/// Watches the folders of the [`Inputs`] and calls `changed` whenever one
 /// of the inputs changes.
 pub(crate) struct InputWatcher {
     watcher: notify::RecommendedWatcher,
-    inputs: Arc<Mutex<Inputs>>,
-    /// Folders watched now.
-    folders: HashSet<PathBuf>,
+    shared: Arc<Mutex<Shared>>,
+    changed: Arc<dyn Fn() + Send + Sync>,
+    /// Folders that were deleted or renamed away (a build tool replacing its
+    /// output folder): once one is back, it is watched again and its files
+    /// are new.
+    lost: HashSet<PathBuf>,
 }
 
 impl InputWatcher {
@@ -104,37 +115,58 @@ impl InputWatcher {
     pub(crate) fn start(
         mut inputs: Inputs,
         serving: Vec<Worker>,
-        changed: impl Fn() + Send + 'static,
+        changed: impl Fn() + Send + Sync + 'static,
     ) -> Result<InputWatcher> {
         inputs.serving = serving;
-        let inputs = Arc::new(Mutex::new(inputs));
-        let shared = inputs.clone();
+        let shared = Arc::new(Mutex::new(Shared {
+            inputs,
+            folders: HashSet::new(),
+            gone: HashSet::new(),
+        }));
+        let changed: Arc<dyn Fn() + Send + Sync> = Arc::new(changed);
+        let (state, notify_changed) = (shared.clone(), changed.clone());
         let watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+            use notify::event::{EventKind, ModifyKind, RenameMode};
             let Ok(event) = res else { return };
-            if matches!(event.kind, notify::EventKind::Access(_)) {
+            if matches!(event.kind, EventKind::Access(_)) {
                 return;
             }
-            let inputs = shared.lock().expect("watched inputs poisoned");
-            if event.paths.iter().any(|p| inputs.contains(p)) {
+            let mut state = state.lock().expect("watcher state poisoned");
+            if matches!(
+                event.kind,
+                EventKind::Remove(_) | EventKind::Modify(ModifyKind::Name(RenameMode::From))
+            ) {
+                for path in &event.paths {
+                    if state.folders.contains(path) {
+                        state.gone.insert(path.clone());
+                    }
+                }
+            }
+            if event.paths.iter().any(|p| state.inputs.contains(p)) {
                 tracing::debug!("change in {:?}", event.paths);
-                changed();
+                notify_changed();
             }
         })
         .context("cannot watch the project for changes")?;
         let mut this = InputWatcher {
             watcher,
-            inputs,
-            folders: HashSet::new(),
+            shared,
+            changed,
+            lost: HashSet::new(),
         };
         this.rescan();
         Ok(this)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Shared> {
+        self.shared.lock().expect("watcher state poisoned")
     }
 
     /// Records the outcome of a reload: on success `workers` serve now, on
     /// failure they are watched beside the ones still serving. Then rescans.
     pub(crate) fn reloaded(&mut self, workers: Vec<Worker>, ok: bool) {
         {
-            let mut inputs = self.inputs.lock().expect("watched inputs poisoned");
+            let inputs = &mut self.lock().inputs;
             if ok {
                 inputs.serving = workers;
                 inputs.failed.clear();
@@ -148,32 +180,53 @@ impl InputWatcher {
     /// Replaces the configuration-derived inputs (after the configuration was
     /// read again).
     pub(crate) fn set_configs(&mut self, configs: &[Config], env: Option<&str>) {
-        self.inputs
-            .lock()
-            .expect("watched inputs poisoned")
-            .set_configs(configs, env);
+        self.lock().inputs.set_configs(configs, env);
     }
 
     /// Watches the folders of modules loaded since the last call (imports
-    /// of a new version, dynamic `import()` at run time) and stops watching
-    /// folders nothing is loaded from any more.
+    /// of a new version, dynamic `import()` at run time), stops watching
+    /// folders nothing is loaded from any more, and watches a lost folder
+    /// again once it is back (calling `changed`: its files are new).
     pub(crate) fn rescan(&mut self) {
-        let wanted = self.inputs.lock().expect("watched inputs poisoned").folders();
-        for gone in self.folders.difference(&wanted) {
-            let _ = self.watcher.unwatch(gone);
+        // The watcher is never called with the lock held: its callback,
+        // which takes the lock, may be waiting for it.
+        let (wanted, mut stale, gone) = {
+            let mut state = self.lock();
+            let wanted = state.inputs.folders();
+            let gone = std::mem::take(&mut state.gone);
+            let stale: Vec<PathBuf> = state
+                .folders
+                .iter()
+                .filter(|f| !wanted.contains(*f) || gone.contains(*f))
+                .cloned()
+                .collect();
+            for folder in &stale {
+                state.folders.remove(folder);
+            }
+            (wanted, stale, gone)
+        };
+        for folder in stale.drain(..) {
+            // A deleted folder's watch is gone already; the error says so.
+            let _ = self.watcher.unwatch(&folder);
         }
-        self.folders.retain(|f| wanted.contains(f));
-        for folder in wanted {
-            if self.folders.contains(&folder) {
+        self.lost.extend(gone);
+        self.lost.retain(|f| wanted.contains(f));
+        let watched = self.lock().folders.clone();
+        let mut added = Vec::new();
+        for folder in wanted.difference(&watched) {
+            if !folder.is_dir() {
+                // Not there (yet): nothing in it to reload.
                 continue;
             }
-            match self.watcher.watch(&folder, RecursiveMode::NonRecursive) {
-                Ok(()) => {
-                    self.folders.insert(folder);
-                }
-                // A folder that does not exist (yet) has nothing to reload.
+            match self.watcher.watch(folder, RecursiveMode::NonRecursive) {
+                Ok(()) => added.push(folder.clone()),
                 Err(e) => tracing::debug!("cannot watch {}: {e}", folder.display()),
             }
+        }
+        let back = added.iter().any(|f| self.lost.remove(f));
+        self.lock().folders.extend(added);
+        if back {
+            (self.changed)();
         }
     }
 }

@@ -6,11 +6,11 @@
 
 use crate::host::body::{BodyError, RequestBody};
 use crate::host::bytes::{new_u8, require_bytes};
+use crate::host::egress::{DialError, Egress};
 use crate::host::event_loop::{current, settle, spawn_op};
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue, Method, StatusCode};
 use http_body_util::{BodyExt, Full};
-use crate::host::egress::{DialError, Egress};
 use rquickjs::{Array, Ctx, Exception, Function, Object, Value};
 use tokio::sync::mpsc::error::TrySendError;
 

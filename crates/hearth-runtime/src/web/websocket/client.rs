@@ -11,8 +11,8 @@
 //! streamed body.
 
 use crate::bindings::durable::websocket;
-use crate::host::egress::Egress;
 use crate::host::body::{BodyError, RequestBody};
+use crate::host::egress::Egress;
 use crate::host::event_loop::{current, settle, spawn_op};
 use crate::web::fetch::flat_headers;
 use http::{HeaderName, HeaderValue, StatusCode};
@@ -133,8 +133,8 @@ fn ws_connect<'js>(
             .await?;
         let (mut sender, connection) =
             hyper::client::conn::http1::handshake(TokioIo::new(dialed.conn))
-            .await
-            .map_err(|e| failed(e.to_string()))?;
+                .await
+                .map_err(|e| failed(e.to_string()))?;
         tokio::task::spawn_local(async move {
             if let Err(e) = connection.with_upgrades().await {
                 tracing::debug!("outbound WebSocket connection ended: {e}");
