@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Component, Path, PathBuf};
 
-pub use dev_vars::load_dev_vars;
+pub use dev_vars::{dev_vars_files, load_dev_vars};
 pub use error::ConfigError;
 pub use rules::{ModuleKind, Rule};
 
@@ -76,8 +76,8 @@ pub struct Config {
     /// hearth extension: raw TCP listeners from `[[tcp_listeners]]`
     /// (inheritable, like other non-binding settings).
     pub tcp_listeners: Vec<TcpListener>,
-    /// hearth extension: the outbound-connection policy for `connect()`
-    /// from `[outbound]`.
+    /// hearth extension: the policy for every outbound connection
+    /// (`fetch()`, `connect()`, WebSockets) from `[outbound]`.
     pub outbound: Outbound,
     /// One message per ignored or unknown key, naming the file and key path.
     pub warnings: Vec<String>,
@@ -180,8 +180,8 @@ pub struct TcpListener {
 }
 
 /// hearth extension: `[outbound] allow = ["127.0.0.1:*"] deny = ["*:25"]
-/// ca_bundle = "certs/ca.pem"`, the policy for `connect()` sockets and
-/// outbound WebSockets.
+/// ca_bundle = "certs/ca.pem"`, the policy for every outbound connection:
+/// `fetch()` (each redirect hop), `connect()` sockets and WebSockets.
 ///
 /// Patterns are `host:port` where either side may be `*` or contain `*`
 /// wildcards (`*.internal:5432`, `[::1]:*`). Deny wins; when `allow` is
@@ -192,7 +192,8 @@ pub struct Outbound {
     pub allow: Vec<String>,
     /// Destinations that may never be reached.
     pub deny: Vec<String>,
-    /// Extra PEM CA certificates trusted by TLS sockets, joined onto the root.
+    /// Extra PEM CA certificates trusted by outbound TLS (HTTPS, `wss:`, TLS
+    /// sockets) besides the webpki roots; resolved against the project root.
     pub ca_bundle: Option<PathBuf>,
 }
 
