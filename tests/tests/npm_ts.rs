@@ -168,8 +168,12 @@ fn missing_package_names_the_import_and_the_file() {
 
 #[test]
 fn node_modules_without_nodejs_compat_tell_the_user_to_add_the_flag() {
+    // Before 2026-08-04 Node.js compatibility is not the default.
     let dir = write_project(&[
-        ("wrangler.toml", "name = \"nc\"\nmain = \"src/index.js\"\n"),
+        (
+            "wrangler.toml",
+            "name = \"nc\"\nmain = \"src/index.js\"\ncompatibility_date = \"2025-01-01\"\n",
+        ),
         (
             "src/index.js",
             "import { Buffer } from 'node:buffer';\nexport default { fetch() { return new Response(Buffer.from('x')); } };\n",

@@ -103,13 +103,29 @@ const PROBE_EXTENSIONS: &[&str] = &["ts", "tsx", "mts", "js", "mjs", "cjs", "jsx
 /// Prefix of the register module that defines a CommonJS factory.
 const CJS_PREFIX: &str = "hearth-cjs:";
 
-/// The flags that turn on Node.js compatibility.
-pub(crate) fn nodejs_compat(worker: &Worker) -> bool {
-    worker
-        .config()
-        .compatibility_flags
-        .iter()
-        .any(|f| f == "nodejs_compat" || f == "nodejs_compat_v2" || f == "nodejs_als")
+/// Whether the worker has Node.js's modules (`nodejs_compat`, by flag or by
+/// date; `nodejs_compat_v2` implies it).
+fn node_modules_on(worker: &Worker) -> bool {
+    let compat = &worker.config().compatibility;
+    compat.is_on("nodejs_compat") || compat.is_on("nodejs_compat_v2")
+}
+
+/// Whether the worker may import the Node.js module `bare` (without `node:`):
+/// all of them with `nodejs_compat`, only `async_hooks` with `nodejs_als`.
+fn node_module_allowed(worker: &Worker, bare: &str) -> bool {
+    node_modules_on(worker)
+        || (bare == "async_hooks" && worker.config().compatibility.is_on("nodejs_als"))
+}
+
+/// `nodejs_compat_v2`: builtins without the `node:` prefix, and `Buffer`,
+/// `process` and `global` as globals.
+fn node_v2(worker: &Worker) -> bool {
+    worker.config().compatibility.is_on("nodejs_compat_v2")
+}
+
+/// Whether AsyncLocalStorage is available, so `await` must keep its context.
+fn async_context(worker: &Worker) -> bool {
+    node_module_allowed(worker, "async_hooks")
 }
 
 fn node_builtin(name: &str) -> Option<&'static str> {
@@ -159,9 +175,10 @@ fn resolve(worker: &Worker, base: &str, name: &str, kind: Kind) -> Result<String
     if BUILTINS.iter().any(|(n, _)| *n == name) {
         return Ok(name.to_string());
     }
-    let compat = nodejs_compat(worker);
+    // hearth's own modules may use Node.js's whatever the flags.
+    let internal = base.starts_with("node:") || base.starts_with("hearth:");
     if let Some(bare) = name.strip_prefix("node:") {
-        if !compat {
+        if !internal && !node_module_allowed(worker, bare) {
             return Err(format!(
                 "cannot import '{name}' from {base}: Node.js modules need the nodejs_compat \
                  flag; add `compatibility_flags = [\"nodejs_compat\"]` to your wrangler \
@@ -173,7 +190,7 @@ fn resolve(worker: &Worker, base: &str, name: &str, kind: Kind) -> Result<String
         }
         return Err(unsupported_node(name, base));
     }
-    if compat {
+    if node_v2(worker) {
         if node_builtin(name).is_some() {
             return Ok(format!("node:{name}"));
         }
@@ -218,10 +235,11 @@ fn resolve(worker: &Worker, base: &str, name: &str, kind: Kind) -> Result<String
         "cannot find package '{package}' imported from {base}: it is not installed in \
          node_modules (run `npm install {package}`)"
     );
-    if !compat && (node_builtin(name).is_some() || NODE_UNSUPPORTED.contains(&name)) {
+    if !node_v2(worker) && (node_builtin(name).is_some() || NODE_UNSUPPORTED.contains(&name)) {
         message.push_str(&format!(
-            "; '{name}' is a Node.js module: add `compatibility_flags = [\"nodejs_compat\"]` \
-             to your wrangler configuration to use it"
+            "; '{name}' is a Node.js module: import it as 'node:{name}' with \
+             `compatibility_flags = [\"nodejs_compat\"]` in your wrangler configuration \
+             (from compatibility_date 2024-09-23 the prefix is optional)"
         ));
     }
     Err(message)
@@ -556,7 +574,7 @@ pub(crate) fn module_source(worker: &Worker, name: &str) -> Result<String, Strin
     // Files with async generators or `for await` keep native async: hearth
     // does not ship the helpers their lowering needs (context is then lost
     // after `await` in those files only).
-    let lower_async = nodejs_compat(worker) && !in_node_modules(name) && {
+    let lower_async = async_context(worker) && !in_node_modules(name) && {
         let text = String::from_utf8_lossy(&bytes);
         !(text.contains("for await")
             || text.contains("async function*")
@@ -569,7 +587,7 @@ pub(crate) fn module_source(worker: &Worker, name: &str) -> Result<String, Strin
             .map_err(|_| format!("{name} is not valid UTF-8"))?
             .to_string()
     };
-    if name == worker.main() && nodejs_compat(worker) {
+    if name == worker.main() && async_context(worker) {
         // Same line: line numbers in stack traces stay right.
         return Ok(format!("import \"hearth:node-globals\";{code}"));
     }
@@ -658,7 +676,7 @@ fn package_type(root: &Path, name: &str) -> Option<String> {
 
 /// What an ES module importing a CommonJS file sees: `module.exports` as the
 /// default export, and the names we can find statically as named exports.
-fn cjs_facade(worker: &Worker, name: &str, source: &str) -> String {
+fn cjs_facade(worker: &Worker, name: &str, source: &Arc<[u8]>) -> String {
     let literal = serde_json::to_string(name).expect("strings serialize");
     let mut names = Vec::new();
     collect_cjs_exports(worker, name, source, &mut names, 0);
