@@ -219,7 +219,7 @@ fn serve_kv_api(kv: KvStore, addr: SocketAddr, token: String) -> Result<SocketAd
             rt.block_on(async move {
                 let listener = tokio::net::TcpListener::from_std(listener)
                     .expect("registering the KV API listener");
-                hearth_kv::rest::serve(kv, listener, token).await;
+                hearth_kv_api::rest::serve(kv, listener, token).await;
             })
         })?;
     Ok(local)

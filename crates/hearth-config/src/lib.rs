@@ -11,6 +11,7 @@
 
 #![warn(missing_docs)]
 
+pub mod compat;
 mod dev_vars;
 mod error;
 mod keys;
@@ -53,8 +54,11 @@ pub struct Config {
     pub main: Option<PathBuf>,
     /// `compatibility_date` (`YYYY-MM-DD`), if set.
     pub compatibility_date: Option<String>,
-    /// `compatibility_flags`, verbatim; the runtime decides what it honours.
+    /// `compatibility_flags`, verbatim.
     pub compatibility_flags: Vec<String>,
+    /// Which compatibility changes are on, from the date and flags: what the
+    /// runtime asks (see [`compat`]).
+    pub compatibility: compat::Compatibility,
     /// `vars`: plain strings become JSON strings, other values stay JSON.
     pub vars: BTreeMap<String, serde_json::Value>,
     /// Module rules: the user's `rules` followed by wrangler's defaults, with
@@ -399,6 +403,13 @@ impl Loader<'_> {
             Some((n, key)) => self.strings(n, &key)?,
             None => Vec::new(),
         };
+        let compatibility =
+            compat::Compatibility::resolve(compatibility_date.as_deref(), &compatibility_flags)
+                .map_err(|message| {
+                    let (n, key) =
+                        source("compatibility_flags").expect("contradicting flags are listed");
+                    self.invalid(n, &key, message)
+                })?;
         let vars = match source("vars") {
             Some((n, key)) => self.vars(n, &key)?,
             None => BTreeMap::new(),
@@ -450,6 +461,7 @@ impl Loader<'_> {
             main,
             compatibility_date,
             compatibility_flags,
+            compatibility,
             vars,
             rules,
             crons,

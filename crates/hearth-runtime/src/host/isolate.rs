@@ -720,9 +720,36 @@ fn install_env<'js>(ctx: &Ctx<'js>, worker: &Worker, internal: &Object<'js>) -> 
         }
         internal.set("env", env)?;
         internal.set("workerName", worker.name())?;
-        Ok(())
+        install_compat(ctx, worker, &internal)
     };
     build().map_err(|e| caught(ctx, e))
+}
+
+/// The compatibility changes the prelude's JavaScript consults, as
+/// `__hearth_internal.compat`, and the globals that only exist from a date.
+fn install_compat<'js>(
+    ctx: &Ctx<'js>,
+    worker: &Worker,
+    internal: &Object<'js>,
+) -> rquickjs::Result<()> {
+    let compatibility = &worker.config().compatibility;
+    let flags = Object::new(ctx.clone())?;
+    for flag in [
+        "formdata_parser_supports_files",
+        "nodejs_compat_v2",
+        "nodejs_compat_populate_process_env",
+    ] {
+        flags.set(flag, compatibility.is_on(flag))?;
+    }
+    internal.set("compat", flags)?;
+    let globals = ctx.globals();
+    if !compatibility.is_on("global_navigator") {
+        globals.remove("navigator")?;
+    } else if !compatibility.is_on("enable_navigator_language") {
+        let navigator: Object = globals.get("navigator")?;
+        navigator.remove("language")?;
+    }
+    Ok(())
 }
 
 /// Evaluates the entry module (or service-worker script) and registers its handlers.

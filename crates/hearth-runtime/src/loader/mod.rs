@@ -19,6 +19,7 @@
 //! - `node:*` builtins (and bare `buffer`, `events`, ...) come from
 //!   `src/node/*.js` when the `nodejs_compat` flag is set.
 
+mod cjs;
 pub(crate) mod data;
 pub(crate) mod transpile;
 
@@ -27,6 +28,7 @@ use hearth_config::ModuleKind;
 use rquickjs::loader::{ImportAttributes, Loader, Resolver};
 use rquickjs::{Ctx, Error, Module};
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
 /// Modules hearth provides itself, and the JavaScript that backs each.
 const BUILTINS: &[(&str, &str)] = &[
@@ -162,26 +164,35 @@ impl rquickjs::module::ModuleDef for InternalModule {
     }
 }
 
-/// The flags that turn on Node.js compatibility.
-pub(crate) fn nodejs_compat(worker: &Worker) -> bool {
-    worker
-        .config()
-        .compatibility_flags
-        .iter()
-        .any(|f| f == "nodejs_compat" || f == "nodejs_compat_v2" || f == "nodejs_als")
+/// Whether the worker has Node.js's modules (`nodejs_compat`, by flag or by
+/// date; `nodejs_compat_v2` implies it).
+fn node_modules_on(worker: &Worker) -> bool {
+    let compat = &worker.config().compatibility;
+    compat.is_on("nodejs_compat") || compat.is_on("nodejs_compat_v2")
 }
 
-/// Whether `node:fs` is on: from compatibility date 2025-09-01 or with
-/// `enable_nodejs_fs_module`, unless `disable_nodejs_fs_module`, as on Workers.
+/// Whether the worker may import the Node.js module `bare` (without `node:`):
+/// all of them with `nodejs_compat`, only `async_hooks` with `nodejs_als`.
+fn node_module_allowed(worker: &Worker, bare: &str) -> bool {
+    node_modules_on(worker)
+        || (bare == "async_hooks" && worker.config().compatibility.is_on("nodejs_als"))
+}
+
+/// `nodejs_compat_v2`: builtins without the `node:` prefix, and `Buffer`,
+/// `process` and `global` as globals.
+fn node_v2(worker: &Worker) -> bool {
+    worker.config().compatibility.is_on("nodejs_compat_v2")
+}
+
+/// Whether AsyncLocalStorage is available, so `await` must keep its context.
+fn async_context(worker: &Worker) -> bool {
+    node_module_allowed(worker, "async_hooks")
+}
+
+/// Whether `node:fs` is on: `enable_nodejs_fs_module`, by flag or by date
+/// (with `nodejs_compat`), unless `disable_nodejs_fs_module`, as on Workers.
 fn nodejs_fs(worker: &Worker) -> bool {
-    let config = worker.config();
-    let flag = |name: &str| config.compatibility_flags.iter().any(|f| f == name);
-    !flag("disable_nodejs_fs_module")
-        && (flag("enable_nodejs_fs_module")
-            || config
-                .compatibility_date
-                .as_deref()
-                .is_some_and(|d| d >= "2025-09-01"))
+    worker.config().compatibility.is_on("enable_nodejs_fs_module")
 }
 
 /// The error for a Node.js module the worker's configuration turns off.
@@ -189,7 +200,7 @@ fn node_disabled(worker: &Worker, name: &str, base: &str) -> Option<String> {
     let bare = name.strip_prefix("node:").unwrap_or(name);
     (matches!(bare, "fs" | "fs/promises") && !nodejs_fs(worker)).then(|| {
         format!(
-            "cannot import '{name}' from {base}: node:fs needs compatibility_date 2025-09-01 \
+            "cannot import '{name}' from {base}: node:fs needs compatibility_date 2025-09-15 \
              or later, or the enable_nodejs_fs_module compatibility flag"
         )
     })
@@ -252,9 +263,10 @@ fn resolve(worker: &Worker, base: &str, name: &str, kind: Kind) -> Result<String
     if BUILTINS.iter().any(|(n, _)| *n == name) {
         return Ok(name.to_string());
     }
-    let compat = nodejs_compat(worker);
+    // hearth's own modules may use Node.js's whatever the flags.
+    let internal = base.starts_with("node:") || base.starts_with("hearth:");
     if let Some(bare) = name.strip_prefix("node:") {
-        if !compat {
+        if !internal && !node_module_allowed(worker, bare) {
             return Err(format!(
                 "cannot import '{name}' from {base}: Node.js modules need the nodejs_compat \
                  flag; add `compatibility_flags = [\"nodejs_compat\"]` to your wrangler \
@@ -269,7 +281,7 @@ fn resolve(worker: &Worker, base: &str, name: &str, kind: Kind) -> Result<String
         }
         return Err(unsupported_node(name, base));
     }
-    if compat {
+    if node_v2(worker) {
         if let Some(message) = node_disabled(worker, name, base) {
             return Err(message);
         }
@@ -317,10 +329,11 @@ fn resolve(worker: &Worker, base: &str, name: &str, kind: Kind) -> Result<String
         "cannot find package '{package}' imported from {base}: it is not installed in \
          node_modules (run `npm install {package}`)"
     );
-    if !compat && (node_builtin(name).is_some() || NODE_UNSUPPORTED.contains(&name)) {
+    if !node_v2(worker) && (node_builtin(name).is_some() || NODE_UNSUPPORTED.contains(&name)) {
         message.push_str(&format!(
-            "; '{name}' is a Node.js module: add `compatibility_flags = [\"nodejs_compat\"]` \
-             to your wrangler configuration to use it"
+            "; '{name}' is a Node.js module: import it as 'node:{name}' with \
+             `compatibility_flags = [\"nodejs_compat\"]` in your wrangler configuration \
+             (from compatibility_date 2024-09-23 the prefix is optional)"
         ));
     }
     Err(message)
@@ -630,7 +643,7 @@ fn load(worker: &Worker, name: &str) -> Result<String, String> {
     let text = || std::str::from_utf8(&bytes).map_err(|_| format!("{name} is not valid UTF-8"));
     match kind {
         FileKind::Esm => module_source(worker, name),
-        FileKind::CommonJs => Ok(cjs_facade(worker, name, text()?)),
+        FileKind::CommonJs => Ok(cjs_facade(worker, name, &bytes)),
         FileKind::Json => Ok(format!("export default {};", text()?)),
         FileKind::Text => {
             let literal = serde_json::to_string(text()?).expect("strings serialize");
@@ -659,7 +672,7 @@ pub(crate) fn module_source(worker: &Worker, name: &str) -> Result<String, Strin
     // Files with async generators or `for await` keep native async: hearth
     // does not ship the helpers their lowering needs (context is then lost
     // after `await` in those files only).
-    let lower_async = nodejs_compat(worker) && !in_node_modules(name) && {
+    let lower_async = async_context(worker) && !in_node_modules(name) && {
         let text = String::from_utf8_lossy(&bytes);
         !(text.contains("for await")
             || text.contains("async function*")
@@ -672,7 +685,7 @@ pub(crate) fn module_source(worker: &Worker, name: &str) -> Result<String, Strin
             .map_err(|_| format!("{name} is not valid UTF-8"))?
             .to_string()
     };
-    if name == worker.main() && nodejs_compat(worker) {
+    if name == worker.main() && async_context(worker) {
         // Same line: line numbers in stack traces stay right.
         return Ok(format!("import \"hearth:node-globals\";{code}"));
     }
@@ -761,7 +774,7 @@ fn package_type(root: &Path, name: &str) -> Option<String> {
 
 /// What an ES module importing a CommonJS file sees: `module.exports` as the
 /// default export, and the names we can find statically as named exports.
-fn cjs_facade(worker: &Worker, name: &str, source: &str) -> String {
+fn cjs_facade(worker: &Worker, name: &str, source: &Arc<[u8]>) -> String {
     let literal = serde_json::to_string(name).expect("strings serialize");
     let mut names = Vec::new();
     collect_cjs_exports(worker, name, source, &mut names, 0);
@@ -825,17 +838,14 @@ fn cjs_register(worker: &Worker, name: &str) -> Result<String, String> {
     // `try { require('optional') } catch {}` expects.
     let mut imports = String::new();
     let mut map = serde_json::Map::new();
-    for spec in scan_requires(source) {
-        if map.contains_key(&spec) {
-            continue;
-        }
-        if let Ok(resolved) = resolve(worker, name, &spec, Kind::Require) {
+    for spec in &cjs::analysis(name, &worker.source(name)?).requires {
+        if let Ok(resolved) = resolve(worker, name, spec, Kind::Require) {
             imports.push_str(&format!(
                 "import {};",
                 serde_json::to_string(&format!("{CJS_PREFIX}{resolved}"))
                     .expect("strings serialize")
             ));
-            map.insert(spec, serde_json::Value::String(resolved));
+            map.insert(spec.clone(), serde_json::Value::String(resolved));
         }
     }
     let deps = serde_json::Value::Object(map).to_string();
@@ -846,220 +856,31 @@ fn cjs_register(worker: &Worker, name: &str) -> Result<String, String> {
     ))
 }
 
-/// String literals passed to `require(...)`, found by a plain text scan.
-fn scan_requires(source: &str) -> Vec<String> {
-    let bytes = source.as_bytes();
-    let mut out = Vec::new();
-    let mut from = 0;
-    while let Some(pos) = source[from..].find("require") {
-        let at = from + pos;
-        from = at + 7;
-        let before = at.checked_sub(1).map(|i| bytes[i]);
-        if before.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b == b'.')
-        {
-            continue;
-        }
-        let rest = source[from..].trim_start();
-        let Some(rest) = rest.strip_prefix('(') else {
-            continue;
-        };
-        let rest = rest.trim_start();
-        let Some(quote) = rest
-            .chars()
-            .next()
-            .filter(|c| matches!(c, '"' | '\'' | '`'))
-        else {
-            continue;
-        };
-        let body = &rest[1..];
-        let Some(end) = body.find(quote) else {
-            continue;
-        };
-        let spec = &body[..end];
-        if spec.contains("${") || spec.contains('\n') || spec.is_empty() {
-            continue;
-        }
-        if body[end + 1..].trim_start().starts_with(')') {
-            out.push(spec.to_string());
-        }
-    }
-    out
-}
-
-/// Names a CommonJS file exports, found the way Node's cjs-module-lexer does
-/// it: `exports.x =`, `Object.defineProperty(exports, 'x'`, esbuild's
-/// `__export(target, { x: ... })`, `module.exports = { x, y }`, and
-/// re-exports of other files.
+/// Names a CommonJS file exports (see [`cjs`]), following its re-exports of
+/// other CommonJS files a few levels deep.
 fn collect_cjs_exports(
     worker: &Worker,
     name: &str,
-    source: &str,
+    source: &Arc<[u8]>,
     out: &mut Vec<String>,
     depth: usize,
 ) {
-    let ident = |s: &str| -> Option<String> {
-        let end = s
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '$'))
-            .unwrap_or(s.len());
-        let id = &s[..end];
-        (!id.is_empty() && !id.starts_with(|c: char| c.is_ascii_digit())).then(|| id.to_string())
-    };
-    let mut push = |id: String| {
-        if id != "default" && id != "__esModule" {
-            out.push(id);
-        }
-    };
-    for prefix in ["exports.", "module.exports."] {
-        let mut from = 0;
-        while let Some(pos) = source[from..].find(prefix) {
-            let at = from + pos;
-            from = at + prefix.len();
-            let before = source[..at].chars().next_back();
-            if prefix == "exports." && before == Some('.') {
-                continue;
-            }
-            if before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$') {
-                continue;
-            }
-            if let Some(id) = ident(&source[from..]) {
-                let after = source[from + id.len()..].trim_start();
-                if after.starts_with('=') && !after.starts_with("==") {
-                    push(id);
-                }
-            }
-        }
-    }
-    for prefix in [
-        "Object.defineProperty(exports,",
-        "Object.defineProperty(module.exports,",
-    ] {
-        let mut from = 0;
-        while let Some(pos) = source[from..].find(prefix) {
-            from += pos + prefix.len();
-            let rest = source[from..].trim_start();
-            if let Some(q) = rest.chars().next().filter(|c| *c == '"' || *c == '\'') {
-                if let Some(end) = rest[1..].find(q) {
-                    push(rest[1..1 + end].to_string());
-                }
-            }
-        }
-    }
-    // esbuild: __export(foo_exports, { a: () => a, b: () => b });
-    let mut from = 0;
-    while let Some(pos) = source[from..].find("__export(") {
-        from += pos + 9;
-        let rest = &source[from..];
-        let Some(open) = rest.find('{') else { break };
-        if rest[..open].contains(')') || rest[..open].contains(';') {
-            continue;
-        }
-        object_keys(&rest[open..], &mut push);
-    }
-    if let Some(pos) = source.find("module.exports = {") {
-        object_keys(&source[pos + 17..], &mut push);
-    }
-    if depth < 4 {
-        // Re-exports: __exportStar(require("./x"), exports), __reExport(t, require("./x"), ...),
-        // module.exports = require("./x").
-        for marker in ["__exportStar(require(", "module.exports = require("] {
-            let mut from = 0;
-            while let Some(pos) = source[from..].find(marker) {
-                from += pos + marker.len() - "require(".len();
-                if let Some(spec) = scan_requires(&source[from..]).into_iter().next() {
-                    reexport(worker, name, &spec, out, depth);
-                }
-                from += 1;
-            }
-        }
-        let mut from = 0;
-        while let Some(pos) = source[from..].find("__reExport(") {
-            from += pos + 11;
-            let line_end = source[from..].find(';').map_or(source.len(), |e| from + e);
-            if let Some(spec) = scan_requires(&source[from..line_end]).into_iter().next() {
-                reexport(worker, name, &spec, out, depth);
-            }
-        }
-    }
-}
-
-fn reexport(worker: &Worker, name: &str, spec: &str, out: &mut Vec<String>, depth: usize) {
-    let Ok(target) = resolve(worker, name, spec, Kind::Require) else {
-        return;
-    };
-    if file_kind(worker, &target).ok() != Some(FileKind::CommonJs) {
+    let analysis = cjs::analysis(name, source);
+    out.extend(analysis.exports.iter().cloned());
+    if depth >= 4 {
         return;
     }
-    if let Ok(bytes) = worker.source(&target) {
-        if let Ok(text) = std::str::from_utf8(&bytes) {
-            collect_cjs_exports(worker, &target, text, out, depth + 1);
-        }
-    }
-}
-
-/// The top-level keys of an object literal starting at `{`.
-fn object_keys(src: &str, push: &mut impl FnMut(String)) {
-    let mut depth = 0usize;
-    let mut token = String::new();
-    let mut expect_key = true;
-    let mut in_str: Option<char> = None;
-    for c in src.chars() {
-        if let Some(q) = in_str {
-            if c == q {
-                in_str = None;
-            }
+    for spec in &analysis.reexports {
+        let Ok(target) = resolve(worker, name, spec, Kind::Require) else {
+            continue;
+        };
+        if file_kind(worker, &target).ok() != Some(FileKind::CommonJs) {
             continue;
         }
-        match c {
-            '{' | '(' | '[' => {
-                depth += 1;
-                if depth == 1 {
-                    expect_key = true;
-                    token.clear();
-                }
-            }
-            '}' | ')' | ']' => {
-                if depth == 1 && expect_key && is_ident(&token) {
-                    push(token.clone());
-                }
-                depth = depth.saturating_sub(1);
-                if depth == 0 {
-                    return;
-                }
-            }
-            '"' | '\'' | '`' => in_str = Some(c),
-            ',' if depth == 1 => {
-                if expect_key && is_ident(&token) {
-                    push(token.clone());
-                }
-                token.clear();
-                expect_key = true;
-            }
-            ':' if depth == 1 => {
-                if expect_key && is_ident(&token) {
-                    push(token.clone());
-                }
-                token.clear();
-                expect_key = false;
-            }
-            c if depth == 1 && expect_key => {
-                if c.is_ascii_alphanumeric() || c == '_' || c == '$' {
-                    token.push(c);
-                } else if !c.is_whitespace() {
-                    // Not a plain key (spread, computed, method ...).
-                    token.clear();
-                    token.push('!');
-                }
-            }
-            _ => {}
+        if let Ok(bytes) = worker.source(&target) {
+            collect_cjs_exports(worker, &target, &bytes, out, depth + 1);
         }
     }
-}
-
-fn is_ident(s: &str) -> bool {
-    !s.is_empty()
-        && !s.starts_with(|c: char| c.is_ascii_digit())
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
 }
 
 /// Collapses `.` and `..` without touching the file system.
@@ -1129,19 +950,5 @@ mod tests {
             match_exports(&sugar, ".", Kind::Import).as_deref(),
             Some("./d.js")
         );
-    }
-
-    #[test]
-    fn scans_requires_and_exports() {
-        let src = "const a = require('./a'); const b = require(\"b\"); x.require('no'); \
-                   require(`c`); require(dyn);";
-        assert_eq!(scan_requires(src), vec!["./a", "b", "c"]);
-        let mut names = Vec::new();
-        let mut push = |s: String| names.push(s);
-        object_keys(
-            "{ a, b: 1, c: function () { return {x: 1} }, ...d, [e]: 2 }",
-            &mut push,
-        );
-        assert_eq!(names, vec!["a", "b", "c"]);
     }
 }

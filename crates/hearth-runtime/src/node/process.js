@@ -5,8 +5,11 @@ import { EventEmitter } from 'node:events';
 
 import { internal } from 'hearth:internal';
 
+// Text vars and secrets, from compatibility_date 2025-04-01 (or with the
+// nodejs_compat_populate_process_env flag); an empty object before.
 function buildEnv() {
   const env = {};
+  if (!internal.compat || !internal.compat.nodejs_compat_populate_process_env) return env;
   const source = internal.env || {};
   for (const key of Object.keys(source)) {
     const v = source[key];

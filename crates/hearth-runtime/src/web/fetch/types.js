@@ -495,7 +495,8 @@
       if (next === -1) throw fail();
       const body = bytes.subarray(bodyStart, next);
       const decodeName = (s) => s.replace(/%0A/g, '\n').replace(/%0D/g, '\r').replace(/%22/g, '"');
-      if (filename !== null) {
+      // Before formdata_parser_supports_files (2021-11-03) files were read as text.
+      if (filename !== null && internal.compat.formdata_parser_supports_files) {
         list.push([decodeName(name), new File([body], decodeName(filename), { type })]);
       } else {
         list.push([decodeName(name), decodeUtf8(body)]);
