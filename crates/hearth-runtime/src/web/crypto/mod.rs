@@ -50,6 +50,7 @@ use sha2::digest::DynDigest;
 use sha2::Digest;
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::time::Instant;
 
 /// Largest `getRandomValues` request the Web Crypto spec allows.
 const MAX_RANDOM_BYTES: usize = 65_536;
@@ -96,6 +97,20 @@ impl<T> OrThrow<T> for Result<T, Failure> {
     fn or_throw(self, ctx: &Ctx<'_>) -> rquickjs::Result<T> {
         self.map_err(|f| Exception::throw_message(ctx, &format!("{}: {}", f.name, f.message)))
     }
+}
+
+/// Throws QuickJS's own "interrupted" error (what the CPU limit raises) when
+/// the request's CPU deadline has passed. QuickJS polls its interrupt handler
+/// only every few thousand bytecodes, so a loop of heavy natives (RSA key
+/// generation, PBKDF2) would otherwise run far past the limit: each heavy
+/// native is a checkpoint instead.
+fn check_deadline(ctx: &Ctx<'_>) -> rquickjs::Result<()> {
+    let core = crate::host::event_loop::current();
+    if core.deadline.get().is_some_and(|d| Instant::now() > d) {
+        core.cpu_tripped.set(true);
+        return Err(Exception::throw_internal(ctx, "interrupted"));
+    }
+    Ok(())
 }
 
 pub(crate) fn install<'js>(ctx: &Ctx<'js>, native: &Object<'js>) -> rquickjs::Result<()> {
@@ -258,6 +273,7 @@ fn js_pbkdf2<'js>(
     iterations: u32,
     len: usize,
 ) -> rquickjs::Result<Value<'js>> {
+    check_deadline(&ctx)?;
     let password = require_bytes(&ctx, &password, "password")?;
     let salt = require_bytes(&ctx, &salt, "salt")?;
     let run = || {
@@ -288,6 +304,7 @@ fn js_hkdf<'js>(
     info: Value<'js>,
     len: usize,
 ) -> rquickjs::Result<Value<'js>> {
+    check_deadline(&ctx)?;
     let ikm = require_bytes(&ctx, &ikm, "key")?;
     let salt = require_bytes(&ctx, &salt, "salt")?;
     let info = require_bytes(&ctx, &info, "info")?;
@@ -567,6 +584,7 @@ fn js_key_generate<'js>(
     param: Value<'js>,
     exponent: Value<'js>,
 ) -> rquickjs::Result<Object<'js>> {
+    check_deadline(&ctx)?;
     let out = Object::new(ctx.clone())?;
     let (private, public) = match kind.as_str() {
         "RSA" => {
@@ -601,6 +619,7 @@ fn js_sign<'js>(
     data: Value<'js>,
     param: Value<'js>,
 ) -> rquickjs::Result<Value<'js>> {
+    check_deadline(&ctx)?;
     let key = require_bytes(&ctx, &key, "key")?;
     let data = require_bytes(&ctx, &data, "data")?;
     let sig = match alg.as_str() {
@@ -625,6 +644,7 @@ fn js_verify<'js>(
     data: Value<'js>,
     param: Value<'js>,
 ) -> rquickjs::Result<bool> {
+    check_deadline(&ctx)?;
     let key = require_bytes(&ctx, &key, "key")?;
     let sig = require_bytes(&ctx, &sig, "signature")?;
     let data = require_bytes(&ctx, &data, "data")?;
@@ -647,6 +667,7 @@ fn js_rsa_oaep<'js>(
     data: Value<'js>,
     label: Value<'js>,
 ) -> rquickjs::Result<Value<'js>> {
+    check_deadline(&ctx)?;
     let key = require_bytes(&ctx, &key, "key")?;
     let data = require_bytes(&ctx, &data, "data")?;
     let label = optional_bytes(&ctx, &label, "label")?;
@@ -663,6 +684,7 @@ fn js_derive_shared<'js>(
     private: Value<'js>,
     public: Value<'js>,
 ) -> rquickjs::Result<Value<'js>> {
+    check_deadline(&ctx)?;
     let private = require_bytes(&ctx, &private, "key")?;
     let public = require_bytes(&ctx, &public, "public")?;
     let secret = match kind.as_str() {

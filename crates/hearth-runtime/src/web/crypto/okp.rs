@@ -68,18 +68,18 @@ impl Okp {
         .map_err(der_failure)
     }
 
-    /// PKCS #8 DER (with the public key, version 2) of a raw private key.
+    /// PKCS #8 DER (version 1, no public key: what OpenSSL reads and
+    /// writes) of a raw private key.
     pub(crate) fn pkcs8(self, private: &[u8]) -> Result<Vec<u8>, Failure> {
-        let private: [u8; 32] = private
-            .try_into()
-            .map_err(|_| Failure::data("the private key must be 32 bytes"))?;
-        let inner = OctetStringRef::new(&private)
+        let inner = OctetStringRef::new(private)
             .and_then(|o| o.to_der())
             .map_err(der_failure)?;
-        let public = self.public_of(&private);
-        let mut info = PrivateKeyInfo::new(self.algorithm(), &inner);
-        info.public_key = Some(&public);
-        info.to_der().map_err(der_failure)
+        if private.len() != 32 {
+            return Err(Failure::data("the private key must be 32 bytes"));
+        }
+        PrivateKeyInfo::new(self.algorithm(), &inner)
+            .to_der()
+            .map_err(der_failure)
     }
 
     /// The raw public key inside SPKI DER of this curve.
