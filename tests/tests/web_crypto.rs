@@ -28,8 +28,12 @@ fn node(input: &Value, script: &str) -> Value {
         "node failed: {}\n{source}",
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("node printed no JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "node printed no JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
 }
 
 fn openssl(args: &[&str]) {
@@ -56,8 +60,23 @@ fn rsa_keys_from_openssl_sign_verify_and_encrypt_both_ways() {
     let key = dir.path().join("key.pem");
     let public = dir.path().join("pub.pem");
     let key_s = key.to_str().unwrap();
-    openssl(&["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", key_s]);
-    openssl(&["pkey", "-in", key_s, "-pubout", "-out", public.to_str().unwrap()]);
+    openssl(&[
+        "genpkey",
+        "-algorithm",
+        "RSA",
+        "-pkeyopt",
+        "rsa_keygen_bits:2048",
+        "-out",
+        key_s,
+    ]);
+    openssl(&[
+        "pkey",
+        "-in",
+        key_s,
+        "-pubout",
+        "-out",
+        public.to_str().unwrap(),
+    ]);
     let input = json!({
         "pkcs8Pem": std::fs::read_to_string(&key).unwrap(),
         "spkiPem": std::fs::read_to_string(&public).unwrap(),
@@ -96,7 +115,10 @@ fn rsa_keys_from_openssl_sign_verify_and_encrypt_both_ways() {
     assert_eq!(got["pkcs1Sig"], made["pkcs1Sig"]);
     assert_eq!(got["spki"], made["spkiDer"]);
     for member in ["n", "e", "d", "p", "q", "dp", "dq", "qi"] {
-        assert_eq!(got["jwk"][member], made["privateJwk"][member], "JWK member {member}");
+        assert_eq!(
+            got["jwk"][member], made["privateJwk"][member],
+            "JWK member {member}"
+        );
     }
     assert_eq!(got["jwk"]["alg"], "RS256");
     assert_eq!(got["jwk"]["kty"], "RSA");
@@ -182,7 +204,10 @@ fn ecdsa_and_ecdh_interoperate_with_node_on_every_curve() {
         assert_eq!(got["raw"], made["raw"], "{curve}");
         assert_eq!(got["spki"], made["spki"], "{curve}");
         for member in ["kty", "crv", "x", "y", "d"] {
-            assert_eq!(got["jwk"][member], made["privateJwk"][member], "{curve} JWK {member}");
+            assert_eq!(
+                got["jwk"][member], made["privateJwk"][member],
+                "{curve} JWK {member}"
+            );
         }
         assert_eq!(got["shared"], made["shared"], "{curve} ECDH");
         let checked = node(
@@ -245,8 +270,14 @@ fn ed25519_and_x25519_interoperate_with_node() {
     assert_eq!(got["spki"], made["edSpki"]);
     assert_eq!(got["x25519"], made["shared"]);
     for member in ["kty", "crv", "x", "d"] {
-        assert_eq!(got["jwk"][member], made["edJwk"][member], "Ed25519 JWK {member}");
-        assert_eq!(got["xJwk"][member], made["xJwk"][member], "X25519 JWK {member}");
+        assert_eq!(
+            got["jwk"][member], made["edJwk"][member],
+            "Ed25519 JWK {member}"
+        );
+        assert_eq!(
+            got["xJwk"][member], made["xJwk"][member],
+            "X25519 JWK {member}"
+        );
     }
     let checked = node(
         &json!({"got": got, "made": made}),
@@ -298,11 +329,27 @@ fn symmetric_algorithms_match_node() {
         }));
         "#,
     );
-    for field in ["gcm", "cbc", "ctr", "kw", "hkdf", "hkdfAes", "pbkdf2", "md5"] {
+    for field in [
+        "gcm", "cbc", "ctr", "kw", "hkdf", "hkdfAes", "pbkdf2", "md5",
+    ] {
         assert_eq!(got[field], expected[field], "{field}");
     }
-    for back in ["gcmBack", "cbcBack", "ctrBack", "kwUnwrapped", "jwkUnwrapped"] {
-        assert_eq!(got[back], input[if back.starts_with("kw") || back.starts_with("jwk") { "key" } else { "data" }], "{back}");
+    for back in [
+        "gcmBack",
+        "cbcBack",
+        "ctrBack",
+        "kwUnwrapped",
+        "jwkUnwrapped",
+    ] {
+        assert_eq!(
+            got[back],
+            input[if back.starts_with("kw") || back.starts_with("jwk") {
+                "key"
+            } else {
+                "data"
+            }],
+            "{back}"
+        );
     }
     assert_eq!(got["gcmTampered"], "OperationError");
     assert_eq!(got["pbkdf2TooMany"], "NotSupportedError");
@@ -437,7 +484,11 @@ fn heavy_crypto_in_a_loop_still_hits_the_cpu_limit() {
         // The log line may land just after the response.
         let logged = Instant::now() + Duration::from_secs(10);
         while cpu_errors(&h) == before {
-            assert!(Instant::now() < logged, "{path}: no CPU limit error logged:\n{}", h.logs());
+            assert!(
+                Instant::now() < logged,
+                "{path}: no CPU limit error logged:\n{}",
+                h.logs()
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
         assert_eq!(h.get("/ok"), (200, "ok".into()));

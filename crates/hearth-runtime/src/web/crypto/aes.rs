@@ -101,8 +101,8 @@ fn gcm_with<C: BlockEncrypt + BlockSizeUser<BlockSize = U16>>(
         out
     };
     let tag = |ciphertext: &[u8]| {
-        let lengths = (((bits(aad.len()) as u128) << 64) | bits(ciphertext.len()) as u128)
-            .to_be_bytes();
+        let lengths =
+            (((bits(aad.len()) as u128) << 64) | bits(ciphertext.len()) as u128).to_be_bytes();
         let s = ghash(&[aad, ciphertext, &lengths]);
         (block(j0) ^ s).to_be_bytes()
     };
@@ -113,7 +113,9 @@ fn gcm_with<C: BlockEncrypt + BlockSizeUser<BlockSize = U16>>(
         Ok(out)
     } else {
         if data.len() < tag_len {
-            return Err(Failure::operation("AES-GCM ciphertext is shorter than its tag"));
+            return Err(Failure::operation(
+                "AES-GCM ciphertext is shorter than its tag",
+            ));
         }
         let (ciphertext, received) = data.split_at(data.len() - tag_len);
         let expected = tag(ciphertext);
@@ -148,12 +150,19 @@ pub(crate) fn cbc(encrypt: bool, key: &[u8], iv: &[u8], data: &[u8]) -> Result<V
 /// AES-CTR where the rightmost `length` bits of `counter` are the counter
 /// (any width from 1 to 128, which the `ctr` crate's fixed flavours cannot
 /// express). Wrapping around to a counter block already used is an error.
-pub(crate) fn ctr(key: &[u8], counter: &[u8], length: u32, data: &[u8]) -> Result<Vec<u8>, Failure> {
+pub(crate) fn ctr(
+    key: &[u8],
+    counter: &[u8],
+    length: u32,
+    data: &[u8],
+) -> Result<Vec<u8>, Failure> {
     let counter: [u8; 16] = counter
         .try_into()
         .map_err(|_| Failure::operation("AES-CTR counter must be 16 bytes"))?;
     if !(1..=128).contains(&length) {
-        return Err(Failure::operation("AES-CTR length must be between 1 and 128"));
+        return Err(Failure::operation(
+            "AES-CTR length must be between 1 and 128",
+        ));
     }
     let blocks = data.len().div_ceil(16) as u128;
     if length < 128 && blocks > 1u128 << length {
@@ -161,7 +170,11 @@ pub(crate) fn ctr(key: &[u8], counter: &[u8], length: u32, data: &[u8]) -> Resul
             "AES-CTR input is too long for the counter length",
         ));
     }
-    let mask = if length == 128 { u128::MAX } else { (1u128 << length) - 1 };
+    let mask = if length == 128 {
+        u128::MAX
+    } else {
+        (1u128 << length) - 1
+    };
     let start = u128::from_be_bytes(counter);
     with_aes!(key, C => {
         let cipher = C::new_from_slice(key).expect("length checked");

@@ -133,7 +133,10 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, native: &Object<'js>) -> rquickjs::Re
     set("sign", Function::new(ctx.clone(), js_sign)?)?;
     set("verify", Function::new(ctx.clone(), js_verify)?)?;
     set("rsaOaep", Function::new(ctx.clone(), js_rsa_oaep)?)?;
-    set("deriveShared", Function::new(ctx.clone(), js_derive_shared)?)?;
+    set(
+        "deriveShared",
+        Function::new(ctx.clone(), js_derive_shared)?,
+    )?;
     Ok(())
 }
 
@@ -229,7 +232,10 @@ fn js_hasher<'js>(ctx: Ctx<'js>, alg: String) -> rquickjs::Result<Object<'js>> {
                     h.update(&data);
                     Ok(())
                 }
-                None => Err(Exception::throw_type(&ctx, "the digest is already finished")),
+                None => Err(Exception::throw_type(
+                    &ctx,
+                    "the digest is already finished",
+                )),
             }
         })?,
     )?;
@@ -238,7 +244,10 @@ fn js_hasher<'js>(ctx: Ctx<'js>, alg: String) -> rquickjs::Result<Object<'js>> {
         Function::new(ctx.clone(), move |ctx: Ctx<'js>| {
             match state.borrow_mut().take() {
                 Some(h) => new_array_buffer(&ctx, h.finalize().into_vec()),
-                None => Err(Exception::throw_type(&ctx, "the digest is already finished")),
+                None => Err(Exception::throw_type(
+                    &ctx,
+                    "the digest is already finished",
+                )),
             }
         })?,
     )?;
@@ -421,9 +430,8 @@ fn js_key_import<'js>(
             .ok_or_else(|| Exception::throw_type(&ctx, "JWK must be an object"))
     };
     let bytes = || require_bytes(&ctx, &data, "keyData");
-    let unsupported = || {
-        Failure::not_supported(format!("{kind} keys cannot be imported in {format} format"))
-    };
+    let unsupported =
+        || Failure::not_supported(format!("{kind} keys cannot be imported in {format} format"));
     let (der, private) = match (kind.as_str(), format.as_str()) {
         ("RSA", _) => {
             let (der, private, shape) = match format.as_str() {
@@ -653,7 +661,9 @@ fn js_verify<'js>(
         "RSA-PSS" => rsa::verify(&hash, &key, &sig, &data, Some(param.get::<u32>()? as usize)),
         "ECDSA" => ec::verify(&param.get::<String>()?, &hash, &key, &sig, &data),
         "Ed25519" => okp::ed25519_verify(&key, &sig, &data),
-        other => Err(Failure::not_supported(format!("cannot verify with {other}"))),
+        other => Err(Failure::not_supported(format!(
+            "cannot verify with {other}"
+        ))),
     }
     .or_throw(&ctx)
 }
@@ -690,7 +700,9 @@ fn js_derive_shared<'js>(
     let secret = match kind.as_str() {
         "ECDH" => ec::ecdh(&curve.unwrap_or_default(), &private, &public),
         "X25519" => okp::x25519(&private, &public),
-        other => Err(Failure::not_supported(format!("cannot derive with {other}"))),
+        other => Err(Failure::not_supported(format!(
+            "cannot derive with {other}"
+        ))),
     }
     .or_throw(&ctx)?;
     new_array_buffer(&ctx, secret)

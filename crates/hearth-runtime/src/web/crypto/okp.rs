@@ -87,7 +87,9 @@ impl Okp {
         let info = SubjectPublicKeyInfoRef::from_der(der)
             .map_err(|_| Failure::data("invalid SPKI key data"))?;
         if info.algorithm.oid != self.oid() || info.algorithm.parameters.is_some() {
-            return Err(Failure::data("the SPKI key is not of the requested algorithm"));
+            return Err(Failure::data(
+                "the SPKI key is not of the requested algorithm",
+            ));
         }
         info.subject_public_key
             .as_bytes()
@@ -146,7 +148,9 @@ pub(crate) fn x25519(pkcs8: &[u8], spki: &[u8]) -> Result<Vec<u8>, Failure> {
     let public = x25519_dalek::PublicKey::from(Okp::X25519.parse_spki(spki)?);
     let shared = private.diffie_hellman(&public);
     if !shared.was_contributory() {
-        return Err(Failure::operation("X25519 produced an all-zero shared secret"));
+        return Err(Failure::operation(
+            "X25519 produced an all-zero shared secret",
+        ));
     }
     Ok(shared.as_bytes().to_vec())
 }

@@ -44,7 +44,11 @@ pub(crate) fn import_spki(der: &[u8]) -> Result<(Vec<u8>, Shape), Failure> {
 /// Checked PKCS #8 DER and the key's shape.
 pub(crate) fn import_pkcs8(der: &[u8]) -> Result<(Vec<u8>, Shape), Failure> {
     let key = private(der)?;
-    let der = key.to_pkcs8_der().map_err(encode_failure)?.as_bytes().to_vec();
+    let der = key
+        .to_pkcs8_der()
+        .map_err(encode_failure)?
+        .as_bytes()
+        .to_vec();
     Ok((der, shape(key.as_ref())))
 }
 
@@ -74,22 +78,34 @@ pub(crate) fn import_jwk(jwk: &Jwk) -> Result<(Vec<u8>, Shape), Failure> {
     };
     let key = RsaPrivateKey::from_components(n, e, BigUint::from_bytes_be(d), primes)
         .map_err(|err| Failure::data(format!("invalid RSA JWK: {err}")))?;
-    let der = key.to_pkcs8_der().map_err(encode_failure)?.as_bytes().to_vec();
+    let der = key
+        .to_pkcs8_der()
+        .map_err(encode_failure)?
+        .as_bytes()
+        .to_vec();
     Ok((der, shape(key.as_ref())))
 }
 
 /// A key's JWK members, big-endian: n and e, then d, p, q, dp, dq, qi for a
 /// private key.
-pub(crate) fn export_jwk(der: &[u8], is_private: bool) -> Result<Vec<(&'static str, Vec<u8>)>, Failure> {
+pub(crate) fn export_jwk(
+    der: &[u8],
+    is_private: bool,
+) -> Result<Vec<(&'static str, Vec<u8>)>, Failure> {
     if !is_private {
         let key = public(der)?;
-        return Ok(vec![("n", key.n().to_bytes_be()), ("e", key.e().to_bytes_be())]);
+        return Ok(vec![
+            ("n", key.n().to_bytes_be()),
+            ("e", key.e().to_bytes_be()),
+        ]);
     }
     let mut key = private(der)?;
     key.precompute()
         .map_err(|e| Failure::operation(format!("RSA key precomputation failed: {e}")))?;
     let [p, q] = key.primes() else {
-        return Err(Failure::not_supported("multi-prime RSA keys cannot be exported as JWK"));
+        return Err(Failure::not_supported(
+            "multi-prime RSA keys cannot be exported as JWK",
+        ));
     };
     let missing = || Failure::operation("RSA CRT parameters are missing");
     let dp = key.dp().ok_or_else(missing)?.to_bytes_be();
@@ -110,7 +126,11 @@ pub(crate) fn export_jwk(der: &[u8], is_private: bool) -> Result<Vec<(&'static s
 /// The SPKI DER of a private key's public half.
 pub(crate) fn public_of(pkcs8: &[u8]) -> Result<Vec<u8>, Failure> {
     let key = private(pkcs8)?;
-    Ok(key.to_public_key().to_public_key_der().map_err(encode_failure)?.into_vec())
+    Ok(key
+        .to_public_key()
+        .to_public_key_der()
+        .map_err(encode_failure)?
+        .into_vec())
 }
 
 /// A fresh key pair as (PKCS #8, SPKI) DER. Generation runs on the isolate's
@@ -129,11 +149,18 @@ pub(crate) fn generate(bits: usize, exponent: &[u8]) -> Result<(Vec<u8>, Vec<u8>
     }
     let key = RsaPrivateKey::new_with_exp(&mut rand::thread_rng(), bits, &e)
         .map_err(|err| Failure::operation(format!("RSA key generation failed: {err}")))?;
-    let private = key.to_pkcs8_der().map_err(encode_failure)?.as_bytes().to_vec();
-    let public = key.to_public_key().to_public_key_der().map_err(encode_failure)?.into_vec();
+    let private = key
+        .to_pkcs8_der()
+        .map_err(encode_failure)?
+        .as_bytes()
+        .to_vec();
+    let public = key
+        .to_public_key()
+        .to_public_key_der()
+        .map_err(encode_failure)?
+        .into_vec();
     Ok((private, public, shape(key.as_ref())))
 }
-
 
 /// RSASSA-PKCS1-v1_5 (`salt_len` None) or RSA-PSS signature.
 pub(crate) fn sign(
