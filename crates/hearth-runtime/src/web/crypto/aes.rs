@@ -194,7 +194,7 @@ pub(crate) fn kw(wrap: bool, key: &[u8], data: &[u8]) -> Result<Vec<u8>, Failure
     with_aes!(key, C => {
         let kek = aes_kw::Kek::<C>::try_from(key).expect("length checked");
         if wrap {
-            if data.len() % 8 != 0 || data.len() < 16 {
+            if !data.len().is_multiple_of(8) || data.len() < 16 {
                 return Err(Failure::operation(
                     "AES-KW wraps data of at least 16 bytes, in multiples of 8",
                 ));

@@ -138,7 +138,7 @@ pub(crate) fn public_of(pkcs8: &[u8]) -> Result<Vec<u8>, Failure> {
 pub(crate) fn generate(bits: usize, exponent: &[u8]) -> Result<(Vec<u8>, Vec<u8>, Shape), Failure> {
     // Chromium's and Cloudflare's bounds, and the 4096-bit ceiling of the
     // `rsa` crate's public keys.
-    if bits % 8 != 0 || !(256..=4096).contains(&bits) {
+    if !bits.is_multiple_of(8) || !(256..=4096).contains(&bits) {
         return Err(Failure::operation(format!(
             "modulusLength must be a multiple of 8 between 256 and 4096 in hearth, got {bits}"
         )));
