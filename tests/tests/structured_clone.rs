@@ -163,12 +163,24 @@ fn websocket_attachments_are_structured_clones() {
 /// Values as the JSON format before the binary codec wrote them (produced by
 /// `/do/legacy/write` on the previous hearth release).
 const LEGACY_ROWS: &[(&str, &str)] = &[
-    ("l:binary", r#"{"a":[{"ab":[1,2,3,4]},{"dv":[1,2,3,4]},{"ta":["Int16Array",[254,255,3,0]]},{"ta":["BigUint64Array",[9,0,0,0,0,0,0,0]]}]}"#),
+    (
+        "l:binary",
+        r#"{"a":[{"ab":[1,2,3,4]},{"dv":[1,2,3,4]},{"ta":["Int16Array",[254,255,3,0]]},{"ta":["BigUint64Array",[9,0,0,0,0,0,0,0]]}]}"#,
+    ),
     ("l:cycle", r#"{"o":{"n":1,"me":{"ref":0}}}"#),
-    ("l:errors", r#"{"a":[{"err":["RangeError","too far","    at legacySample (src/index.js:124:22)\n    at fetch (src/index.js:216:27)\n    at <anonymous> (hearth:durable.js:396:45)\n"]},{"err":["Error","generic","    at legacySample (src/index.js:124:49)\n    at fetch (src/index.js:216:27)\n    at <anonymous> (hearth:durable.js:396:45)\n"]}]}"#),
+    (
+        "l:errors",
+        r#"{"a":[{"err":["RangeError","too far","    at legacySample (src/index.js:124:22)\n    at fetch (src/index.js:216:27)\n    at <anonymous> (hearth:durable.js:396:45)\n"]},{"err":["Error","generic","    at legacySample (src/index.js:124:49)\n    at fetch (src/index.js:216:27)\n    at <anonymous> (hearth:durable.js:396:45)\n"]}]}"#,
+    ),
     ("l:number", r#"7"#),
-    ("l:object", r#"{"o":{"a":{"a":[1,"two",null,{"u":0},{"n":"-0"},{"n":"NaN"},{"n":"-Infinity"}]},"nested":{"o":{"t":true}}}}"#),
-    ("l:rich", r#"{"a":[{"date":5},{"re":["x","g"]},{"map":[["k",{"big":"10"}]]},{"set":[{"o":{"s":1}}]},{"box":true}]}"#),
+    (
+        "l:object",
+        r#"{"o":{"a":{"a":[1,"two",null,{"u":0},{"n":"-0"},{"n":"NaN"},{"n":"-Infinity"}]},"nested":{"o":{"t":true}}}}"#,
+    ),
+    (
+        "l:rich",
+        r#"{"a":[{"date":5},{"re":["x","g"]},{"map":[["k",{"big":"10"}]]},{"set":[{"o":{"s":1}}]},{"box":true}]}"#,
+    ),
     ("l:string", r#""plain""#),
 ];
 
@@ -196,7 +208,10 @@ fn storage_written_in_the_old_json_format_still_reads() {
     let expected = json(&h, "/do/legacy/expected?name=other");
     let v = json(&h, "/do/legacy?name=legacy");
     assert_eq!(v["list"], expected, "list() of old-format values");
-    assert_eq!(v["single"], expected["l:rich"], "get() of an old-format value");
+    assert_eq!(
+        v["single"], expected["l:rich"],
+        "get() of an old-format value"
+    );
     assert_eq!(v["cycleIntact"], true);
     assert_eq!(v["setShared"], 1, "a shared reference stays one object");
     assert_eq!(v["afterRewrite"], "rewritten");

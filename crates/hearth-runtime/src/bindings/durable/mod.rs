@@ -409,7 +409,10 @@ fn pump(core: &Rc<Core>, slot: &Rc<ObjectSlot>) {
                 }
                 DoEvent::Call { method, args } => (
                     "call",
-                    vec![method.as_str().into_js(&ctx)?, clone::deserialize(&ctx, args)?],
+                    vec![
+                        method.as_str().into_js(&ctx)?,
+                        clone::deserialize(&ctx, args)?,
+                    ],
                 ),
                 DoEvent::Alarm => ("alarm", vec![slot.alarm_retries.get().into_js(&ctx)?]),
                 DoEvent::WsMessage { socket, data } => {

@@ -3,12 +3,10 @@
 //! act on the live object of the calling code.
 
 use crate::bindings::durable::websocket::{self, Hibernation};
-use crate::bindings::durable::{
-    self, DoEvent, DoFailure, DoReply, Envelope, ObjectSlot, Router,
-};
-use crate::web::structured_clone::{self as clone, Purpose};
+use crate::bindings::durable::{self, DoEvent, DoFailure, DoReply, Envelope, ObjectSlot, Router};
 use crate::host::bytes::{bytes_of, new_array_buffer, new_u8};
 use crate::host::event_loop::{current, settle, spawn_op};
+use crate::web::structured_clone::{self as clone, Purpose};
 use bytes::Bytes;
 use hearth_durable::{ListOptions, ObjectId, SqlValue};
 use rquickjs::{Array, Ctx, Exception, Function, Object, Promise, Value};
@@ -66,12 +64,13 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, native: &Object<'js>) -> rquickjs::Re
     )?;
     native.set(
         "wsGetAttachment",
-        Function::new(ctx.clone(), |ctx: Ctx<'js>, id: u32| {
-            match websocket::attachment(&current(), id) {
+        Function::new(
+            ctx.clone(),
+            |ctx: Ctx<'js>, id: u32| match websocket::attachment(&current(), id) {
                 Some(bytes) => clone::deserialize(&ctx, &bytes),
                 None => Ok(Value::new_null(ctx.clone())),
-            }
-        })?,
+            },
+        )?,
     )?;
     native.set("wsHibernate", Function::new(ctx.clone(), ws_hibernate)?)?;
     native.set(

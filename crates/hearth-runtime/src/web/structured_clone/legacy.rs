@@ -29,7 +29,11 @@ pub(super) fn deserialize<'js>(ctx: &Ctx<'js>, bytes: &[u8]) -> rquickjs::Result
 
 /// Object ids follow the old decoder: containers are numbered before their
 /// contents, everything else after.
-fn decode<'js>(ctx: &Ctx<'js>, node: Value<'js>, refs: &mut Vec<Value<'js>>) -> rquickjs::Result<Value<'js>> {
+fn decode<'js>(
+    ctx: &Ctx<'js>,
+    node: Value<'js>,
+    refs: &mut Vec<Value<'js>>,
+) -> rquickjs::Result<Value<'js>> {
     let Some(o) = node.as_object().filter(|_| !node.is_array()) else {
         return Ok(node);
     };
@@ -113,7 +117,11 @@ fn decode<'js>(ctx: &Ctx<'js>, node: Value<'js>, refs: &mut Vec<Value<'js>>) -> 
         "ta" => {
             let parts = list(&body)?;
             let name: String = parts.get(0)?;
-            let name = TYPED.iter().find(|t| **t == name).copied().unwrap_or("Uint8Array");
+            let name = TYPED
+                .iter()
+                .find(|t| **t == name)
+                .copied()
+                .unwrap_or("Uint8Array");
             let ctor: Object = globals.get(name)?;
             let per: f64 = ctor.get("BYTES_PER_ELEMENT")?;
             let buffer = bytes(ctx, &parts.get(1)?)?;

@@ -96,7 +96,11 @@ const ERROR_NAMES: [&str; 7] = [
 ];
 
 /// Serializes `value` to bytes for `purpose`.
-pub fn serialize<'js>(ctx: &Ctx<'js>, value: &Value<'js>, purpose: Purpose) -> rquickjs::Result<Vec<u8>> {
+pub fn serialize<'js>(
+    ctx: &Ctx<'js>,
+    value: &Value<'js>,
+    purpose: Purpose,
+) -> rquickjs::Result<Vec<u8>> {
     let mut w = Writer::new(ctx, purpose, None)?;
     w.value(value)?;
     Ok(w.out)
@@ -121,11 +125,18 @@ pub fn deserialize<'js>(ctx: &Ctx<'js>, bytes: &[u8]) -> rquickjs::Result<Value<
 /// `structuredClone(value)`: serialize and deserialize in one go. Platform
 /// objects with a cloner registered in `cloners` (a `Map` from prototype to
 /// function, e.g. `Blob`) are copied by it.
-pub fn clone<'js>(ctx: &Ctx<'js>, value: &Value<'js>, cloners: Option<Object<'js>>) -> rquickjs::Result<Value<'js>> {
+pub fn clone<'js>(
+    ctx: &Ctx<'js>,
+    value: &Value<'js>,
+    cloners: Option<Object<'js>>,
+) -> rquickjs::Result<Value<'js>> {
     let mut w = Writer::new(ctx, Purpose::Store, cloners)?;
     w.value(value)?;
     let host = std::mem::take(&mut w.host);
-    let buffers = std::mem::take(&mut w.buffers).into_iter().map(Some).collect();
+    let buffers = std::mem::take(&mut w.buffers)
+        .into_iter()
+        .map(Some)
+        .collect();
     let bytes = std::mem::take(&mut w.out);
     drop(w);
     let mut r = Reader::new(ctx, &bytes[2..], host, buffers);
@@ -135,9 +146,12 @@ pub fn clone<'js>(ctx: &Ctx<'js>, value: &Value<'js>, cloners: Option<Object<'js
 pub(crate) fn install<'js>(ctx: &Ctx<'js>, native: &Object<'js>) -> rquickjs::Result<()> {
     native.set(
         "structuredClone",
-        Function::new(ctx.clone(), |ctx: Ctx<'js>, value: Value<'js>, cloners: Option<Object<'js>>| {
-            clone(&ctx, &value, cloners)
-        })?,
+        Function::new(
+            ctx.clone(),
+            |ctx: Ctx<'js>, value: Value<'js>, cloners: Option<Object<'js>>| {
+                clone(&ctx, &value, cloners)
+            },
+        )?,
     )?;
     Ok(())
 }
@@ -155,7 +169,10 @@ pub fn data_clone_error(ctx: &Ctx<'_>, message: &str) -> rquickjs::Error {
 }
 
 fn corrupt(ctx: &Ctx<'_>) -> rquickjs::Error {
-    Exception::throw_message(ctx, "cannot read a stored value: its serialization is corrupt")
+    Exception::throw_message(
+        ctx,
+        "cannot read a stored value: its serialization is corrupt",
+    )
 }
 
 /// Turns a raw engine result into an owned value, or the pending exception.
@@ -235,7 +252,11 @@ struct Writer<'js> {
 }
 
 impl<'js> Writer<'js> {
-    fn new(ctx: &Ctx<'js>, purpose: Purpose, cloners: Option<Object<'js>>) -> rquickjs::Result<Self> {
+    fn new(
+        ctx: &Ctx<'js>,
+        purpose: Purpose,
+        cloners: Option<Object<'js>>,
+    ) -> rquickjs::Result<Self> {
         let object_proto = ctx
             .globals()
             .get::<_, Object>("Object")?
@@ -265,7 +286,11 @@ impl<'js> Writer<'js> {
     }
 
     fn number(&mut self, f: f64) {
-        if f.fract() == 0.0 && f >= i32::MIN as f64 && f <= i32::MAX as f64 && !(f == 0.0 && f.is_sign_negative()) {
+        if f.fract() == 0.0
+            && f >= i32::MIN as f64
+            && f <= i32::MAX as f64
+            && !(f == 0.0 && f.is_sign_negative())
+        {
             self.int(f as i32);
         } else {
             self.out.push(tag::DOUBLE);
@@ -325,7 +350,10 @@ impl<'js> Writer<'js> {
                     .globals()
                     .get::<_, Function>("String")?
                     .call((v.clone(),))?;
-                return Err(data_clone_error(&self.ctx, &format!("{text} could not be cloned.")));
+                return Err(data_clone_error(
+                    &self.ctx,
+                    &format!("{text} could not be cloned."),
+                ));
             }
             _ => return Err(data_clone_error(&self.ctx, "value could not be cloned.")),
         }
@@ -342,7 +370,10 @@ impl<'js> Writer<'js> {
             return Ok(());
         }
         if self.depth >= MAX_DEPTH {
-            return Err(Exception::throw_range(&self.ctx, "Maximum call stack size exceeded"));
+            return Err(Exception::throw_range(
+                &self.ctx,
+                "Maximum call stack size exceeded",
+            ));
         }
         self.depth += 1;
         let result = self.object_body(v, raw, addr);
@@ -356,7 +387,12 @@ impl<'js> Writer<'js> {
         self.pinned.push(v.clone());
     }
 
-    fn object_body(&mut self, v: &Value<'js>, raw: qjs::JSValue, addr: usize) -> rquickjs::Result<()> {
+    fn object_body(
+        &mut self,
+        v: &Value<'js>,
+        raw: qjs::JSValue,
+        addr: usize,
+    ) -> rquickjs::Result<()> {
         let ctx = self.ctx.clone();
         // SAFETY (whole function): the engine predicates only read `raw`.
         unsafe {
@@ -365,8 +401,14 @@ impl<'js> Writer<'js> {
             }
             if qjs::JS_IsFunction(self.raw, raw) {
                 // V8's message: the function's source text.
-                let text: String = ctx.globals().get::<_, Function>("String")?.call((v.clone(),))?;
-                return Err(data_clone_error(&ctx, &format!("{text} could not be cloned.")));
+                let text: String = ctx
+                    .globals()
+                    .get::<_, Function>("String")?
+                    .call((v.clone(),))?;
+                return Err(data_clone_error(
+                    &ctx,
+                    &format!("{text} could not be cloned."),
+                ));
             }
             if qjs::JS_IsArray(raw) {
                 self.remember(v, addr);
@@ -385,7 +427,11 @@ impl<'js> Writer<'js> {
             }
             if qjs::JS_IsDate(raw) {
                 self.remember(v, addr);
-                let time: f64 = v.as_object().expect("an object").get::<_, Function>("getTime")?.call((rquickjs::function::This(v.clone()),))?;
+                let time: f64 = v
+                    .as_object()
+                    .expect("an object")
+                    .get::<_, Function>("getTime")?
+                    .call((rquickjs::function::This(v.clone()),))?;
                 self.out.push(tag::DATE);
                 self.out.extend_from_slice(&time.to_le_bytes());
                 return Ok(());
@@ -408,7 +454,11 @@ impl<'js> Writer<'js> {
                 self.remember(v, addr);
                 return self.error(v);
             }
-            if qjs::JS_IsPromise(raw) || qjs::JS_IsWeakMap(raw) || qjs::JS_IsWeakSet(raw) || qjs::JS_IsWeakRef(raw) {
+            if qjs::JS_IsPromise(raw)
+                || qjs::JS_IsWeakMap(raw)
+                || qjs::JS_IsWeakSet(raw)
+                || qjs::JS_IsWeakRef(raw)
+            {
                 let what = if qjs::JS_IsPromise(raw) {
                     "#<Promise>"
                 } else if qjs::JS_IsWeakMap(raw) {
@@ -418,7 +468,10 @@ impl<'js> Writer<'js> {
                 } else {
                     "#<WeakRef>"
                 };
-                return Err(data_clone_error(&ctx, &format!("{what} could not be cloned.")));
+                return Err(data_clone_error(
+                    &ctx,
+                    &format!("{what} could not be cloned."),
+                ));
             }
         }
         let class = unsafe { qjs::JS_GetClassID(raw) };
@@ -428,19 +481,35 @@ impl<'js> Writer<'js> {
         }
         if [b.boolean, b.number, b.string, b.bigint].contains(&class) {
             self.remember(v, addr);
-            let inner: Value = v.as_object().expect("an object").get::<_, Function>("valueOf")?.call((rquickjs::function::This(v.clone()),))?;
+            let inner: Value = v
+                .as_object()
+                .expect("an object")
+                .get::<_, Function>("valueOf")?
+                .call((rquickjs::function::This(v.clone()),))?;
             self.out.push(tag::BOXED);
             return self.value(&inner);
         }
         if class != CLASS_OBJECT {
-            return Err(data_clone_error(&ctx, &format!("{} could not be cloned.", self.describe(v))));
+            return Err(data_clone_error(
+                &ctx,
+                &format!("{} could not be cloned.", self.describe(v)),
+            ));
         }
         let proto = unsafe { owned(&ctx, qjs::JS_GetPrototype(self.raw, raw))? };
-        let plain = proto.is_null() || unsafe { qjs::JS_VALUE_GET_PTR(proto.as_raw()) == qjs::JS_VALUE_GET_PTR(self.object_proto.as_raw()) };
+        let plain = proto.is_null()
+            || unsafe {
+                qjs::JS_VALUE_GET_PTR(proto.as_raw())
+                    == qjs::JS_VALUE_GET_PTR(self.object_proto.as_raw())
+            };
         if !plain {
             if let Some(cloner) = self.cloners.as_ref().and_then(|m| {
                 m.get::<_, Function>("get")
-                    .and_then(|get| get.call::<_, Option<Function>>((rquickjs::function::This(m.clone()), proto.clone())))
+                    .and_then(|get| {
+                        get.call::<_, Option<Function>>((
+                            rquickjs::function::This(m.clone()),
+                            proto.clone(),
+                        ))
+                    })
                     .ok()
                     .flatten()
             }) {
@@ -452,7 +521,10 @@ impl<'js> Writer<'js> {
                 return Ok(());
             }
             if self.is_platform_object(v)? {
-                return Err(data_clone_error(&ctx, &format!("{} could not be cloned.", self.describe(v))));
+                return Err(data_clone_error(
+                    &ctx,
+                    &format!("{} could not be cloned.", self.describe(v)),
+                ));
             }
             if self.purpose == Purpose::Rpc {
                 return Err(data_clone_error(
@@ -535,7 +607,12 @@ impl<'js> Writer<'js> {
         result
     }
 
-    fn properties_of(&mut self, v: &Value<'js>, atoms: &[qjs::JSAtom], array_len: Option<u32>) -> rquickjs::Result<()> {
+    fn properties_of(
+        &mut self,
+        v: &Value<'js>,
+        atoms: &[qjs::JSAtom],
+        array_len: Option<u32>,
+    ) -> rquickjs::Result<()> {
         let raw = v.as_raw();
         let ctx = self.ctx.clone();
         let keys = atoms
@@ -593,7 +670,10 @@ impl<'js> Writer<'js> {
         if p.is_null() {
             // Detached: V8 refuses it.
             let _ = self.ctx.catch();
-            return Err(data_clone_error(&self.ctx, "An ArrayBuffer is detached and could not be cloned."));
+            return Err(data_clone_error(
+                &self.ctx,
+                "An ArrayBuffer is detached and could not be cloned.",
+            ));
         }
         // SAFETY: `p` points at `size` bytes owned by the buffer.
         let bytes = unsafe { std::slice::from_raw_parts(p, size as usize) };
@@ -666,10 +746,16 @@ impl<'js> Writer<'js> {
         let o = v.as_object().expect("an object").clone();
         let dom: Value = self.ctx.globals().get("DOMException")?;
         // SAFETY: live values of this context.
-        if dom.is_function() && unsafe { qjs::JS_IsInstanceOf(self.raw, v.as_raw(), dom.as_raw()) } == 1 {
+        if dom.is_function()
+            && unsafe { qjs::JS_IsInstanceOf(self.raw, v.as_raw(), dom.as_raw()) } == 1
+        {
             let name: String = o.get("name")?;
             let message: String = o.get("message")?;
-            let stack: Option<String> = o.get::<_, Value>("stack")?.as_string().map(|s| s.to_string()).transpose()?;
+            let stack: Option<String> = o
+                .get::<_, Value>("stack")?
+                .as_string()
+                .map(|s| s.to_string())
+                .transpose()?;
             self.out.push(tag::DOM_EXCEPTION);
             self.str(&name);
             self.str(&message);
@@ -677,7 +763,11 @@ impl<'js> Writer<'js> {
             return Ok(());
         }
         let name: Value = o.get("name")?;
-        let name = name.as_string().map(|s| s.to_string()).transpose()?.unwrap_or_else(|| "Error".into());
+        let name = name
+            .as_string()
+            .map(|s| s.to_string())
+            .transpose()?
+            .unwrap_or_else(|| "Error".into());
         let message = own_data(&self.ctx, &o, "message")?;
         let stack: Value = o.get("stack")?;
         let cause = own_data(&self.ctx, &o, "cause")?;
@@ -696,7 +786,11 @@ impl<'js> Writer<'js> {
         self.out.push(flags);
         self.str(&name);
         if let Some(m) = message {
-            let text: String = self.ctx.globals().get::<_, Function>("String")?.call((m,))?;
+            let text: String = self
+                .ctx
+                .globals()
+                .get::<_, Function>("String")?
+                .call((m,))?;
             self.str(&text);
         }
         if stack.is_string() {
@@ -710,7 +804,11 @@ impl<'js> Writer<'js> {
 }
 
 /// The value of an own data property, if `o` has one named `key`.
-fn own_data<'js>(ctx: &Ctx<'js>, o: &Object<'js>, key: &str) -> rquickjs::Result<Option<Value<'js>>> {
+fn own_data<'js>(
+    ctx: &Ctx<'js>,
+    o: &Object<'js>,
+    key: &str,
+) -> rquickjs::Result<Option<Value<'js>>> {
     let get_own: Function = ctx
         .globals()
         .get::<_, Object>("Object")?
@@ -734,7 +832,12 @@ struct Reader<'a, 'js> {
 }
 
 impl<'a, 'js> Reader<'a, 'js> {
-    fn new(ctx: &Ctx<'js>, buf: &'a [u8], host: Vec<Value<'js>>, buffers: Vec<Option<Vec<u8>>>) -> Self {
+    fn new(
+        ctx: &Ctx<'js>,
+        buf: &'a [u8],
+        host: Vec<Value<'js>>,
+        buffers: Vec<Option<Vec<u8>>>,
+    ) -> Self {
         Reader {
             ctx: ctx.clone(),
             raw: ctx.as_raw().as_ptr(),
@@ -766,7 +869,11 @@ impl<'a, 'js> Reader<'a, 'js> {
     }
 
     fn bytes(&mut self, n: usize) -> rquickjs::Result<&'a [u8]> {
-        let end = self.pos.checked_add(n).filter(|&e| e <= self.buf.len()).ok_or_else(|| corrupt(&self.ctx))?;
+        let end = self
+            .pos
+            .checked_add(n)
+            .filter(|&e| e <= self.buf.len())
+            .ok_or_else(|| corrupt(&self.ctx))?;
         let out = &self.buf[self.pos..end];
         self.pos = end;
         Ok(out)
@@ -790,7 +897,9 @@ impl<'a, 'js> Reader<'a, 'js> {
         let n = self.len()?;
         let b = self.bytes(n)?;
         // SAFETY: the engine copies `n` bytes (WTF-8) into a new string.
-        owned(&self.ctx, unsafe { qjs::JS_NewStringLen(self.raw, b.as_ptr() as *const _, n as _) })
+        owned(&self.ctx, unsafe {
+            qjs::JS_NewStringLen(self.raw, b.as_ptr() as *const _, n as _)
+        })
     }
 
     fn string(&mut self) -> rquickjs::Result<Value<'js>> {
@@ -840,7 +949,9 @@ impl<'a, 'js> Reader<'a, 'js> {
             tag::DOUBLE => number(&ctx, self.f64()?),
             tag::BIGINT => {
                 let digits = self.string_body()?;
-                ctx.globals().get::<_, Function>("BigInt")?.call((digits,))?
+                ctx.globals()
+                    .get::<_, Function>("BigInt")?
+                    .call((digits,))?
             }
             tag::STRING => self.string_body()?,
             tag::REF => {
@@ -870,7 +981,13 @@ impl<'a, 'js> Reader<'a, 'js> {
                         let item = self.value()?;
                         // SAFETY: `a` is live; the value's new reference is given away.
                         let rc = unsafe {
-                            qjs::JS_DefinePropertyValueUint32(self.raw, a.as_raw(), i, dup(&ctx, &item), qjs::JS_PROP_C_W_E as i32)
+                            qjs::JS_DefinePropertyValueUint32(
+                                self.raw,
+                                a.as_raw(),
+                                i,
+                                dup(&ctx, &item),
+                                qjs::JS_PROP_C_W_E as i32,
+                            )
                         };
                         if rc < 0 {
                             return Err(rquickjs::Error::Exception);
@@ -921,7 +1038,9 @@ impl<'a, 'js> Reader<'a, 'js> {
             tag::ARRAY_BUFFER => {
                 let n = self.len()?;
                 let b = self.bytes(n)?;
-                let ab = owned(&ctx, unsafe { qjs::JS_NewArrayBufferCopy(self.raw, b.as_ptr(), n as _) })?;
+                let ab = owned(&ctx, unsafe {
+                    qjs::JS_NewArrayBufferCopy(self.raw, b.as_ptr(), n as _)
+                })?;
                 self.objects.push(ab.clone());
                 ab
             }
@@ -944,7 +1063,9 @@ impl<'a, 'js> Reader<'a, 'js> {
                     let length = Value::new_number(ctx.clone(), length);
                     let mut argv = [buffer.as_raw(), offset.as_raw(), length.as_raw()];
                     // SAFETY: the arguments are borrowed for the call.
-                    owned(&ctx, unsafe { qjs::JS_NewTypedArray(self.raw, 3, argv.as_mut_ptr(), kind as _) })?
+                    owned(&ctx, unsafe {
+                        qjs::JS_NewTypedArray(self.raw, 3, argv.as_mut_ptr(), kind as _)
+                    })?
                 };
                 self.fill(id, &view);
                 view
@@ -957,7 +1078,10 @@ impl<'a, 'js> Reader<'a, 'js> {
                 let stack = self.string()?;
                 let ctor: rquickjs::Constructor = ctx.globals().get("DOMException")?;
                 let e: Object = ctor.construct((message, name))?;
-                if stack.as_string().is_some_and(|s| s.to_string().is_ok_and(|s| !s.is_empty())) {
+                if stack
+                    .as_string()
+                    .is_some_and(|s| s.to_string().is_ok_and(|s| !s.is_empty()))
+                {
                     define(&e, "stack", stack)?;
                 }
                 self.fill(id, e.as_value());
@@ -973,7 +1097,11 @@ impl<'a, 'js> Reader<'a, 'js> {
             }
             tag::SIDE_BUFFER => {
                 let i = self.varint()? as usize;
-                let bytes = self.buffers.get_mut(i).and_then(Option::take).ok_or_else(|| corrupt(&ctx))?;
+                let bytes = self
+                    .buffers
+                    .get_mut(i)
+                    .and_then(Option::take)
+                    .ok_or_else(|| corrupt(&ctx))?;
                 let ab = rquickjs::ArrayBuffer::new(ctx.clone(), bytes)?.into_value();
                 self.objects.push(ab.clone());
                 ab
@@ -1000,7 +1128,13 @@ impl<'a, 'js> Reader<'a, 'js> {
                 if atom == qjs::JS_ATOM_NULL {
                     return Err(rquickjs::Error::Exception);
                 }
-                let rc = qjs::JS_DefinePropertyValue(self.raw, target.as_raw(), atom, dup(&self.ctx, &value), qjs::JS_PROP_C_W_E as i32);
+                let rc = qjs::JS_DefinePropertyValue(
+                    self.raw,
+                    target.as_raw(),
+                    atom,
+                    dup(&self.ctx, &value),
+                    qjs::JS_PROP_C_W_E as i32,
+                );
                 qjs::JS_FreeAtom(self.raw, atom);
                 if rc < 0 {
                     return Err(rquickjs::Error::Exception);
@@ -1016,11 +1150,17 @@ impl<'a, 'js> Reader<'a, 'js> {
         let flags = self.byte()?;
         let name = self.text()?;
         let known = ERROR_NAMES.contains(&name.as_str());
-        let ctor: rquickjs::Constructor = ctx.globals().get(if known { name.as_str() } else { "Error" })?;
+        let ctor: rquickjs::Constructor =
+            ctx.globals()
+                .get(if known { name.as_str() } else { "Error" })?;
         let e: Object = ctor.construct(())?;
         self.fill(id, e.as_value());
         if !known {
-            define(&e, "name", rquickjs::String::from_str(ctx.clone(), &name)?.into_value())?;
+            define(
+                &e,
+                "name",
+                rquickjs::String::from_str(ctx.clone(), &name)?.into_value(),
+            )?;
         }
         if flags & 1 != 0 {
             let message = self.string()?;
@@ -1045,7 +1185,9 @@ impl<'a, 'js> Reader<'a, 'js> {
 fn define<'js>(o: &Object<'js>, key: &str, value: Value<'js>) -> rquickjs::Result<()> {
     o.prop(
         key,
-        rquickjs::object::Property::from(value).writable().configurable(),
+        rquickjs::object::Property::from(value)
+            .writable()
+            .configurable(),
     )
 }
 
