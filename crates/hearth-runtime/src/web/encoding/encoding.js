@@ -78,6 +78,8 @@
       if (transferSet.has(t)) throw new DOMException('ArrayBuffer at index is a duplicate of an earlier ArrayBuffer.', 'DataCloneError');
       transferSet.add(t);
     }
+    // Serialized and deserialized natively (web/structured_clone), the codec
+    // Durable Object storage and RPC use.
     const result = native.structuredClone(value, cloners);
     // Transferred buffers are detached only after the whole graph cloned successfully.
     // The clone already holds a copy of the bytes, so transferring to length 0 just detaches.
