@@ -315,7 +315,7 @@ impl<'js> Writer<'js> {
             }
             let bytes = std::slice::from_raw_parts(p as *const u8, len as usize);
             self.out.push(t);
-            self.varint(len as u64);
+            self.varint(bytes.len() as u64);
             self.out.extend_from_slice(bytes);
             qjs::JS_FreeCString(self.raw, p);
         }
@@ -683,7 +683,7 @@ impl<'js> Writer<'js> {
             self.buffers.push(bytes.to_vec());
         } else {
             self.out.push(tag::ARRAY_BUFFER);
-            self.varint(size as u64);
+            self.varint(bytes.len() as u64);
             self.out.extend_from_slice(bytes);
         }
         Ok(())
@@ -704,8 +704,8 @@ impl<'js> Writer<'js> {
         self.out.push(tag::VIEW);
         self.out.push(code);
         self.value(&buffer)?;
-        self.varint(offset as u64);
-        self.varint((length / per.max(1)) as u64);
+        self.varint(offset as usize as u64);
+        self.varint((length / per.max(1)) as usize as u64);
         Ok(())
     }
 
