@@ -10,6 +10,7 @@ pub(crate) fn natives<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
     crate::web::console::install(ctx, &native)?;
     crate::web::timers::install(ctx, &native)?;
     crate::web::encoding::install(ctx, &native)?;
+    crate::web::structured_clone::install(ctx, &native)?;
     crate::web::url::install(ctx, &native)?;
     crate::web::crypto::install(ctx, &native)?;
     crate::web::fetch::install(ctx, &native)?;

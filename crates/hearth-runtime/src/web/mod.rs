@@ -10,6 +10,7 @@ pub(crate) mod crypto;
 pub(crate) mod encoding;
 pub(crate) mod fetch;
 pub(crate) mod html_rewriter;
+pub(crate) mod structured_clone;
 pub(crate) mod timers;
 pub(crate) mod url;
 pub(crate) mod websocket;
