@@ -103,6 +103,8 @@ globalThis.__hearth_native = {
   urlSet(href, field, value) { return JSON.parse(__host_url('set', href, field, String(value))); },
   urlOrigin(href) { return __host_url('origin', href); },
 };
+// What the host sets from the worker's compatibility date (host/isolate.rs).
+globalThis.__hearth_internal = { compat: { formdata_parser_supports_files: true } };
 `;
 
 export async function createContext() {
