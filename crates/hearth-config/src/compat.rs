@@ -783,7 +783,7 @@ mod tests {
             &[
                 "frobnicate",
                 "nodejs_compat",
-                "enable_nodejs_fs_module",
+                "enable_nodejs_http_modules",
                 "url_original",
                 "global_fetch_strictly_public",
             ],
@@ -792,7 +792,7 @@ mod tests {
         let w = c.warnings().join("\n");
         assert!(w.contains("`frobnicate` is unknown"), "{w}");
         assert!(
-            w.contains("`enable_nodejs_fs_module` is not honoured"),
+            w.contains("`enable_nodejs_http_modules` is not honoured"),
             "{w}"
         );
         assert!(w.contains("`url_original` is not honoured"), "{w}");

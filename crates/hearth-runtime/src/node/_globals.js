@@ -4,10 +4,11 @@
 // packages see them while they load.
 import { Buffer } from 'node:buffer';
 import process from 'node:process';
+import { internal } from 'hearth:internal';
 
 const hide = (name, value) =>
   Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
-if (globalThis.__hearth_internal.compat.nodejs_compat_v2) {
+if (internal.compat.nodejs_compat_v2) {
   if (typeof globalThis.Buffer === 'undefined') hide('Buffer', Buffer);
   if (typeof globalThis.process === 'undefined') hide('process', process);
   if (typeof globalThis.global === 'undefined') hide('global', globalThis);
