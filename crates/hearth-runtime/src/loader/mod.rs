@@ -192,7 +192,10 @@ fn async_context(worker: &Worker) -> bool {
 /// Whether `node:fs` is on: `enable_nodejs_fs_module`, by flag or by date
 /// (with `nodejs_compat`), unless `disable_nodejs_fs_module`, as on Workers.
 fn nodejs_fs(worker: &Worker) -> bool {
-    worker.config().compatibility.is_on("enable_nodejs_fs_module")
+    worker
+        .config()
+        .compatibility
+        .is_on("enable_nodejs_fs_module")
 }
 
 /// The error for a Node.js module the worker's configuration turns off.
