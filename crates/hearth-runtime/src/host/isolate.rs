@@ -720,7 +720,7 @@ fn install_env<'js>(ctx: &Ctx<'js>, worker: &Worker, internal: &Object<'js>) -> 
         }
         internal.set("env", env)?;
         internal.set("workerName", worker.name())?;
-        install_compat(ctx, worker, &internal)
+        install_compat(ctx, worker, internal)
     };
     build().map_err(|e| caught(ctx, e))
 }
