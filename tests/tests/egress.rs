@@ -4,8 +4,6 @@
 //! `fetch()` keeps reusing pooled connections.
 
 use hearth_tests::{localhost_certificate, write_project, Hearth, TestCertificate};
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -102,20 +100,7 @@ impl Server {
     }
 
     fn tls(cert: &TestCertificate) -> Server {
-        let chain = CertificateDer::pem_file_iter(&cert.cert)
-            .unwrap()
-            .collect::<Result<Vec<_>, _>>()
-            .unwrap();
-        let key = PrivateKeyDer::from_pem_file(&cert.key).unwrap();
-        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(chain, key)
-        .unwrap();
-        Self::start(Some(Arc::new(config)))
+        Self::start(Some(cert.server_config()))
     }
 
     fn connections(&self) -> usize {
