@@ -470,6 +470,28 @@ pub struct TestCertificate {
     pub key: PathBuf,
 }
 
+impl TestCertificate {
+    /// A rustls server configuration presenting this certificate.
+    pub fn server_config(&self) -> Arc<rustls::ServerConfig> {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let chain = CertificateDer::pem_file_iter(&self.cert)
+            .unwrap()
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap();
+        let key = PrivateKeyDer::from_pem_file(&self.key).unwrap();
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .unwrap();
+        Arc::new(config)
+    }
+}
+
 /// Creates a CA and a server certificate for localhost in `dir` with the
 /// `openssl` command; `None` (after saying so) when openssl is missing.
 pub fn localhost_certificate(dir: &Path) -> Option<TestCertificate> {

@@ -174,6 +174,27 @@ fn html_async_handlers_are_awaited_in_order() {
 }
 
 #[test]
+fn html_concurrent_transforms_need_no_thread_each() {
+    let h = html();
+    let threads = || {
+        std::fs::read_dir(format!("/proc/{}/task", h.pid()))
+            .unwrap()
+            .count()
+    };
+    let before = threads();
+    let url = format!("{}/concurrent?n=200&hold=1500", h.url);
+    let waiting = std::thread::spawn(move || get_json(&url));
+    // All 200 transforms are suspended in their handlers by now.
+    std::thread::sleep(Duration::from_millis(1000));
+    let during = threads();
+    assert_eq!(waiting.join().unwrap(), json!({"waited": 200, "ok": true}));
+    assert!(
+        during < before + 20,
+        "{before} threads before, {during} while 200 transforms waited"
+    );
+}
+
+#[test]
 fn html_handler_objects_keep_this() {
     let h = html();
     let r = api(&h, "handler-class");

@@ -41,6 +41,75 @@ fn stack_traces_point_at_typescript_lines() {
     h.wait_for_log("src/util.ts:14:");
 }
 
+/// Named imports from CommonJS packages: the names are read from the syntax
+/// tree (as Node's cjs-module-lexer finds them), so comments and strings that
+/// look like exports add nothing, and re-exports are followed.
+#[test]
+fn commonjs_named_exports_come_from_the_syntax_tree() {
+    let dir = write_project(&[
+        (
+            "wrangler.toml",
+            "name = \"cjs\"\nmain = \"src/index.js\"\ncompatibility_date = \"2025-01-01\"\n",
+        ),
+        (
+            "src/index.js",
+            "import { plain, computed, viaDefine, literal } from 'assigns';\n\
+             import * as assigns from 'assigns';\n\
+             import { fromEsbuild, Other } from 'esbuilt';\n\
+             import { deep, star } from 'tsc-star';\n\
+             import { babelled, listed } from 'babel-reexport';\n\
+             export default { fetch() { return Response.json({ plain, computed, viaDefine, literal, \
+             names: Object.keys(assigns).sort(), fromEsbuild, Other: typeof Other, deep, star, babelled, listed }); } };\n",
+        ),
+        ("node_modules/assigns/package.json", r#"{"name":"assigns","main":"index.js"}"#),
+        (
+            "node_modules/assigns/index.js",
+            "// exports.commented = 0;\nconst s = \"exports.quoted = 0\";\nexports.plain = 1;\n\
+             exports['computed'] = 2;\n\
+             Object.defineProperty(exports, 'viaDefine', { enumerable: true, get() { return 3; } });\n\
+             module.exports.literal = 4;\nif (exports.plain == 1) {}\n",
+        ),
+        ("node_modules/esbuilt/package.json", r#"{"name":"esbuilt","main":"out.js"}"#),
+        (
+            "node_modules/esbuilt/out.js",
+            "var __defProp = Object.defineProperty;\n\
+             var __export = (target, all) => { for (var name in all) __defProp(target, name, { get: all[name], enumerable: true }); };\n\
+             var src_exports = {};\n\
+             __export(src_exports, { fromEsbuild: () => fromEsbuild, Other: () => Other });\n\
+             module.exports = src_exports;\nconst fromEsbuild = 'e';\nclass Other {}\n",
+        ),
+        ("node_modules/tsc-star/package.json", r#"{"name":"tsc-star","main":"index.js"}"#),
+        (
+            "node_modules/tsc-star/index.js",
+            "\"use strict\";\n\
+             var __exportStar = function (m, exports) { for (var p in m) if (p !== 'default' && !Object.prototype.hasOwnProperty.call(exports, p)) exports[p] = m[p]; };\n\
+             Object.defineProperty(exports, '__esModule', { value: true });\n\
+             __exportStar(require('./inner'), exports);\nexports.star = 's';\n",
+        ),
+        ("node_modules/tsc-star/inner.js", "module.exports = { deep: 'd' };\n"),
+        ("node_modules/babel-reexport/package.json", r#"{"name":"babel-reexport","main":"index.js"}"#),
+        ("node_modules/babel-reexport/index.js", "module.exports = require('./impl');\n"),
+        (
+            "node_modules/babel-reexport/impl.js",
+            "var _x = require('./x');\n\
+             Object.keys(_x).forEach(function (key) {\n  if (key === 'default' || key === '__esModule') return;\n  \
+             Object.defineProperty(exports, key, { enumerable: true, get: function () { return _x[key]; } });\n});\n\
+             module.exports.listed = 'l';\n",
+        ),
+        ("node_modules/babel-reexport/x.js", "exports.babelled = 'b';\n"),
+    ]);
+    let h = Hearth::start(dir.path(), &[]);
+    assert_eq!(
+        json(&h, "/"),
+        serde_json::json!({
+            "plain": 1, "computed": 2, "viaDefine": 3, "literal": 4,
+            "names": ["computed", "default", "literal", "plain", "viaDefine"],
+            "fromEsbuild": "e", "Other": "function", "deep": "d", "star": "s",
+            "babelled": "b", "listed": "l",
+        })
+    );
+}
+
 #[test]
 fn typescript_syntax_error_names_file_line_col() {
     let dir = write_project(&[
@@ -99,8 +168,12 @@ fn missing_package_names_the_import_and_the_file() {
 
 #[test]
 fn node_modules_without_nodejs_compat_tell_the_user_to_add_the_flag() {
+    // Before 2026-08-04 Node.js compatibility is not the default.
     let dir = write_project(&[
-        ("wrangler.toml", "name = \"nc\"\nmain = \"src/index.js\"\n"),
+        (
+            "wrangler.toml",
+            "name = \"nc\"\nmain = \"src/index.js\"\ncompatibility_date = \"2025-01-01\"\n",
+        ),
         (
             "src/index.js",
             "import { Buffer } from 'node:buffer';\nexport default { fetch() { return new Response(Buffer.from('x')); } };\n",

@@ -476,6 +476,40 @@ fn text_encoder_and_decoder() {
 }
 
 #[test]
+fn text_encoder_writes_lone_surrogates_as_replacement_character() {
+    let h = start();
+    let v = api(&h, "/encoding/lone-surrogates");
+    assert_eq!(v["lead"], "efbfbd", "{v}");
+    assert_eq!(v["trail"], "78efbfbd", "{v}");
+    assert_eq!(v["into"], json!({"read": 3, "written": 5}), "{v}");
+    assert_eq!(v["intoHex"], "61efbfbd62", "{v}");
+    // encodeInto writes into a Uint8Array only.
+    assert_eq!(v["notUint8"], "TypeError", "{v}");
+}
+
+#[test]
+fn url_setters_follow_the_whatwg_url_api() {
+    let h = start();
+    let v = api(&h, "/url/setters");
+    assert_eq!(v["keepsPort"], "http://example.com:8080/path", "{v}");
+    assert_eq!(v["portDigits"], "http://example.org:90/path", "{v}");
+    assert_eq!(v["protocol"], "http://example.net/", "{v}");
+    assert_eq!(v["emptyHost"], "sc:///", "{v}");
+    assert_eq!(v["blobHttp"], "https://example.org", "{v}");
+    assert_eq!(v["blobOther"], "null", "{v}");
+}
+
+#[test]
+fn self_is_the_global_scope() {
+    let h = start();
+    let v = api(&h, "/globals/self");
+    assert_eq!(
+        v,
+        json!({"isGlobal": true, "fetch": "function", "viaSelf": true})
+    );
+}
+
+#[test]
 fn readable_writable_and_transform_streams() {
     let h = start();
     let v = api(&h, "/streams");

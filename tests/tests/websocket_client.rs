@@ -12,8 +12,6 @@ use durable_support::{
     expect_close, json, next_message, next_text, send_text, ws_connect, Project,
 };
 use hearth_tests::{fixture, localhost_certificate, TestCertificate};
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use serde_json::json as j;
 use std::io::{Read, Write};
 use std::net::TcpListener;
@@ -40,20 +38,7 @@ impl EchoServer {
 
     /// A `wss:` echo server presenting `cert`.
     fn start_tls(cert: &TestCertificate) -> EchoServer {
-        let chain = CertificateDer::pem_file_iter(&cert.cert)
-            .unwrap()
-            .collect::<Result<Vec<_>, _>>()
-            .unwrap();
-        let key = PrivateKeyDer::from_pem_file(&cert.key).unwrap();
-        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(chain, key)
-        .unwrap();
-        Self::serving(Some(Arc::new(config)))
+        Self::serving(Some(cert.server_config()))
     }
 
     fn serving(tls: Option<Arc<rustls::ServerConfig>>) -> EchoServer {

@@ -1,16 +1,18 @@
-//! `hearth dev`: serve a project and reload it when its files change.
+//! `hearth dev`: serve a project and reload it when its sources change
+//! (see [`crate::watch`] for which files count).
 
 use crate::hyperdrive::LazyHyperdrive;
 use crate::project::{parse_var, persist_dir, LazyKv, ProjectArgs};
+use crate::watch::{InputWatcher, Inputs};
 use crate::workers::{load_configs, load_workers};
 use anyhow::{Context, Result};
 use hearth_kv::KvStore;
 use hearth_server::{Server, ServerOptions};
-use notify::{RecursiveMode, Watcher};
-use std::collections::HashSet;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Flags follow `wrangler dev`'s names.
@@ -56,7 +58,27 @@ pub(crate) struct DevArgs {
     no_watch: bool,
 }
 
+/// How long a stop (Ctrl-C, SIGTERM) may take once serving: requests in
+/// flight get this long to finish, then hearth exits anyway, so a reload or
+/// a request that hangs cannot keep it alive. A second signal exits at once.
+const STOP_GRACE: Duration = Duration::from_secs(1);
+
+/// How often the watcher picks up modules loaded since it last looked
+/// (dynamic `import()` at run time, workers started on first use).
+const RESCAN: Duration = Duration::from_secs(1);
+
+/// Editors write in bursts: a reload waits this long after a change.
+const SETTLE: Duration = Duration::from_millis(150);
+
 pub(crate) fn run(args: DevArgs) -> Result<()> {
+    // First of all, so that a stop works at any moment, start-up included.
+    let (events_tx, events) = mpsc::channel::<Event>();
+    let stop = {
+        let events_tx = events_tx.clone();
+        StopOnSignal::install(move || {
+            let _ = events_tx.send(Event::Stop);
+        })?
+    };
     let project = |config: Option<PathBuf>| ProjectArgs {
         dir: args.dir.clone(),
         config,
@@ -68,12 +90,13 @@ pub(crate) fn run(args: DevArgs) -> Result<()> {
     } else {
         args.config.iter().cloned().map(Some).map(project).collect()
     };
+    let env = args.env.as_deref();
     let configs = load_configs(&projects, true)?;
+    let inputs = Inputs::new(&configs, env);
     let state = persist_dir(&configs[0].root, args.persist_to.as_deref())?;
     let kv = LazyKv::new(&state);
     let hyperdrive = LazyHyperdrive::default();
     let workers = load_workers(&projects, configs, &state, &kv, &hyperdrive)?;
-    let roots = workers.roots();
     let threads = args.threads.unwrap_or_else(|| {
         std::thread::available_parallelism()
             .map(|n| n.get())
@@ -82,10 +105,13 @@ pub(crate) fn run(args: DevArgs) -> Result<()> {
     // The watcher is set up on its own thread while the server builds its
     // isolates; both are done before "Ready", so an edit right after
     // start-up is seen and start-up does not wait for one after the other.
-    let (events_tx, events) = mpsc::channel::<Event>();
     let watching = (!args.no_watch).then(|| {
-        let (roots, events_tx) = (roots.clone(), events_tx.clone());
-        std::thread::spawn(move || ProjectWatcher::start(&roots, events_tx))
+        let (serving, events_tx) = (workers.all(), events_tx.clone());
+        std::thread::spawn(move || {
+            InputWatcher::start(inputs, serving, move || {
+                let _ = events_tx.send(Event::Changed);
+            })
+        })
     });
     let server = Server::start(
         ServerOptions {
@@ -114,45 +140,63 @@ pub(crate) fn run(args: DevArgs) -> Result<()> {
         let api_addr = serve_kv_api(kv.get()?, addr, token)?;
         println!("KV REST API on http://{api_addr}/client/v4");
     }
-    ctrlc_handler(move || {
-        let _ = events_tx.send(Event::Stop);
-    })?;
+    stop.serving();
     let mut watcher = match watching {
-        Some(thread) => Some(
-            thread
+        Some(thread) => {
+            let mut watcher = thread
                 .join()
-                .map_err(|_| anyhow::anyhow!("setting up the file watcher panicked"))??,
-        ),
+                .map_err(|_| anyhow::anyhow!("setting up the file watcher panicked"))??;
+            // The server's isolates have loaded the imports by now.
+            watcher.rescan();
+            Some(watcher)
+        }
         None => None,
     };
     println!("Ready on http://{shown}:{}", addr.port());
 
     loop {
-        match events.recv() {
-            Ok(Event::Stop) | Err(_) => break,
-            Ok(Event::Changed) => {
-                // Editors write in bursts; settle before reloading.
-                std::thread::sleep(Duration::from_millis(150));
-                while let Ok(Event::Changed) = events.try_recv() {}
+        match events.recv_timeout(RESCAN) {
+            Ok(Event::Stop) | Err(RecvTimeoutError::Disconnected) => break,
+            Err(RecvTimeoutError::Timeout) => {
                 if let Some(w) = watcher.as_mut() {
-                    if let Err(e) = w.watch_new_folders() {
-                        tracing::warn!("{e:#}");
-                    }
+                    w.rescan();
                 }
-                match load_configs(&projects, false)
-                    .and_then(|c| load_workers(&projects, c, &state, &kv, &hyperdrive))
-                {
-                    Ok(workers) => match server.reload(workers.primary, workers.others) {
-                        Ok(()) => tracing::info!("reloaded after a file change"),
-                        Err(e) => tracing::error!(
-                            "reload failed, still serving the previous version:\n{e}"
-                        ),
-                    },
-                    Err(e) => {
-                        tracing::error!("reload failed, still serving the previous version:\n{e:#}")
-                    }
-                }
+                continue;
             }
+            Ok(Event::Changed) => {}
+        }
+        std::thread::sleep(SETTLE);
+        // A stop that came with the burst must not be swallowed.
+        if events.try_iter().any(|e| matches!(e, Event::Stop)) {
+            break;
+        }
+        let configs = match load_configs(&projects, false) {
+            Ok(configs) => configs,
+            Err(e) => {
+                tracing::error!("reload failed, still serving the previous version:\n{e:#}");
+                continue;
+            }
+        };
+        if let Some(w) = watcher.as_mut() {
+            w.set_configs(&configs, env);
+        }
+        let workers = match load_workers(&projects, configs, &state, &kv, &hyperdrive) {
+            Ok(workers) => workers,
+            Err(e) => {
+                tracing::error!("reload failed, still serving the previous version:\n{e:#}");
+                continue;
+            }
+        };
+        let all = workers.all();
+        let reloaded = server.reload(workers.primary, workers.others);
+        match &reloaded {
+            Ok(()) => tracing::info!("reloaded after a file change"),
+            Err(e) => {
+                tracing::error!("reload failed, still serving the previous version:\n{e}")
+            }
+        }
+        if let Some(w) = watcher.as_mut() {
+            w.reloaded(all, reloaded.is_ok());
         }
     }
     tracing::info!("shutting down");
@@ -175,7 +219,7 @@ fn serve_kv_api(kv: KvStore, addr: SocketAddr, token: String) -> Result<SocketAd
             rt.block_on(async move {
                 let listener = tokio::net::TcpListener::from_std(listener)
                     .expect("registering the KV API listener");
-                hearth_kv::rest::serve(kv, listener, token).await;
+                hearth_kv_api::rest::serve(kv, listener, token).await;
             })
         })?;
     Ok(local)
@@ -186,97 +230,64 @@ enum Event {
     Stop,
 }
 
-/// Folders of the project that never hold the worker's sources. They are not
-/// watched at all: hearth's own state (`.hearth`) changes on every storage
-/// write, and `node_modules` can hold more folders than inotify allows.
-const UNWATCHED: [&str; 4] = [".hearth", "node_modules", ".git", ".wrangler"];
-
-/// Watches the project folders (one per loaded worker) for source changes:
-/// each folder itself, and each of its subfolders recursively except
-/// [`UNWATCHED`] ones.
-struct ProjectWatcher {
-    roots: Vec<PathBuf>,
-    watcher: notify::RecommendedWatcher,
-    watched: HashSet<PathBuf>,
+/// Ctrl-C and SIGTERM handling. Before the server is up a signal exits at
+/// once (there is nothing to shut down cleanly); once serving it asks the
+/// main loop to shut down, and exits anyway after [`STOP_GRACE`] or on a
+/// second signal.
+struct StopOnSignal {
+    serving: Arc<AtomicBool>,
 }
 
-impl ProjectWatcher {
-    fn start(roots: &[PathBuf], events: mpsc::Sender<Event>) -> Result<ProjectWatcher> {
-        let watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
-            let Ok(event) = res else { return };
-            if matches!(event.kind, notify::EventKind::Access(_)) {
-                return;
-            }
-            let relevant = event.paths.iter().any(|p| {
-                !p.file_name()
-                    .is_some_and(|n| UNWATCHED.contains(&n.to_string_lossy().as_ref()))
-            });
-            if relevant {
-                tracing::debug!("change in {:?}", event.paths);
-                let _ = events.send(Event::Changed);
-            }
-        })
-        .context("cannot watch the project for changes")?;
-        let mut this = ProjectWatcher {
-            roots: roots.to_vec(),
-            watcher,
-            watched: HashSet::new(),
+impl StopOnSignal {
+    /// Handles the signals from now on; `stop` asks the main loop to stop.
+    fn install(stop: impl Fn() + Send + 'static) -> Result<StopOnSignal> {
+        use tokio::signal::unix::{signal, SignalKind};
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        // Registered here, on the caller's thread: a signal arriving before
+        // registration would kill the process with the default action.
+        let (mut int, mut term) = {
+            let _entered = rt.enter();
+            (
+                signal(SignalKind::interrupt()).context("cannot handle SIGINT")?,
+                signal(SignalKind::terminate()).context("cannot handle SIGTERM")?,
+            )
         };
-        for root in roots {
-            this.watcher
-                .watch(root, RecursiveMode::NonRecursive)
-                .with_context(|| format!("cannot watch {}", root.display()))?;
-        }
-        this.watch_new_folders()?;
-        Ok(this)
+        let serving = Arc::new(AtomicBool::new(false));
+        let up = serving.clone();
+        std::thread::Builder::new()
+            .name("hearth-signals".into())
+            .spawn(move || {
+                rt.block_on(async {
+                    let next = async {
+                        tokio::select! {
+                            _ = int.recv() => {}
+                            _ = term.recv() => {}
+                        }
+                    };
+                    next.await;
+                    if !up.load(Ordering::SeqCst) {
+                        std::process::exit(0);
+                    }
+                    stop();
+                    tokio::select! {
+                        _ = int.recv() => {}
+                        _ = term.recv() => {}
+                        _ = tokio::time::sleep(STOP_GRACE) => {
+                            tracing::warn!(
+                                "did not shut down within {STOP_GRACE:?}; exiting anyway"
+                            );
+                        }
+                    }
+                    std::process::exit(0);
+                })
+            })?;
+        Ok(StopOnSignal { serving })
     }
 
-    /// Starts watching subfolders created since the last call.
-    fn watch_new_folders(&mut self) -> Result<()> {
-        for root in &self.roots {
-            let entries = std::fs::read_dir(root)
-                .with_context(|| format!("cannot read {}", root.display()))?;
-            for entry in entries.flatten() {
-                let path = entry.path();
-                let skip = UNWATCHED.contains(&entry.file_name().to_string_lossy().as_ref());
-                if skip || !path.is_dir() || self.watched.contains(&path) {
-                    continue;
-                }
-                self.watcher
-                    .watch(&path, RecursiveMode::Recursive)
-                    .with_context(|| format!("cannot watch {}", path.display()))?;
-                self.watched.insert(path);
-            }
-        }
-        Ok(())
+    /// The server is up: from now on a signal shuts it down cleanly.
+    fn serving(&self) {
+        self.serving.store(true, Ordering::SeqCst);
     }
-}
-
-/// Runs `f` on Ctrl-C or SIGTERM.
-fn ctrlc_handler(f: impl Fn() + Send + 'static) -> Result<()> {
-    use tokio::signal::unix::{signal, SignalKind};
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    // Registered here, before "Ready" is printed: a signal arriving before
-    // registration would kill the process with the default action instead.
-    let (mut int, mut term) = {
-        let _entered = rt.enter();
-        (
-            signal(SignalKind::interrupt()).context("cannot handle SIGINT")?,
-            signal(SignalKind::terminate()).context("cannot handle SIGTERM")?,
-        )
-    };
-    std::thread::Builder::new()
-        .name("hearth-signals".into())
-        .spawn(move || {
-            rt.block_on(async {
-                tokio::select! {
-                    _ = int.recv() => {}
-                    _ = term.recv() => {}
-                }
-            });
-            f();
-        })?;
-    Ok(())
 }

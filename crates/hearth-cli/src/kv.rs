@@ -3,7 +3,7 @@
 
 use crate::project::{load_config, persist_dir, ProjectArgs};
 use anyhow::Result;
-use hearth_kv::cli::KvCommand;
+use hearth_kv_api::cli::KvCommand;
 use std::path::PathBuf;
 
 /// Arguments shared by every `hearth kv` command.
@@ -52,6 +52,6 @@ pub(crate) fn run(args: KvArgs) -> Result<()> {
         })
         .unwrap_or_default();
     let state = persist_dir(&root, args.persist_to.as_deref())?;
-    hearth_kv::cli::run(&state, &bindings, args.command)?;
+    hearth_kv_api::cli::run(&state, &bindings, args.command)?;
     Ok(())
 }

@@ -4,6 +4,7 @@ mod dev;
 mod hyperdrive;
 mod kv;
 mod project;
+mod watch;
 mod workers;
 
 use clap::{Parser, Subcommand};
@@ -29,7 +30,9 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("HEARTH_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+                // notify logs, as warnings, watches it drops itself when a
+                // watched folder is deleted: nothing a user can act on.
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,notify=error")),
         )
         .with_target(false)
         .with_writer(std::io::stderr)

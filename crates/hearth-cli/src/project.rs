@@ -7,9 +7,6 @@ use hearth_kv::KvStore;
 use hearth_runtime::{Worker, WorkerOptions};
 use std::path::{Path, PathBuf};
 
-/// Compatibility flags hearth honours (or whose behaviour is already hearth's default).
-const HONOURED_FLAGS: &[&str] = &["nodejs_compat", "nodejs_compat_v2", "nodejs_als"];
-
 /// Where the project comes from, as given on the command line.
 #[derive(Clone, Debug)]
 pub(crate) struct ProjectArgs {
@@ -35,13 +32,8 @@ pub(crate) fn load_config(args: &ProjectArgs, announce: bool) -> Result<Config> 
         for warning in &config.warnings {
             tracing::warn!("{warning}");
         }
-        for flag in &config.compatibility_flags {
-            if !HONOURED_FLAGS.contains(&flag.as_str()) {
-                tracing::warn!(
-                    "{}: compatibility flag `{flag}` is not honoured by hearth yet; the worker runs without it",
-                    config.path.display()
-                );
-            }
+        for warning in config.compatibility.warnings() {
+            tracing::warn!("{}: {warning}", config.path.display());
         }
     }
     Ok(config)

@@ -19,11 +19,11 @@ pub(crate) struct Workers {
 }
 
 impl Workers {
-    /// The project folders, for watching.
-    pub(crate) fn roots(&self) -> Vec<PathBuf> {
+    /// Every worker, primary first (cheap clones), for watching.
+    pub(crate) fn all(&self) -> Vec<Worker> {
         std::iter::once(&self.primary)
             .chain(&self.others)
-            .map(|w| w.root().to_path_buf())
+            .cloned()
             .collect()
     }
 }

@@ -22,25 +22,42 @@ pub fn load_dev_vars(
     root: &Path,
     env: Option<&str>,
 ) -> Result<BTreeMap<String, String>, ConfigError> {
-    let mut candidates = Vec::new();
-    if let Some(env) = env {
-        candidates.push(root.join(format!(".dev.vars.{env}")));
-    }
-    candidates.push(root.join(".dev.vars"));
-    if let Some(path) = candidates.into_iter().find(|p| p.is_file()) {
+    if let Some(path) = dev_vars_candidates(root, env).find(|p| p.is_file()) {
         return read_dotenv(&path);
     }
+    let mut vars = BTreeMap::new();
+    for path in env_candidates(root, env).filter(|p| p.is_file()) {
+        vars.extend(read_dotenv(&path)?);
+    }
+    Ok(vars)
+}
 
+/// Every file [`load_dev_vars`] may read for `env`, existing or not (what
+/// `hearth dev` watches: creating one changes the secrets too).
+pub fn dev_vars_files(root: &Path, env: Option<&str>) -> Vec<PathBuf> {
+    dev_vars_candidates(root, env)
+        .chain(env_candidates(root, env))
+        .collect()
+}
+
+/// `.dev.vars.<env>` then `.dev.vars`: the first that exists is used.
+fn dev_vars_candidates<'a>(
+    root: &'a Path,
+    env: Option<&'a str>,
+) -> impl Iterator<Item = PathBuf> + 'a {
+    env.map(|env| root.join(format!(".dev.vars.{env}")))
+        .into_iter()
+        .chain(std::iter::once(root.join(".dev.vars")))
+}
+
+/// The `.env` family, merged in this order when no `.dev.vars` exists.
+fn env_candidates<'a>(root: &'a Path, env: Option<&'a str>) -> impl Iterator<Item = PathBuf> + 'a {
     let mut names = vec![".env".to_string(), ".env.local".to_string()];
     if let Some(env) = env {
         names.push(format!(".env.{env}"));
         names.push(format!(".env.{env}.local"));
     }
-    let mut vars = BTreeMap::new();
-    for path in names.iter().map(|n| root.join(n)).filter(|p| p.is_file()) {
-        vars.extend(read_dotenv(&path)?);
-    }
-    Ok(vars)
+    names.into_iter().map(move |n| root.join(n))
 }
 
 fn read_dotenv(path: &Path) -> Result<BTreeMap<String, String>, ConfigError> {

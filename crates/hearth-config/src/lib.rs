@@ -11,6 +11,7 @@
 
 #![warn(missing_docs)]
 
+pub mod compat;
 mod dev_vars;
 mod error;
 mod keys;
@@ -23,7 +24,7 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Component, Path, PathBuf};
 
-pub use dev_vars::load_dev_vars;
+pub use dev_vars::{dev_vars_files, load_dev_vars};
 pub use error::ConfigError;
 pub use rules::{ModuleKind, Rule};
 
@@ -53,8 +54,11 @@ pub struct Config {
     pub main: Option<PathBuf>,
     /// `compatibility_date` (`YYYY-MM-DD`), if set.
     pub compatibility_date: Option<String>,
-    /// `compatibility_flags`, verbatim; the runtime decides what it honours.
+    /// `compatibility_flags`, verbatim.
     pub compatibility_flags: Vec<String>,
+    /// Which compatibility changes are on, from the date and flags: what the
+    /// runtime asks (see [`compat`]).
+    pub compatibility: compat::Compatibility,
     /// `vars`: plain strings become JSON strings, other values stay JSON.
     pub vars: BTreeMap<String, serde_json::Value>,
     /// Module rules: the user's `rules` followed by wrangler's defaults, with
@@ -76,8 +80,8 @@ pub struct Config {
     /// hearth extension: raw TCP listeners from `[[tcp_listeners]]`
     /// (inheritable, like other non-binding settings).
     pub tcp_listeners: Vec<TcpListener>,
-    /// hearth extension: the outbound-connection policy for `connect()`
-    /// from `[outbound]`.
+    /// hearth extension: the policy for every outbound connection
+    /// (`fetch()`, `connect()`, WebSockets) from `[outbound]`.
     pub outbound: Outbound,
     /// One message per ignored or unknown key, naming the file and key path.
     pub warnings: Vec<String>,
@@ -180,8 +184,8 @@ pub struct TcpListener {
 }
 
 /// hearth extension: `[outbound] allow = ["127.0.0.1:*"] deny = ["*:25"]
-/// ca_bundle = "certs/ca.pem"`, the policy for `connect()` sockets and
-/// outbound WebSockets.
+/// ca_bundle = "certs/ca.pem"`, the policy for every outbound connection:
+/// `fetch()` (each redirect hop), `connect()` sockets and WebSockets.
 ///
 /// Patterns are `host:port` where either side may be `*` or contain `*`
 /// wildcards (`*.internal:5432`, `[::1]:*`). Deny wins; when `allow` is
@@ -192,7 +196,8 @@ pub struct Outbound {
     pub allow: Vec<String>,
     /// Destinations that may never be reached.
     pub deny: Vec<String>,
-    /// Extra PEM CA certificates trusted by TLS sockets, joined onto the root.
+    /// Extra PEM CA certificates trusted by outbound TLS (HTTPS, `wss:`, TLS
+    /// sockets) besides the webpki roots; resolved against the project root.
     pub ca_bundle: Option<PathBuf>,
 }
 
@@ -398,6 +403,13 @@ impl Loader<'_> {
             Some((n, key)) => self.strings(n, &key)?,
             None => Vec::new(),
         };
+        let compatibility =
+            compat::Compatibility::resolve(compatibility_date.as_deref(), &compatibility_flags)
+                .map_err(|message| {
+                    let (n, key) =
+                        source("compatibility_flags").expect("contradicting flags are listed");
+                    self.invalid(n, &key, message)
+                })?;
         let vars = match source("vars") {
             Some((n, key)) => self.vars(n, &key)?,
             None => BTreeMap::new(),
@@ -449,6 +461,7 @@ impl Loader<'_> {
             main,
             compatibility_date,
             compatibility_flags,
+            compatibility,
             vars,
             rules,
             crons,

@@ -4,9 +4,11 @@
 //!   `--persist-to` directory) with group-committed writes and pooled reads;
 //! * [`KvBackend`] — the small trait a networked backend (PostgreSQL) will implement;
 //! * [`limits`] — Cloudflare's documented limits and the validation functions the
-//!   JavaScript binding shares with the store;
-//! * [`rest`] — the Cloudflare API v4 compatible REST endpoints;
-//! * [`cli`] — the logic behind `hearth kv ...`, printing like wrangler 4.
+//!   JavaScript binding shares with the store.
+//!
+//! The REST API and the `hearth kv` command live in `hearth-kv-api`, so the
+//! runtime, which only needs the store, pulls in neither a web framework nor
+//! a command-line parser.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), hearth_kv::KvError> {
@@ -25,12 +27,9 @@
 use std::future::Future;
 use std::pin::Pin;
 
-pub mod bulk;
-pub mod cli;
 mod error;
 pub mod limits;
 mod read_cache;
-pub mod rest;
 mod store;
 
 pub use error::{KvError, KvOp};

@@ -4,12 +4,13 @@
 
 use rquickjs::{Ctx, Object};
 
-/// Creates the native object and fills it.
-pub(crate) fn install(ctx: &Ctx<'_>) -> rquickjs::Result<()> {
+/// A fresh native object holding every API's natives.
+pub(crate) fn natives<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
     let native = Object::new(ctx.clone())?;
     crate::web::console::install(ctx, &native)?;
     crate::web::timers::install(ctx, &native)?;
     crate::web::encoding::install(ctx, &native)?;
+    crate::web::structured_clone::install(ctx, &native)?;
     crate::web::url::install(ctx, &native)?;
     crate::web::url_pattern::install(ctx, &native)?;
     crate::web::compression::install(ctx, &native)?;
@@ -22,6 +23,11 @@ pub(crate) fn install(ctx: &Ctx<'_>) -> rquickjs::Result<()> {
     crate::bindings::durable::natives::install(ctx, &native)?;
     crate::bindings::kv::install(ctx, &native)?;
     crate::bindings::sockets::install(ctx, &native)?;
-    ctx.globals().set("__hearth_native", native)?;
-    Ok(())
+    crate::node::install(ctx, &native)?;
+    Ok(native)
+}
+
+/// Standard globals implemented outside this crate, defined directly.
+pub(crate) fn install_globals(ctx: &Ctx<'_>) -> rquickjs::Result<()> {
+    hearth_intl::install(ctx)
 }

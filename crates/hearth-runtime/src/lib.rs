@@ -13,6 +13,7 @@ pub mod bindings;
 mod extensions;
 mod host;
 mod loader;
+mod node;
 mod web;
 mod worker;
 

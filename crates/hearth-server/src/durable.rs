@@ -64,7 +64,7 @@ pub(crate) async fn serve(shard: Shard, slot: Rc<Slot>) {
         match slot.isolate_of(Some(&envelope.worker)) {
             Ok(iso) => iso.deliver_durable(envelope),
             Err(message) => {
-                let _ = envelope.reply.send(Err(message));
+                let _ = envelope.reply.send(Err(message.into()));
             }
         }
     }

@@ -119,14 +119,3 @@ impl FatalKind {
         }
     }
 }
-
-/// Whether an error message means the isolate itself is no longer usable.
-pub(crate) fn fatal_kind(message: &str) -> Option<FatalKind> {
-    if message.contains("interrupted") {
-        Some(FatalKind::Cpu)
-    } else if message.contains("out of memory") {
-        Some(FatalKind::Memory)
-    } else {
-        None
-    }
-}

@@ -7,6 +7,7 @@
 //! [`spawn_op`]; when one finishes it re-enters JavaScript to settle its promise.
 
 use crate::bindings::durable::ObjectSlot;
+use crate::host::errors::FatalKind;
 use crate::host::isolate::Core;
 use rquickjs::{Ctx, Function, Persistent, Promise, Value};
 use std::cell::RefCell;
@@ -32,6 +33,12 @@ pub(crate) fn current() -> Rc<Core> {
     })
 }
 
+/// The isolate whose JavaScript is running on this thread, if any: for
+/// engine callbacks that may also fire outside [`enter`] (start-up).
+pub(crate) fn try_current() -> Option<Rc<Core>> {
+    CURRENT.with(|c| c.borrow().last().cloned())
+}
+
 /// Runs `f` inside the isolate, then runs every queued microtask.
 ///
 /// The CPU deadline covers both: a promise chain that spins forever is cut off
@@ -47,11 +54,8 @@ pub(crate) fn enter<R>(core: &Rc<Core>, f: impl FnOnce(Ctx<'_>) -> R) -> R {
     drain_microtasks(core);
     core.deadline.set(outer);
     CURRENT.with(|c| c.borrow_mut().pop());
-    if outer.is_none() && core.cpu_tripped.replace(false) {
-        let culprit = core.running.borrow().as_ref().and_then(Weak::upgrade);
-        if let Some(slot) = culprit {
-            crate::bindings::durable::cpu_exceeded(core, &slot);
-        }
+    if outer.is_none() {
+        judge_limits(core);
     }
     result
 }
@@ -78,6 +82,23 @@ pub(crate) fn enter_as<R>(
 /// when a native operation it started completes.
 pub(crate) fn running_object(core: &Core) -> Option<Weak<ObjectSlot>> {
     core.running.borrow().clone()
+}
+
+/// Acts on limits the run that just ended broke, as the engine recorded
+/// them: the interrupt handler's CPU trip and the allocator's refusal. CPU
+/// spent by a Durable Object resets that object; by plain worker code, the
+/// isolate. Running out of memory condemns the isolate.
+fn judge_limits(core: &Rc<Core>) {
+    if core.cpu_tripped.replace(false) {
+        let culprit = core.running.borrow().as_ref().and_then(Weak::upgrade);
+        match culprit {
+            Some(slot) => crate::bindings::durable::cpu_exceeded(core, &slot),
+            None => core.condemn(FatalKind::Cpu),
+        }
+    }
+    if core.budget.exceeded() {
+        core.condemn(FatalKind::Memory);
+    }
 }
 
 fn drain_microtasks(core: &Rc<Core>) {

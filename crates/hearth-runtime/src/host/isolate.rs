@@ -1,8 +1,9 @@
 //! One QuickJS runtime running one worker on the current thread.
 
 use crate::host::body::{full, BodyError, ChannelBody, RequestBody, ResponseBody};
-use crate::host::errors::{describe, StartupError};
+use crate::host::errors::{describe, FatalKind, StartupError};
 use crate::host::event_loop::enter;
+use crate::host::memory::{Budget, MeteredAllocator};
 use crate::loader::{ProjectLoader, ProjectResolver};
 use crate::worker::{EnvValue, Format, Worker};
 use bytes::Bytes;
@@ -10,7 +11,7 @@ use http::{HeaderName, HeaderValue, StatusCode};
 use http_body_util::BodyExt;
 use hyper::body::Body;
 use rquickjs::context::EvalOptions;
-use rquickjs::{Array, Context, Ctx, Function, Module, Object, Runtime, Value};
+use rquickjs::{Array, Context, Ctx, Function, Module, Object, Persistent, Runtime, Value};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -66,6 +67,8 @@ impl Resources {
 ///
 /// Field order matters: the context must drop before the runtime.
 pub(crate) struct Core {
+    /// Set once the prelude has run; dropped before the runtime.
+    internals: std::cell::OnceCell<Internals>,
     pub(crate) ctx: Context,
     pub(crate) rt: Runtime,
     pub(crate) worker: Worker,
@@ -76,6 +79,8 @@ pub(crate) struct Core {
     /// Set by the interrupt handler when it stopped JavaScript for running
     /// past the deadline; [`crate::host::event_loop::enter`] acts on it.
     pub(crate) cpu_tripped: Rc<Cell<bool>>,
+    /// The isolate's memory: its limit, and whether an allocation was refused.
+    pub(crate) budget: Rc<Budget>,
     /// The Durable Object whose code the current run belongs to, if any (so
     /// a CPU overrun resets that object rather than the isolate).
     pub(crate) running: RefCell<Option<std::rc::Weak<crate::bindings::durable::ObjectSlot>>>,
@@ -91,6 +96,13 @@ pub(crate) struct Core {
 }
 
 impl Core {
+    /// The objects only hearth's own code may use.
+    pub(crate) fn internals(&self) -> &Internals {
+        self.internals
+            .get()
+            .expect("internals are set before any user code runs")
+    }
+
     pub(crate) fn is_alive(&self) -> bool {
         self.alive.get()
     }
@@ -100,24 +112,23 @@ impl Core {
         self.fatal.borrow().is_some()
     }
 
-    /// Logs an exception thrown by user code and notes whether it broke the isolate.
-    ///
-    /// Returns the message to show: for a broken isolate, one that names the
-    /// limit that was hit.
+    /// Condemns the isolate for a broken limit: the server replaces it, and
+    /// the objects living here go down with it. Decided by the engine's
+    /// state (see [`crate::host::event_loop::enter`]), never by a message.
+    pub(crate) fn condemn(&self, kind: FatalKind) {
+        if self.fatal.borrow().is_some() {
+            return;
+        }
+        let explained = kind.explain(self.cpu_limit, self.worker.memory_limit());
+        *self.fatal.borrow_mut() = Some(explained);
+        crate::bindings::durable::retire_all(self, kind);
+    }
+
+    /// Logs an exception thrown by user code. Returns the message to show:
+    /// in a condemned isolate, prefixed with the limit that was hit.
     pub(crate) fn report(&self, what: &str, message: &str) -> String {
-        let message = match crate::host::errors::fatal_kind(message) {
-            Some(kind) => {
-                let explained = kind.explain(self.cpu_limit, self.worker.memory_limit());
-                let first = self.fatal.borrow().is_none();
-                self.fatal
-                    .borrow_mut()
-                    .get_or_insert_with(|| explained.clone());
-                if first {
-                    // The objects living here go down with the isolate.
-                    crate::bindings::durable::retire_all(self, kind);
-                }
-                format!("{explained}\n{message}")
-            }
+        let message = match self.fatal.borrow().as_deref() {
+            Some(explained) => format!("{explained}\n{message}"),
             None => message.to_string(),
         };
         tracing::error!(target: "hearth::js", "[{}] {what}: {message}", self.worker.name());
@@ -147,9 +158,9 @@ impl Isolate {
     /// modules and finds its handlers.
     pub fn new(worker: &Worker) -> Result<Isolate, StartupError> {
         let began = Instant::now();
-        let rt = Runtime::new()
+        let budget = Budget::new(worker.memory_limit());
+        let rt = Runtime::new_with_alloc(MeteredAllocator(budget.clone()))
             .map_err(|e| StartupError::new(format!("cannot create a JavaScript runtime: {e}")))?;
-        rt.set_memory_limit(worker.memory_limit());
         rt.set_max_stack_size(4 * 1024 * 1024);
         rt.set_gc_threshold(16 * 1024 * 1024);
         let deadline: Rc<Cell<Option<Instant>>> = Rc::new(Cell::new(None));
@@ -175,12 +186,14 @@ impl Isolate {
         let ctx = Context::full(&rt)
             .map_err(|e| StartupError::new(format!("cannot create a JavaScript context: {e}")))?;
         let core = Rc::new(Core {
+            internals: std::cell::OnceCell::new(),
             ctx,
             rt,
             worker: worker.clone(),
             cpu_limit: worker.cpu_limit(),
             deadline,
             cpu_tripped,
+            budget,
             running: RefCell::new(None),
             resources: RefCell::default(),
             objects: RefCell::default(),
@@ -188,12 +201,20 @@ impl Isolate {
             fatal: RefCell::new(None),
             alive: Cell::new(true),
         });
-        let started: Result<(), String> = enter(&core, |ctx| {
-            crate::extensions::install(&ctx).map_err(|e| e.to_string())?;
+        let started: Result<Internals, String> = enter(&core, |ctx| {
+            expose_internals(&ctx).map_err(|e| e.to_string())?;
             crate::host::prelude::install(&ctx)?;
-            install_env(&ctx, worker)
+            let internals = hide_internals(&ctx).map_err(|e| caught(&ctx, e))?;
+            let internal = internals
+                .internal
+                .clone()
+                .restore(&ctx)
+                .map_err(|e| e.to_string())?;
+            install_env(&ctx, worker, &internal)?;
+            Ok(internals)
         });
-        started.map_err(StartupError::new)?;
+        let internals = started.map_err(StartupError::new)?;
+        let _ = core.internals.set(internals);
         let prelude = began.elapsed();
         load_entry(&core)?;
         tracing::debug!(
@@ -416,8 +437,59 @@ impl Drop for Isolate {
 
 type Outcome = Result<http::Response<ResponseBody>, String>;
 
-fn internal<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
-    ctx.globals().get("__hearth_internal")
+/// The prelude's internal object (handler glue, class constructors), which
+/// user code cannot reach: see [`Internals`].
+pub(crate) fn internal<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
+    crate::host::event_loop::current()
+        .internals()
+        .internal
+        .clone()
+        .restore(ctx)
+}
+
+/// [`internal`], or `None` while no isolate is entered or its prelude has not
+/// finished (engine callbacks such as the rejection tracker can fire then).
+pub(crate) fn try_internal<'js>(ctx: &Ctx<'js>) -> Option<Object<'js>> {
+    let core = crate::host::event_loop::try_current()?;
+    let internals = core.internals.get()?;
+    internals.internal.clone().restore(ctx).ok()
+}
+
+/// The native object (see `extensions.rs`) and the prelude's internal object.
+/// The prelude scripts read both from `globalThis` while they are evaluated;
+/// the host then takes them off `globalThis` and keeps them here, so user code
+/// can neither see nor call them. Built-in modules reach them through the
+/// `hearth:internal` module.
+pub(crate) struct Internals {
+    pub(crate) native: Persistent<Object<'static>>,
+    pub(crate) internal: Persistent<Object<'static>>,
+}
+
+/// Globals that exist only while the prelude is evaluated.
+const NATIVE_GLOBAL: &str = "__hearth_native";
+const INTERNAL_GLOBAL: &str = "__hearth_internal";
+
+/// Puts the native object and an empty internal object on `globalThis` for
+/// the prelude scripts to read.
+fn expose_internals(ctx: &Ctx<'_>) -> rquickjs::Result<()> {
+    crate::extensions::install_globals(ctx)?;
+    ctx.globals()
+        .set(NATIVE_GLOBAL, crate::extensions::natives(ctx)?)?;
+    ctx.globals()
+        .set(INTERNAL_GLOBAL, Object::new(ctx.clone())?)
+}
+
+/// Takes both objects off `globalThis` once the prelude has run.
+fn hide_internals(ctx: &Ctx<'_>) -> rquickjs::Result<Internals> {
+    let globals = ctx.globals();
+    let native: Object = globals.get(NATIVE_GLOBAL)?;
+    let internal: Object = globals.get(INTERNAL_GLOBAL)?;
+    globals.remove(NATIVE_GLOBAL)?;
+    globals.remove(INTERNAL_GLOBAL)?;
+    Ok(Internals {
+        native: Persistent::save(ctx, native),
+        internal: Persistent::save(ctx, internal),
+    })
 }
 
 /// The message of the exception behind an `Err` from rquickjs.
@@ -623,7 +695,7 @@ fn eval_script(ctx: &Ctx<'_>, name: &str, source: &str) -> Result<(), String> {
 }
 
 /// Builds `env` from vars and secrets; bindings are added by their modules.
-fn install_env(ctx: &Ctx<'_>, worker: &Worker) -> Result<(), String> {
+fn install_env<'js>(ctx: &Ctx<'js>, worker: &Worker, internal: &Object<'js>) -> Result<(), String> {
     let build = || -> rquickjs::Result<()> {
         let env = Object::new(ctx.clone())?;
         for (key, value) in worker.env_values() {
@@ -632,7 +704,6 @@ fn install_env(ctx: &Ctx<'_>, worker: &Worker) -> Result<(), String> {
                 EnvValue::Json(v) => env.set(key.as_str(), ctx.json_parse(v.to_string())?)?,
             }
         }
-        let internal = internal(ctx)?;
         let do_class: rquickjs::Constructor = internal.get("DurableObjectNamespace")?;
         for binding in &worker.config().durable_objects {
             let script = binding.script_name.as_deref().unwrap_or(worker.name());
@@ -658,9 +729,36 @@ fn install_env(ctx: &Ctx<'_>, worker: &Worker) -> Result<(), String> {
         }
         internal.set("env", env)?;
         internal.set("workerName", worker.name())?;
-        Ok(())
+        install_compat(ctx, worker, internal)
     };
     build().map_err(|e| caught(ctx, e))
+}
+
+/// The compatibility changes the prelude's JavaScript consults, as
+/// `__hearth_internal.compat`, and the globals that only exist from a date.
+fn install_compat<'js>(
+    ctx: &Ctx<'js>,
+    worker: &Worker,
+    internal: &Object<'js>,
+) -> rquickjs::Result<()> {
+    let compatibility = &worker.config().compatibility;
+    let flags = Object::new(ctx.clone())?;
+    for flag in [
+        "formdata_parser_supports_files",
+        "nodejs_compat_v2",
+        "nodejs_compat_populate_process_env",
+    ] {
+        flags.set(flag, compatibility.is_on(flag))?;
+    }
+    internal.set("compat", flags)?;
+    let globals = ctx.globals();
+    if !compatibility.is_on("global_navigator") {
+        globals.remove("navigator")?;
+    } else if !compatibility.is_on("enable_navigator_language") {
+        let navigator: Object = globals.get("navigator")?;
+        navigator.remove("language")?;
+    }
+    Ok(())
 }
 
 /// Evaluates the entry module (or service-worker script) and registers its handlers.

@@ -1,11 +1,14 @@
 //! The host core: one QuickJS runtime per worker per thread, the glue between
-//! its event loop and tokio, typed errors, the isolate's resource table and
-//! the embedded prelude. It knows no binding by name: Durable Objects plug in
-//! through the hooks in [`isolate`].
+//! its event loop and tokio, typed errors, the isolate's resource table, the
+//! embedded prelude, and [`egress`], the one way out to the network. It knows
+//! no binding by name: Durable Objects plug in through the hooks in
+//! [`isolate`].
 
 pub(crate) mod body;
 pub(crate) mod bytes;
+pub(crate) mod egress;
 pub(crate) mod errors;
 pub(crate) mod event_loop;
 pub(crate) mod isolate;
+pub(crate) mod memory;
 pub(crate) mod prelude;

@@ -19,6 +19,7 @@
 //! - `node:*` builtins (and bare `buffer`, `events`, ...) come from
 //!   `src/node/*.js` when the `nodejs_compat` flag is set.
 
+mod cjs;
 pub(crate) mod data;
 pub(crate) mod transpile;
 
@@ -27,6 +28,7 @@ use hearth_config::ModuleKind;
 use rquickjs::loader::{ImportAttributes, Loader, Resolver};
 use rquickjs::{Ctx, Error, Module};
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
 /// Modules hearth provides itself, and the JavaScript that backs each.
 const BUILTINS: &[(&str, &str)] = &[
@@ -38,8 +40,9 @@ const BUILTINS: &[(&str, &str)] = &[
         "cloudflare:sockets",
         include_str!("../bindings/sockets/module.js"),
     ),
-    ("hearth:cjs", include_str!("../node/_cjs.js")),
+    (CJS_MODULE, include_str!("../node/_cjs.js")),
     ("hearth:node-globals", include_str!("../node/_globals.js")),
+    ("hearth:node-errors", include_str!("../node/_errors.js")),
 ];
 
 /// Node.js builtins available with `nodejs_compat`, by name without `node:`.
@@ -56,18 +59,34 @@ const NODE_BUILTINS: &[(&str, &str)] = &[
     ("dns", include_str!("../node/dns.js")),
     ("dns/promises", include_str!("../node/dns_promises.js")),
     ("events", include_str!("../node/events.js")),
+    ("fs", include_str!("../node/fs.js")),
+    ("fs/promises", include_str!("../node/fs_promises.js")),
     ("net", include_str!("../node/net.js")),
+    ("os", include_str!("../node/os.js")),
     ("path", include_str!("../node/path.js")),
     ("path/posix", include_str!("../node/path.js")),
     ("process", include_str!("../node/process.js")),
     ("stream", include_str!("../node/stream.js")),
+    (
+        "stream/consumers",
+        include_str!("../node/stream_consumers.js"),
+    ),
+    (
+        "stream/promises",
+        include_str!("../node/stream_promises.js"),
+    ),
     ("stream/web", include_str!("../node/stream_web.js")),
     ("string_decoder", include_str!("../node/string_decoder.js")),
     ("timers", include_str!("../node/timers.js")),
+    (
+        "timers/promises",
+        include_str!("../node/timers_promises.js"),
+    ),
     ("tls", include_str!("../node/tls.js")),
     ("url", include_str!("../node/url.js")),
     ("util", include_str!("../node/util.js")),
     ("util/types", include_str!("../node/util_types.js")),
+    ("zlib", include_str!("../node/zlib.js")),
 ];
 
 /// Node.js builtins hearth knows by name but does not provide.
@@ -75,13 +94,10 @@ const NODE_UNSUPPORTED: &[&str] = &[
     "child_process",
     "cluster",
     "dgram",
-    "fs",
-    "fs/promises",
     "http",
     "http2",
     "https",
     "module",
-    "os",
     "perf_hooks",
     "punycode",
     "querystring",
@@ -92,7 +108,6 @@ const NODE_UNSUPPORTED: &[&str] = &[
     "v8",
     "vm",
     "worker_threads",
-    "zlib",
 ];
 
 /// Extensions tried for extension-less relative imports, as bundlers do.
@@ -101,13 +116,97 @@ const PROBE_EXTENSIONS: &[&str] = &["ts", "tsx", "mts", "js", "mjs", "cjs", "jsx
 /// Prefix of the register module that defines a CommonJS factory.
 const CJS_PREFIX: &str = "hearth-cjs:";
 
-/// The flags that turn on Node.js compatibility.
-pub(crate) fn nodejs_compat(worker: &Worker) -> bool {
+/// The module through which hearth's own modules reach the native and
+/// internal objects (see `host::isolate::Internals`).
+const INTERNAL_MODULE: &str = "hearth:internal";
+
+/// The CommonJS registry's module.
+const CJS_MODULE: &str = "hearth:cjs";
+
+/// Whether the module `base` may import `name`: hearth's internal modules are
+/// for hearth's own modules and the wrappers its loader generates, never for
+/// user code, which is told they do not exist.
+fn may_import(worker: &Worker, base: &str, name: &str) -> bool {
+    let own = |base: &str| {
+        ["node:", "cloudflare:", "hearth:"]
+            .iter()
+            .any(|p| base.starts_with(p))
+    };
+    match name {
+        INTERNAL_MODULE => own(base) || file_kind(worker, base) == Ok(FileKind::Data),
+        CJS_MODULE => {
+            own(base)
+                || base.starts_with(CJS_PREFIX)
+                || file_kind(worker, base) == Ok(FileKind::CommonJs)
+        }
+        _ => true,
+    }
+}
+
+/// `hearth:internal`, a native module exporting `native` and `internal`.
+struct InternalModule;
+
+impl rquickjs::module::ModuleDef for InternalModule {
+    fn declare<'js>(decl: &rquickjs::module::Declarations<'js>) -> rquickjs::Result<()> {
+        decl.declare("native")?.declare("internal")?;
+        Ok(())
+    }
+
+    fn evaluate<'js>(
+        ctx: &Ctx<'js>,
+        exports: &rquickjs::module::Exports<'js>,
+    ) -> rquickjs::Result<()> {
+        let core = crate::host::event_loop::current();
+        let internals = core.internals();
+        exports.export("native", internals.native.clone().restore(ctx)?)?;
+        exports.export("internal", internals.internal.clone().restore(ctx)?)?;
+        Ok(())
+    }
+}
+
+/// Whether the worker has Node.js's modules (`nodejs_compat`, by flag or by
+/// date; `nodejs_compat_v2` implies it).
+fn node_modules_on(worker: &Worker) -> bool {
+    let compat = &worker.config().compatibility;
+    compat.is_on("nodejs_compat") || compat.is_on("nodejs_compat_v2")
+}
+
+/// Whether the worker may import the Node.js module `bare` (without `node:`):
+/// all of them with `nodejs_compat`, only `async_hooks` with `nodejs_als`.
+fn node_module_allowed(worker: &Worker, bare: &str) -> bool {
+    node_modules_on(worker)
+        || (bare == "async_hooks" && worker.config().compatibility.is_on("nodejs_als"))
+}
+
+/// `nodejs_compat_v2`: builtins without the `node:` prefix, and `Buffer`,
+/// `process` and `global` as globals.
+fn node_v2(worker: &Worker) -> bool {
+    worker.config().compatibility.is_on("nodejs_compat_v2")
+}
+
+/// Whether AsyncLocalStorage is available, so `await` must keep its context.
+fn async_context(worker: &Worker) -> bool {
+    node_module_allowed(worker, "async_hooks")
+}
+
+/// Whether `node:fs` is on: `enable_nodejs_fs_module`, by flag or by date
+/// (with `nodejs_compat`), unless `disable_nodejs_fs_module`, as on Workers.
+fn nodejs_fs(worker: &Worker) -> bool {
     worker
         .config()
-        .compatibility_flags
-        .iter()
-        .any(|f| f == "nodejs_compat" || f == "nodejs_compat_v2" || f == "nodejs_als")
+        .compatibility
+        .is_on("enable_nodejs_fs_module")
+}
+
+/// The error for a Node.js module the worker's configuration turns off.
+fn node_disabled(worker: &Worker, name: &str, base: &str) -> Option<String> {
+    let bare = name.strip_prefix("node:").unwrap_or(name);
+    (matches!(bare, "fs" | "fs/promises") && !nodejs_fs(worker)).then(|| {
+        format!(
+            "cannot import '{name}' from {base}: node:fs needs compatibility_date 2025-09-15 \
+             or later, or the enable_nodejs_fs_module compatibility flag"
+        )
+    })
 }
 
 fn node_builtin(name: &str) -> Option<&'static str> {
@@ -129,6 +228,13 @@ impl Resolver for ProjectResolver {
         name: &str,
         _attributes: Option<ImportAttributes<'js>>,
     ) -> rquickjs::Result<String> {
+        if !may_import(&self.worker, base, name) {
+            return Err(Error::new_resolving_message(
+                base,
+                name,
+                format!("cannot import '{name}' from {base}: hearth does not provide this module"),
+            ));
+        }
         if name.starts_with(CJS_PREFIX) {
             // Generated by hearth with an already-resolved name.
             return Ok(name.to_string());
@@ -154,24 +260,34 @@ enum Kind {
 
 /// Resolves `name` as imported from the module `base` to a module name.
 fn resolve(worker: &Worker, base: &str, name: &str, kind: Kind) -> Result<String, String> {
+    if name == INTERNAL_MODULE {
+        return Ok(name.to_string());
+    }
     if BUILTINS.iter().any(|(n, _)| *n == name) {
         return Ok(name.to_string());
     }
-    let compat = nodejs_compat(worker);
+    // hearth's own modules may use Node.js's whatever the flags.
+    let internal = base.starts_with("node:") || base.starts_with("hearth:");
     if let Some(bare) = name.strip_prefix("node:") {
-        if !compat {
+        if !internal && !node_module_allowed(worker, bare) {
             return Err(format!(
                 "cannot import '{name}' from {base}: Node.js modules need the nodejs_compat \
                  flag; add `compatibility_flags = [\"nodejs_compat\"]` to your wrangler \
                  configuration"
             ));
         }
+        if let Some(message) = node_disabled(worker, name, base) {
+            return Err(message);
+        }
         if node_builtin(bare).is_some() {
             return Ok(name.to_string());
         }
         return Err(unsupported_node(name, base));
     }
-    if compat {
+    if node_v2(worker) {
+        if let Some(message) = node_disabled(worker, name, base) {
+            return Err(message);
+        }
         if node_builtin(name).is_some() {
             return Ok(format!("node:{name}"));
         }
@@ -216,10 +332,11 @@ fn resolve(worker: &Worker, base: &str, name: &str, kind: Kind) -> Result<String
         "cannot find package '{package}' imported from {base}: it is not installed in \
          node_modules (run `npm install {package}`)"
     );
-    if !compat && (node_builtin(name).is_some() || NODE_UNSUPPORTED.contains(&name)) {
+    if !node_v2(worker) && (node_builtin(name).is_some() || NODE_UNSUPPORTED.contains(&name)) {
         message.push_str(&format!(
-            "; '{name}' is a Node.js module: add `compatibility_flags = [\"nodejs_compat\"]` \
-             to your wrangler configuration to use it"
+            "; '{name}' is a Node.js module: import it as 'node:{name}' with \
+             `compatibility_flags = [\"nodejs_compat\"]` in your wrangler configuration \
+             (from compatibility_date 2024-09-23 the prefix is optional)"
         ));
     }
     Err(message)
@@ -503,6 +620,9 @@ impl Loader for ProjectLoader {
         name: &str,
         _attributes: Option<ImportAttributes<'js>>,
     ) -> rquickjs::Result<Module<'js, rquickjs::module::Declared>> {
+        if name == INTERNAL_MODULE {
+            return Module::declare_def::<InternalModule, _>(ctx.clone(), name);
+        }
         let source = load(&self.worker, name).map_err(|e| Error::new_loading_message(name, e))?;
         Module::declare(ctx.clone(), name, source)
     }
@@ -526,7 +646,7 @@ fn load(worker: &Worker, name: &str) -> Result<String, String> {
     let text = || std::str::from_utf8(&bytes).map_err(|_| format!("{name} is not valid UTF-8"));
     match kind {
         FileKind::Esm => module_source(worker, name),
-        FileKind::CommonJs => Ok(cjs_facade(worker, name, text()?)),
+        FileKind::CommonJs => Ok(cjs_facade(worker, name, &bytes)),
         FileKind::Json => Ok(format!("export default {};", text()?)),
         FileKind::Text => {
             let literal = serde_json::to_string(text()?).expect("strings serialize");
@@ -535,7 +655,8 @@ fn load(worker: &Worker, name: &str) -> Result<String, String> {
         FileKind::Data => {
             let literal = serde_json::to_string(name).expect("strings serialize");
             Ok(format!(
-                "export default __hearth_native.moduleData({literal});"
+                "import {{ native }} from \"{INTERNAL_MODULE}\";\n\
+                 export default native.moduleData({literal});"
             ))
         }
         FileKind::Wasm => Err(
@@ -554,7 +675,7 @@ pub(crate) fn module_source(worker: &Worker, name: &str) -> Result<String, Strin
     // Files with async generators or `for await` keep native async: hearth
     // does not ship the helpers their lowering needs (context is then lost
     // after `await` in those files only).
-    let lower_async = nodejs_compat(worker) && !in_node_modules(name) && {
+    let lower_async = async_context(worker) && !in_node_modules(name) && {
         let text = String::from_utf8_lossy(&bytes);
         !(text.contains("for await")
             || text.contains("async function*")
@@ -567,7 +688,7 @@ pub(crate) fn module_source(worker: &Worker, name: &str) -> Result<String, Strin
             .map_err(|_| format!("{name} is not valid UTF-8"))?
             .to_string()
     };
-    if name == worker.main() && nodejs_compat(worker) {
+    if name == worker.main() && async_context(worker) {
         // Same line: line numbers in stack traces stay right.
         return Ok(format!("import \"hearth:node-globals\";{code}"));
     }
@@ -656,14 +777,14 @@ fn package_type(root: &Path, name: &str) -> Option<String> {
 
 /// What an ES module importing a CommonJS file sees: `module.exports` as the
 /// default export, and the names we can find statically as named exports.
-fn cjs_facade(worker: &Worker, name: &str, source: &str) -> String {
+fn cjs_facade(worker: &Worker, name: &str, source: &Arc<[u8]>) -> String {
     let literal = serde_json::to_string(name).expect("strings serialize");
     let mut names = Vec::new();
     collect_cjs_exports(worker, name, source, &mut names, 0);
     names.sort();
     names.dedup();
     let mut out = format!(
-        "import * as __hearth_cjs from \"hearth:cjs\";\nimport {lit};\n\
+        "import * as __hearth_cjs from \"{CJS_MODULE}\";\nimport {lit};\n\
          const __m = __hearth_cjs.require({literal});\n\
          export default __hearth_cjs.interopDefault(__m);\n",
         lit = serde_json::to_string(&format!("{CJS_PREFIX}{name}")).expect("strings serialize"),
@@ -682,7 +803,7 @@ fn cjs_facade(worker: &Worker, name: &str, source: &str) -> String {
 /// an ES module's namespace, a JSON value or a builtin to the registry.
 fn cjs_register(worker: &Worker, name: &str) -> Result<String, String> {
     let literal = serde_json::to_string(name).expect("strings serialize");
-    let header = "import * as __hearth_cjs from \"hearth:cjs\";";
+    let header = format!("import * as __hearth_cjs from \"{CJS_MODULE}\";");
     if name.starts_with("node:") || BUILTINS.iter().any(|(n, _)| *n == name) {
         return Ok(format!(
             "{header}import * as ns from {literal};__hearth_cjs.builtin({literal}, ns);"
@@ -720,17 +841,14 @@ fn cjs_register(worker: &Worker, name: &str) -> Result<String, String> {
     // `try { require('optional') } catch {}` expects.
     let mut imports = String::new();
     let mut map = serde_json::Map::new();
-    for spec in scan_requires(source) {
-        if map.contains_key(&spec) {
-            continue;
-        }
-        if let Ok(resolved) = resolve(worker, name, &spec, Kind::Require) {
+    for spec in &cjs::analysis(name, &worker.source(name)?).requires {
+        if let Ok(resolved) = resolve(worker, name, spec, Kind::Require) {
             imports.push_str(&format!(
                 "import {};",
                 serde_json::to_string(&format!("{CJS_PREFIX}{resolved}"))
                     .expect("strings serialize")
             ));
-            map.insert(spec, serde_json::Value::String(resolved));
+            map.insert(spec.clone(), serde_json::Value::String(resolved));
         }
     }
     let deps = serde_json::Value::Object(map).to_string();
@@ -741,220 +859,31 @@ fn cjs_register(worker: &Worker, name: &str) -> Result<String, String> {
     ))
 }
 
-/// String literals passed to `require(...)`, found by a plain text scan.
-fn scan_requires(source: &str) -> Vec<String> {
-    let bytes = source.as_bytes();
-    let mut out = Vec::new();
-    let mut from = 0;
-    while let Some(pos) = source[from..].find("require") {
-        let at = from + pos;
-        from = at + 7;
-        let before = at.checked_sub(1).map(|i| bytes[i]);
-        if before.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b == b'.')
-        {
-            continue;
-        }
-        let rest = source[from..].trim_start();
-        let Some(rest) = rest.strip_prefix('(') else {
-            continue;
-        };
-        let rest = rest.trim_start();
-        let Some(quote) = rest
-            .chars()
-            .next()
-            .filter(|c| matches!(c, '"' | '\'' | '`'))
-        else {
-            continue;
-        };
-        let body = &rest[1..];
-        let Some(end) = body.find(quote) else {
-            continue;
-        };
-        let spec = &body[..end];
-        if spec.contains("${") || spec.contains('\n') || spec.is_empty() {
-            continue;
-        }
-        if body[end + 1..].trim_start().starts_with(')') {
-            out.push(spec.to_string());
-        }
-    }
-    out
-}
-
-/// Names a CommonJS file exports, found the way Node's cjs-module-lexer does
-/// it: `exports.x =`, `Object.defineProperty(exports, 'x'`, esbuild's
-/// `__export(target, { x: ... })`, `module.exports = { x, y }`, and
-/// re-exports of other files.
+/// Names a CommonJS file exports (see [`cjs`]), following its re-exports of
+/// other CommonJS files a few levels deep.
 fn collect_cjs_exports(
     worker: &Worker,
     name: &str,
-    source: &str,
+    source: &Arc<[u8]>,
     out: &mut Vec<String>,
     depth: usize,
 ) {
-    let ident = |s: &str| -> Option<String> {
-        let end = s
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '$'))
-            .unwrap_or(s.len());
-        let id = &s[..end];
-        (!id.is_empty() && !id.starts_with(|c: char| c.is_ascii_digit())).then(|| id.to_string())
-    };
-    let mut push = |id: String| {
-        if id != "default" && id != "__esModule" {
-            out.push(id);
-        }
-    };
-    for prefix in ["exports.", "module.exports."] {
-        let mut from = 0;
-        while let Some(pos) = source[from..].find(prefix) {
-            let at = from + pos;
-            from = at + prefix.len();
-            let before = source[..at].chars().next_back();
-            if prefix == "exports." && before == Some('.') {
-                continue;
-            }
-            if before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$') {
-                continue;
-            }
-            if let Some(id) = ident(&source[from..]) {
-                let after = source[from + id.len()..].trim_start();
-                if after.starts_with('=') && !after.starts_with("==") {
-                    push(id);
-                }
-            }
-        }
-    }
-    for prefix in [
-        "Object.defineProperty(exports,",
-        "Object.defineProperty(module.exports,",
-    ] {
-        let mut from = 0;
-        while let Some(pos) = source[from..].find(prefix) {
-            from += pos + prefix.len();
-            let rest = source[from..].trim_start();
-            if let Some(q) = rest.chars().next().filter(|c| *c == '"' || *c == '\'') {
-                if let Some(end) = rest[1..].find(q) {
-                    push(rest[1..1 + end].to_string());
-                }
-            }
-        }
-    }
-    // esbuild: __export(foo_exports, { a: () => a, b: () => b });
-    let mut from = 0;
-    while let Some(pos) = source[from..].find("__export(") {
-        from += pos + 9;
-        let rest = &source[from..];
-        let Some(open) = rest.find('{') else { break };
-        if rest[..open].contains(')') || rest[..open].contains(';') {
-            continue;
-        }
-        object_keys(&rest[open..], &mut push);
-    }
-    if let Some(pos) = source.find("module.exports = {") {
-        object_keys(&source[pos + 17..], &mut push);
-    }
-    if depth < 4 {
-        // Re-exports: __exportStar(require("./x"), exports), __reExport(t, require("./x"), ...),
-        // module.exports = require("./x").
-        for marker in ["__exportStar(require(", "module.exports = require("] {
-            let mut from = 0;
-            while let Some(pos) = source[from..].find(marker) {
-                from += pos + marker.len() - "require(".len();
-                if let Some(spec) = scan_requires(&source[from..]).into_iter().next() {
-                    reexport(worker, name, &spec, out, depth);
-                }
-                from += 1;
-            }
-        }
-        let mut from = 0;
-        while let Some(pos) = source[from..].find("__reExport(") {
-            from += pos + 11;
-            let line_end = source[from..].find(';').map_or(source.len(), |e| from + e);
-            if let Some(spec) = scan_requires(&source[from..line_end]).into_iter().next() {
-                reexport(worker, name, &spec, out, depth);
-            }
-        }
-    }
-}
-
-fn reexport(worker: &Worker, name: &str, spec: &str, out: &mut Vec<String>, depth: usize) {
-    let Ok(target) = resolve(worker, name, spec, Kind::Require) else {
-        return;
-    };
-    if file_kind(worker, &target).ok() != Some(FileKind::CommonJs) {
+    let analysis = cjs::analysis(name, source);
+    out.extend(analysis.exports.iter().cloned());
+    if depth >= 4 {
         return;
     }
-    if let Ok(bytes) = worker.source(&target) {
-        if let Ok(text) = std::str::from_utf8(&bytes) {
-            collect_cjs_exports(worker, &target, text, out, depth + 1);
-        }
-    }
-}
-
-/// The top-level keys of an object literal starting at `{`.
-fn object_keys(src: &str, push: &mut impl FnMut(String)) {
-    let mut depth = 0usize;
-    let mut token = String::new();
-    let mut expect_key = true;
-    let mut in_str: Option<char> = None;
-    for c in src.chars() {
-        if let Some(q) = in_str {
-            if c == q {
-                in_str = None;
-            }
+    for spec in &analysis.reexports {
+        let Ok(target) = resolve(worker, name, spec, Kind::Require) else {
+            continue;
+        };
+        if file_kind(worker, &target).ok() != Some(FileKind::CommonJs) {
             continue;
         }
-        match c {
-            '{' | '(' | '[' => {
-                depth += 1;
-                if depth == 1 {
-                    expect_key = true;
-                    token.clear();
-                }
-            }
-            '}' | ')' | ']' => {
-                if depth == 1 && expect_key && is_ident(&token) {
-                    push(token.clone());
-                }
-                depth = depth.saturating_sub(1);
-                if depth == 0 {
-                    return;
-                }
-            }
-            '"' | '\'' | '`' => in_str = Some(c),
-            ',' if depth == 1 => {
-                if expect_key && is_ident(&token) {
-                    push(token.clone());
-                }
-                token.clear();
-                expect_key = true;
-            }
-            ':' if depth == 1 => {
-                if expect_key && is_ident(&token) {
-                    push(token.clone());
-                }
-                token.clear();
-                expect_key = false;
-            }
-            c if depth == 1 && expect_key => {
-                if c.is_ascii_alphanumeric() || c == '_' || c == '$' {
-                    token.push(c);
-                } else if !c.is_whitespace() {
-                    // Not a plain key (spread, computed, method ...).
-                    token.clear();
-                    token.push('!');
-                }
-            }
-            _ => {}
+        if let Ok(bytes) = worker.source(&target) {
+            collect_cjs_exports(worker, &target, &bytes, out, depth + 1);
         }
     }
-}
-
-fn is_ident(s: &str) -> bool {
-    !s.is_empty()
-        && !s.starts_with(|c: char| c.is_ascii_digit())
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
 }
 
 /// Collapses `.` and `..` without touching the file system.
@@ -1024,19 +953,5 @@ mod tests {
             match_exports(&sugar, ".", Kind::Import).as_deref(),
             Some("./d.js")
         );
-    }
-
-    #[test]
-    fn scans_requires_and_exports() {
-        let src = "const a = require('./a'); const b = require(\"b\"); x.require('no'); \
-                   require(`c`); require(dyn);";
-        assert_eq!(scan_requires(src), vec!["./a", "b", "c"]);
-        let mut names = Vec::new();
-        let mut push = |s: String| names.push(s);
-        object_keys(
-            "{ a, b: 1, c: function () { return {x: 1} }, ...d, [e]: 2 }",
-            &mut push,
-        );
-        assert_eq!(names, vec!["a", "b", "c"]);
     }
 }

@@ -1,14 +1,18 @@
-// hearth:node-globals — what `nodejs_compat` adds to the global scope:
-// `Buffer`, `process` and `global`, as workerd does. The entry module
-// imports this first, so npm packages see them while they load.
+// hearth:node-globals — what `nodejs_compat_v2` adds to the global scope:
+// `Buffer`, `process` and `global`, as workerd does, and the helpers of code
+// whose `async` hearth lowered. The entry module imports this first, so npm
+// packages see them while they load.
 import { Buffer } from 'node:buffer';
 import process from 'node:process';
+import { internal } from 'hearth:internal';
 
 const hide = (name, value) =>
   Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
-if (typeof globalThis.Buffer === 'undefined') hide('Buffer', Buffer);
-if (typeof globalThis.process === 'undefined') hide('process', process);
-if (typeof globalThis.global === 'undefined') hide('global', globalThis);
+if (internal.compat.nodejs_compat_v2) {
+  if (typeof globalThis.Buffer === 'undefined') hide('Buffer', Buffer);
+  if (typeof globalThis.process === 'undefined') hide('process', process);
+  if (typeof globalThis.global === 'undefined') hide('global', globalThis);
+}
 
 // Helpers for code hearth transpiles with `async` lowered to generators (so
 // AsyncLocalStorage context follows `await`): each step resumes through

@@ -7,6 +7,9 @@
 // `await` inside code hearth transpiles (TypeScript, and project files when
 // nodejs_compat is on) is lowered to generators driven through `then`, so it
 // carries the context too; an `await` inside precompiled npm code does not.
+// QuickJS-ng's promise hook cannot close that gap: it reports no before/after
+// around promise reaction jobs (only around thenable jobs), so nothing marks
+// when an `await` continuation starts running.
 
 let current = new Map(); // AsyncLocalStorage -> store
 let patched = false;

@@ -3,7 +3,7 @@
 // Encodings: utf8/utf-8, hex, base64, base64url, latin1/binary, ascii,
 // utf16le/ucs2. UTF-8, hex and base64 are hearth's native codecs.
 
-const native = globalThis.__hearth_native;
+import { native } from 'hearth:internal';
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 

@@ -2,7 +2,7 @@
 // native digests; `webcrypto`/`subtle` are the global Web Crypto.
 import { Buffer } from 'node:buffer';
 
-const native = globalThis.__hearth_native;
+import { native } from 'hearth:internal';
 const HASHES = { sha1: 'SHA-1', 'sha-1': 'SHA-1', sha256: 'SHA-256', 'sha-256': 'SHA-256', sha384: 'SHA-384', 'sha-384': 'SHA-384', sha512: 'SHA-512', 'sha-512': 'SHA-512', md5: 'MD5' };
 
 function hashName(algorithm) {
@@ -51,7 +51,7 @@ export class Hash extends Accumulator {
   }
   digest(encoding) {
     const data = this._take();
-    const bytes = this._alg === 'MD5' ? md5(data) : native.digest(this._alg, data);
+    const bytes = native.digest(this._alg, data);
     return output(bytes, encoding);
   }
   copy() {
@@ -205,53 +205,6 @@ export function createSecretKey(key, encoding) {
 export const webcrypto = globalThis.crypto;
 export const subtle = globalThis.crypto && globalThis.crypto.subtle;
 export const constants = {};
-
-// MD5 (RFC 1321) for createHash('md5'), which many packages use for ETags.
-function md5(bytes) {
-  const K = new Int32Array(64);
-  for (let i = 0; i < 64; i++) K[i] = Math.floor(Math.abs(Math.sin(i + 1)) * 2 ** 32) | 0;
-  const S = [7, 12, 17, 22, 5, 9, 14, 20, 4, 11, 16, 23, 6, 10, 15, 21];
-  const len = bytes.length;
-  const total = ((len + 8) >>> 6) * 64 + 64;
-  const msg = new Uint8Array(total);
-  msg.set(bytes);
-  msg[len] = 0x80;
-  const dv = new DataView(msg.buffer);
-  dv.setUint32(total - 8, (len * 8) >>> 0, true);
-  dv.setUint32(total - 4, Math.floor(len / 0x20000000), true);
-  let a0 = 0x67452301, b0 = 0xefcdab89 | 0, c0 = 0x98badcfe | 0, d0 = 0x10325476;
-  const M = new Int32Array(16);
-  for (let off = 0; off < total; off += 64) {
-    for (let i = 0; i < 16; i++) M[i] = dv.getInt32(off + i * 4, true);
-    let a = a0, b = b0, c = c0, d = d0;
-    for (let i = 0; i < 64; i++) {
-      let f, g;
-      const round = i >> 4;
-      if (round === 0) { f = (b & c) | (~b & d); g = i; }
-      else if (round === 1) { f = (d & b) | (~d & c); g = (5 * i + 1) & 15; }
-      else if (round === 2) { f = b ^ c ^ d; g = (3 * i + 5) & 15; }
-      else { f = c ^ (b | ~d); g = (7 * i) & 15; }
-      const s = S[(round << 2) | (i & 3)];
-      const tmp = d;
-      d = c;
-      c = b;
-      const x = (a + f + K[i] + M[g]) | 0;
-      b = (b + ((x << s) | (x >>> (32 - s)))) | 0;
-      a = tmp;
-    }
-    a0 = (a0 + a) | 0;
-    b0 = (b0 + b) | 0;
-    c0 = (c0 + c) | 0;
-    d0 = (d0 + d) | 0;
-  }
-  const out = new Uint8Array(16);
-  const ov = new DataView(out.buffer);
-  ov.setInt32(0, a0, true);
-  ov.setInt32(4, b0, true);
-  ov.setInt32(8, c0, true);
-  ov.setInt32(12, d0, true);
-  return out;
-}
 
 export default {
   Hash, Hmac, createHash, createHmac, hash, getHashes, randomBytes, pseudoRandomBytes, randomFillSync, randomFill,

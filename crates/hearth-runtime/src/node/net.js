@@ -4,6 +4,7 @@
 // [[tcp_listeners]] instead).
 import { Duplex } from 'node:stream';
 import { Buffer } from 'node:buffer';
+import { internal } from 'hearth:internal';
 
 const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
 const IPV6 =
@@ -20,7 +21,7 @@ export function isIP(input) {
 }
 
 function cfConnect(address, options) {
-  return globalThis.__hearth_internal.connect(address, options);
+  return internal.connect(address, options);
 }
 
 function splitAddress(addr) {

@@ -3,10 +3,13 @@
 // EventEmitter surface, and harmless stubs for the rest.
 import { EventEmitter } from 'node:events';
 
-const internal = globalThis.__hearth_internal || {};
+import { internal } from 'hearth:internal';
 
+// Text vars and secrets, from compatibility_date 2025-04-01 (or with the
+// nodejs_compat_populate_process_env flag); an empty object before.
 function buildEnv() {
   const env = {};
+  if (!internal.compat || !internal.compat.nodejs_compat_populate_process_env) return env;
   const source = internal.env || {};
   for (const key of Object.keys(source)) {
     const v = source[key];
@@ -67,7 +70,17 @@ Object.assign(process, {
   memoryUsage: () => ({ rss: 0, heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 }),
   cpuUsage: () => ({ user: 0, system: 0 }),
   resourceUsage: () => ({}),
-  emitWarning: (warning) => console.warn(typeof warning === 'string' ? `Warning: ${warning}` : warning),
+  // As Node: a 'warning' event on process, and the warning printed.
+  emitWarning(warning, type, code) {
+    if (typeof warning === 'string') {
+      const w = new Error(warning);
+      w.name = (typeof type === 'string' ? type : type && type.type) || 'Warning';
+      if (code !== undefined || (type && type.code)) w.code = code !== undefined ? code : type.code;
+      warning = w;
+    }
+    queueMicrotask(() => process.emit('warning', warning));
+    console.warn(`(node:${process.pid}) ${warning.name}: ${warning.message}`);
+  },
   exit: (code) => {
     throw new Error(`process.exit(${code === undefined ? '' : code}) is not supported in Workers`);
   },

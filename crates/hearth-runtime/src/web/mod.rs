@@ -12,6 +12,7 @@ pub(crate) mod encoding;
 pub(crate) mod events;
 pub(crate) mod fetch;
 pub(crate) mod html_rewriter;
+pub(crate) mod structured_clone;
 pub(crate) mod timers;
 pub(crate) mod url;
 pub(crate) mod url_pattern;

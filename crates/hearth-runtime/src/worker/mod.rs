@@ -275,6 +275,24 @@ impl Worker {
         Ok(bytes)
     }
 
+    /// The files this worker has read modules from so far (entry point,
+    /// imports, also dynamic ones, Text and Data modules), under
+    /// [`Worker::root`]: what `hearth dev` watches.
+    pub fn source_files(&self) -> Vec<PathBuf> {
+        let cache = self.0.sources.lock().expect("source cache poisoned");
+        cache.keys().map(|name| self.root().join(name)).collect()
+    }
+
+    /// Whether `path` is one of [`Worker::source_files`].
+    pub fn has_source_file(&self, path: &Path) -> bool {
+        let Ok(relative) = path.strip_prefix(self.root()) else {
+            return false;
+        };
+        let name = to_module_name(relative);
+        let cache = self.0.sources.lock().expect("source cache poisoned");
+        cache.contains_key(&name)
+    }
+
     pub(crate) fn module_kind(&self, name: &str) -> Option<ModuleKind> {
         self.0.config.module_kind(Path::new(name))
     }

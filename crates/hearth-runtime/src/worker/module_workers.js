@@ -1,5 +1,5 @@
 // The `cloudflare:workers` module.
-const internal = globalThis.__hearth_internal;
+import { internal } from 'hearth:internal';
 export const DurableObject = internal.DurableObject;
 export const WorkerEntrypoint = internal.WorkerEntrypoint;
 export const RpcTarget = internal.RpcTarget;

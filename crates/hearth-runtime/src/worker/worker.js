@@ -182,4 +182,10 @@
     for (const listener of listeners.scheduled) await listener.call(globalThis, event);
     await Promise.all(event.waits);
   };
+
+  // Standard globals are not enumerable (as in V8): the prelude, evaluated
+  // before this point, defined some by assignment.
+  for (const name of Object.keys(globalThis)) {
+    Object.defineProperty(globalThis, name, { enumerable: false });
+  }
 })();

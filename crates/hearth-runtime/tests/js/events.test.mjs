@@ -131,4 +131,40 @@ export const tests = [
     assert.equal(seen.length, 3);
     assert.throws(() => reportError(), TypeError);
   `],
+  ['AbortSignal.any: dependents are aborted before any abort event, events in order', `
+    const c = new AbortController();
+    const a1 = AbortSignal.any([c.signal]);
+    const a2 = AbortSignal.any([a1]);
+    let order = '';
+    c.signal.onabort = () => {
+      order += '0';
+      // Every dependent already reads as aborted while the source's event runs.
+      assert.ok(a1.aborted); assert.ok(a2.aborted);
+      assert.ok(AbortSignal.any([a2]).aborted);
+    };
+    a1.onabort = () => { order += '1'; };
+    a2.onabort = () => { order += '2'; };
+    c.abort('why');
+    assert.equal(order, '012');
+    assert.equal(a2.reason, 'why');
+    // A reentrant abort of a second source does not abort the dependent twice.
+    const x = new AbortController(), y = new AbortController();
+    const both = AbortSignal.any([x.signal, y.signal]);
+    let fired = 0;
+    x.signal.onabort = () => y.abort('reason 2');
+    both.onabort = () => fired++;
+    x.abort('reason 1');
+    assert.equal(fired, 1); assert.equal(both.reason, 'reason 1');
+    assert.throws(() => AbortSignal.any([Object.create(AbortSignal.prototype)]), TypeError);
+  `],
+  ['addEventListener reads its options even without a listener; signal must be an AbortSignal', `
+    const et = new EventTarget();
+    const read = [];
+    const opts = { get capture() { read.push('capture'); return false; }, get once() { read.push('once'); return false; },
+      get passive() { read.push('passive'); return false; }, get signal() { read.push('signal'); return undefined; } };
+    et.addEventListener('x', null, opts);
+    assert.deepEqual(read, ['capture', 'once', 'passive', 'signal']);
+    assert.throws(() => et.addEventListener('x', null, { signal: null }), TypeError);
+    assert.throws(() => et.addEventListener('x', () => {}, { signal: {} }), TypeError);
+  `],
 ];

@@ -8,8 +8,8 @@ import path from 'node:path';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const srcDir = path.resolve(here, '../../src');
 export const FILES = [
-  'web/encoding/encoding.js', 'web/events/events.js', 'web/structured_clone/structured_clone.js', 'web/url/url.js',
-  'web/streams/streams.js', 'web/fetch/types.js', 'web/message_channel/message_channel.js',
+  'web/encoding/encoding.js', 'web/events/events.js', 'web/url/url.js',
+  'web/streams/streams.js', 'web/fetch/types.js',
 ];
 
 function loadQuickJS() {
@@ -129,6 +129,8 @@ globalThis.__hearth_native = {
   urlSet(href, field, value) { return JSON.parse(__host_url('set', href, field, String(value))); },
   urlOrigin(href) { return __host_url('origin', href); },
 };
+// What the host sets from the worker's compatibility date (host/isolate.rs).
+globalThis.__hearth_internal = { compat: { formdata_parser_supports_files: true } };
 `;
 
 export async function createContext() {

@@ -383,4 +383,69 @@ export const tests = [
     const plain = new ReadableStream({ type: 'bytes', pull(c) { assert.equal(c.byobRequest, null); c.enqueue(new Uint8Array([2])); } });
     assert.deepEqual(Array.from((await plain.getReader().read()).value), [2]);
   `],
+  t('releasing a writer rejects its pending closed and ready promises in place', `
+    let resolveWrite;
+    const ws = new WritableStream({ write() { return new Promise((r) => { resolveWrite = r; }); } });
+    const writer = ws.getWriter();
+    await writer.ready;
+    writer.write('a');
+    const closed = writer.closed;
+    const abort = writer.abort('stop');
+    writer.releaseLock();
+    resolveWrite();
+    await abort;
+    await assert.rejects(closed, TypeError);
+    // A writer whose ready promise is pending (backpressure) sees it rejected, not replaced.
+    const ws2 = new WritableStream({ start() { return new Promise(() => {}); } }, { highWaterMark: 0 });
+    const w2 = ws2.getWriter();
+    const ready = w2.ready;
+    w2.releaseLock();
+    assert.equal(w2.ready, ready);
+    await assert.rejects(ready, TypeError);
+  `),
+  t('pipeTo/pipeThrough check brands first and read options in dictionary order', `
+    const touched = [];
+    const options = {};
+    for (const name of ['signal', 'preventClose', 'preventCancel', 'preventAbort']) {
+      Object.defineProperty(options, name, { get() { touched.push(name); return undefined; } });
+    }
+    await new ReadableStream({ start(c) { c.close(); } }).pipeTo(new WritableStream(), options);
+    assert.deepEqual(touched, ['preventAbort', 'preventCancel', 'preventClose', 'signal']);
+    let writableRead = false;
+    const pair = { readable: new ReadableStream(), get writable() { writableRead = true; return new WritableStream(); } };
+    assert.throws(() => ReadableStream.prototype.pipeThrough.call({}, pair), TypeError);
+    assert.equal(writableRead, false);
+    await assert.rejects(ReadableStream.prototype.pipeTo.call({}, new WritableStream()), TypeError);
+    await assert.rejects(new ReadableStream().pipeTo(Object.create(WritableStream.prototype)), TypeError);
+    await assert.rejects(new ReadableStream().pipeTo(new WritableStream(), { signal: Object.create(AbortSignal.prototype) }), TypeError);
+    assert.throws(() => new ReadableStream().getReader(5), TypeError);
+  `),
+  t('transformer.cancel runs once for readable.cancel() or writable.abort()', `
+    const calls = [];
+    const ts = new TransformStream({ cancel(reason) { calls.push(reason); } });
+    await ts.readable.cancel('stop');
+    assert.deepEqual(calls, ['stop']);
+    assert.equal(await assert.rejects(ts.writable.getWriter().closed), 'stop');
+    const ts2 = new TransformStream({ cancel(reason) { calls.push(reason); throw new Error('cancel failed'); } });
+    await assert.rejects(ts2.writable.abort('abort'), Error);
+    assert.deepEqual(calls, ['stop', 'abort']);
+    await assert.rejects(ts2.readable.getReader().closed, Error);
+    // Without a cancel hook, aborting the writable side errors the readable side with the reason.
+    const ts3 = new TransformStream();
+    await ts3.writable.abort('gone');
+    assert.equal(await assert.rejects(ts3.readable.getReader().read()), 'gone');
+  `),
+  t('queuing strategies and constructors follow Web IDL', `
+    const size = new CountQueuingStrategy({ highWaterMark: 1 }).size;
+    assert.equal(size.name, 'size'); assert.ok(!('prototype' in size));
+    assert.throws(() => new size(), TypeError);
+    const e1 = new Error('source'), e2 = new Error('strategy');
+    assert.equal(assert.throws(() => new ReadableStream({ get start() { throw e1; } }, { get size() { throw e2; } })), e2);
+    assert.equal(assert.throws(() => new WritableStream({ get start() { throw e1; } }, { get size() { throw e2; } })), e2);
+    let applied = false;
+    const start = () => {};
+    start.call = start.apply = () => { applied = true; };
+    new ReadableStream({ start }); new WritableStream({ start });
+    assert.equal(applied, false);
+  `),
 ];

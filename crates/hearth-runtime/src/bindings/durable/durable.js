@@ -34,37 +34,6 @@
     return internal.makeResponse(status, statusText, headerList, nullBody ? null : body, wsId ? internal.wsWrap(wsId) : null);
   }
 
-  // An exception thrown by an object reaches the caller as itself: the host
-  // rejects with WIRE + the structured-clone serialization of the error.
-  const WIRE = '\u0001hearth-error:';
-  // A broken limit reset the object (see durable/limits.rs).
-  const RESET = '\u0001hearth-reset:';
-  function rethrow(err) {
-    const message = err && typeof err.message === 'string' ? err.message : '';
-    if (message.startsWith(RESET)) {
-      const reset = new Error(message.slice(RESET.length));
-      reset.durableObjectReset = true;
-      throw reset;
-    }
-    if (message.startsWith(WIRE)) {
-      let original;
-      try {
-        original = internal.deserialize(message.slice(WIRE.length));
-      } catch {
-        throw err;
-      }
-      throw original;
-    }
-    throw err;
-  }
-  internal.doWireError = (err) => {
-    try {
-      return WIRE + internal.serialize(err instanceof Error ? err : new Error(String(err)));
-    } catch {
-      return null;
-    }
-  };
-
   // `script` names the worker hosting the class (a binding's script_name).
   function makeStub(cls, script, id) {
     const hex = id.toString();
@@ -77,30 +46,16 @@
         const request = init === undefined && input instanceof Request && !input.bodyUsed ? input : new Request(input, init);
         const [url, method, headerList, source] = internal.requestParts(request);
         const body = source instanceof ReadableStream ? await internal.collectBytes(source) : source;
-        let parts;
-        try {
-          parts = await native.doFetch([cls, hex, script], name, url, method, headerList, body);
-        } catch (err) {
-          rethrow(err);
-        }
-        return responseFromParts(parts);
+        // An exception thrown by the object rejects with that exception.
+        return responseFromParts(await native.doFetch([cls, hex, script], name, url, method, headerList, body));
       },
     };
     return new Proxy(base, {
       get(target, prop) {
         if (prop in target) return target[prop];
         if (typeof prop !== 'string' || prop === 'then') return undefined;
-        return async (...args) => {
-          let reply;
-          try {
-            reply = await native.doCall([cls, hex, script], name, prop, internal.serialize(args));
-          } catch (err) {
-            rethrow(err);
-          }
-          const value = internal.deserialize(reply.slice(1));
-          if (reply[0] === 'E') throw value;
-          return value;
-        };
+        // Arguments and result are structured clones; a throw rejects with its copy.
+        return async (...args) => native.doCall([cls, hex, script], name, prop, args);
       },
     });
   }
@@ -194,18 +149,17 @@
     #key;
     constructor(key) { this.#key = key; }
     get(key) {
-      const found = native.doStorageGet(this.#key[0], this.#key[1], [checkKey(key)])[0];
-      return found == null ? undefined : internal.deserialize(found);
+      return native.doStorageGet(this.#key[0], this.#key[1], [checkKey(key)])[1];
     }
     put(key, value) {
-      native.doStoragePut(this.#key[0], this.#key[1], [checkKey(key)], [internal.serialize(value)]);
+      native.doStoragePut(this.#key[0], this.#key[1], [checkKey(key)], [value]);
     }
     delete(key) {
       return native.doStorageDelete(this.#key[0], this.#key[1], [checkKey(key)]) > 0;
     }
     *list(options = {}) {
       const flat = native.doStorageList(this.#key[0], this.#key[1], options || {});
-      for (let i = 0; i < flat.length; i += 2) yield [flat[i], internal.deserialize(flat[i + 1])];
+      for (let i = 0; i < flat.length; i += 2) yield [flat[i], flat[i + 1]];
     }
   }
   class DurableObjectStorage {
@@ -215,23 +169,23 @@
       this.#name = name;
     }
     async get(keys) {
+      // Natives return [key, value, ...] for the keys found, values deserialized.
       if (Array.isArray(keys)) {
         const found = native.doStorageGet(this.#key[0], this.#key[1], keys.map(checkKey));
         const out = new Map();
-        keys.forEach((k, i) => { if (found[i] != null) out.set(k, internal.deserialize(found[i])); });
+        for (let i = 0; i < found.length; i += 2) out.set(found[i], found[i + 1]);
         return out;
       }
-      const found = native.doStorageGet(this.#key[0], this.#key[1], [checkKey(keys)])[0];
-      return found == null ? undefined : internal.deserialize(found);
+      return native.doStorageGet(this.#key[0], this.#key[1], [checkKey(keys)])[1];
     }
     async put(keyOrEntries, value) {
       if (typeof keyOrEntries === 'object' && keyOrEntries !== null) {
         const keys = Object.keys(keyOrEntries);
-        native.doStoragePut(this.#key[0], this.#key[1], keys, keys.map((k) => internal.serialize(keyOrEntries[k])));
+        native.doStoragePut(this.#key[0], this.#key[1], keys, keys.map((k) => keyOrEntries[k]));
         return;
       }
       if (value === undefined) throw new TypeError('put() called with undefined value');
-      native.doStoragePut(this.#key[0], this.#key[1], [checkKey(keyOrEntries)], [internal.serialize(value)]);
+      native.doStoragePut(this.#key[0], this.#key[1], [checkKey(keyOrEntries)], [value]);
     }
     async delete(keys) {
       if (Array.isArray(keys)) return native.doStorageDelete(this.#key[0], this.#key[1], keys.map(checkKey));
@@ -242,7 +196,7 @@
       if (o.limit !== undefined && !(o.limit > 0)) throw new RangeError('list() limit must be a positive integer');
       const flat = native.doStorageList(this.#key[0], this.#key[1], o);
       const out = new Map();
-      for (let i = 0; i < flat.length; i += 2) out.set(flat[i], internal.deserialize(flat[i + 1]));
+      for (let i = 0; i < flat.length; i += 2) out.set(flat[i], flat[i + 1]);
       return out;
     }
     async deleteAll() {
@@ -400,16 +354,18 @@
         if (body instanceof ReadableStream) body = await internal.collectBytes(body);
         return [parts[0], parts[1], parts[2], body, parts[4] ? internal.wsId(parts[4]) : 0];
       }
+      // `b` is the argument list, already deserialized. Resolves to
+      // [true, result] or [false, exception]; the host serializes either.
       case 'call': {
         const method = a;
         if (method === 'constructor' || typeof object[method] !== 'function' || Object.prototype.hasOwnProperty.call(Object.prototype, method))
-          return 'E' + internal.serialize(new TypeError(`The RPC receiver does not implement the method "${method}".`));
+          return [false, new TypeError(`The RPC receiver does not implement the method "${method}".`)];
         try {
-          return 'V' + internal.serialize(await object[method](...internal.deserialize(b)));
+          return [true, await object[method](...b)];
         } catch (err) {
           // Running out of memory resets the isolate; it is not a result.
           if (err instanceof InternalError && err.message === 'out of memory') throw err;
-          return 'E' + internal.serialize(err instanceof Error ? err : new Error(String(err)));
+          return [false, err];
         }
       }
       case 'alarm':

@@ -7,23 +7,20 @@
 //! the isolate that replaces it.
 
 use super::{
-    drop_instance, flush, pump, schedule_retry, set_alarm, websocket, DoReply, ObjectSlot, Router,
+    drop_instance, flush, pump, schedule_retry, set_alarm, websocket, DoFailure, DoResult,
+    ObjectSlot, Router,
 };
-use crate::host::errors::{fatal_kind, FatalKind};
+use crate::host::errors::FatalKind;
 use crate::host::isolate::Core;
 use std::cell::RefCell;
 use std::rc::Rc;
 use tokio::sync::oneshot;
 
-/// Marks an error as a reset, so the stub throws it with
-/// `durableObjectReset = true` (see `rethrow` in durable.js).
-const RESET_MARK: &str = "\u{1}hearth-reset:";
-
 /// Close code sent to an object's WebSockets when it is reset.
 const RESET_CLOSE_CODE: u16 = 1011;
 
 /// Where an event's reply goes; empty once answered.
-pub(crate) type ReplySlot = Rc<RefCell<Option<oneshot::Sender<Result<DoReply, String>>>>>;
+pub(crate) type ReplySlot = Rc<RefCell<Option<oneshot::Sender<DoResult>>>>;
 
 /// The event an object is running, kept so a reset can answer it.
 pub(crate) struct Running {
@@ -33,26 +30,26 @@ pub(crate) struct Running {
     pub(crate) is_alarm: bool,
 }
 
-/// Whether `message` (the failure of `slot`'s event) is a broken limit,
-/// which this module then handles; otherwise the caller reports it.
+/// Whether the failure of `slot`'s event (logged with `message`) came from a
+/// broken limit, as the engine recorded it; this module then handles it,
+/// otherwise the caller reports the failure.
 pub(crate) fn stopped_by_limit(core: &Rc<Core>, slot: &Rc<ObjectSlot>, message: &str) -> bool {
-    match fatal_kind(message) {
-        Some(FatalKind::Cpu) if core.cpu_tripped.get() || slot.resetting.get() => {
-            cpu_exceeded(core, slot);
-            true
-        }
-        Some(FatalKind::Memory) => {
-            // Condemns the isolate, which retires every object (see `retire_all`).
-            core.report(
-                &format!(
-                    "Durable Object {} {} ran out of memory",
-                    slot.class, slot.id
-                ),
-                message,
-            );
-            true
-        }
-        _ => false,
+    if core.cpu_tripped.get() || slot.resetting.get() {
+        cpu_exceeded(core, slot);
+        true
+    } else if core.budget.exceeded() {
+        // Condemns the isolate, which retires every object (see `retire_all`).
+        core.condemn(FatalKind::Memory);
+        core.report(
+            &format!(
+                "Durable Object {} {} ran out of memory",
+                slot.class, slot.id
+            ),
+            message,
+        );
+        true
+    } else {
+        false
     }
 }
 
@@ -165,12 +162,12 @@ fn abandon_event(slot: &Rc<ObjectSlot>, message: &str) -> Option<bool> {
     let running = slot.running.borrow_mut().take()?;
     let reply = running.reply.borrow_mut().take()?;
     slot.busy.set(false);
-    let error = format!("{RESET_MARK}{message}");
+    let error = DoFailure::Reset(message.to_string());
     if needed > slot.durable_commits.get() {
         slot.held.borrow_mut().push((
             needed,
             Box::new(move |stored: Result<(), String>| {
-                let _ = reply.send(stored.and(Err(error)));
+                let _ = reply.send(stored.map_err(DoFailure::from).and(Err(error)));
             }),
         ));
         flush(slot);

@@ -19,6 +19,7 @@ pub(crate) use limits::{cpu_exceeded, retire_all, stopped_by_limit};
 use crate::host::errors::describe;
 use crate::host::event_loop::{enter, enter_as};
 use crate::host::isolate::{on_settled, Core};
+use crate::web::structured_clone::{self as clone, Purpose};
 use bytes::Bytes;
 use hearth_durable::{AlarmIndex, ObjectStorage};
 use rquickjs::{Ctx, Function, IntoJs, Value};
@@ -59,12 +60,12 @@ pub enum DoEvent {
         /// Body bytes, if any.
         body: Option<Bytes>,
     },
-    /// `stub.method(...args)` (JavaScript RPC), arguments serialized.
+    /// `stub.method(...args)` (JavaScript RPC).
     Call {
         /// Method name.
         method: String,
-        /// Serialized argument array.
-        args: String,
+        /// The argument array, structured-serialized.
+        args: Vec<u8>,
     },
     /// The object's alarm is due.
     Alarm,
@@ -106,11 +107,39 @@ pub struct FetchReply {
 pub enum DoReply {
     /// Answer to [`DoEvent::Fetch`].
     Fetch(FetchReply),
-    /// Answer to [`DoEvent::Call`]: `V` or `E` followed by serialized data.
-    Call(String),
+    /// Answer to [`DoEvent::Call`]: the result, structured-serialized.
+    Call(Vec<u8>),
     /// Events without a value.
     Done,
 }
+
+/// Why an event has no [`DoReply`].
+#[derive(Debug, Clone)]
+pub enum DoFailure {
+    /// The object's code threw: the exception, structured-serialized. The
+    /// caller rethrows a copy marked `remote = true`, as Cloudflare does.
+    Threw(Vec<u8>),
+    /// A broken limit reset the object; the caller's error has
+    /// `durableObjectReset = true`.
+    Reset(String),
+    /// The runtime could not deliver or finish the event.
+    Failed(String),
+}
+
+impl From<String> for DoFailure {
+    fn from(message: String) -> Self {
+        DoFailure::Failed(message)
+    }
+}
+
+impl From<&str> for DoFailure {
+    fn from(message: &str) -> Self {
+        DoFailure::Failed(message.to_string())
+    }
+}
+
+/// What an event's sender receives.
+pub type DoResult = Result<DoReply, DoFailure>;
 
 /// One event addressed to one object, sendable between threads.
 #[derive(Debug)]
@@ -127,7 +156,7 @@ pub struct Envelope {
     /// The event.
     pub event: DoEvent,
     /// Where the reply goes.
-    pub reply: oneshot::Sender<Result<DoReply, String>>,
+    pub reply: oneshot::Sender<DoResult>,
 }
 
 /// The mailboxes of every event-loop thread in the process.
@@ -317,7 +346,7 @@ pub(crate) fn deliver(core: &Rc<Core>, envelope: Envelope) {
     let slot = match core.object(&envelope.class, &envelope.id, envelope.name.as_deref()) {
         Ok(slot) => slot,
         Err(message) => {
-            let _ = envelope.reply.send(Err(message));
+            let _ = envelope.reply.send(Err(message.into()));
             return;
         }
     };
@@ -353,10 +382,7 @@ fn pump(core: &Rc<Core>, slot: &Rc<ObjectSlot>) {
     });
     let started = enter_as(core, Some(Rc::downgrade(slot)), |ctx| {
         let dispatch = || -> rquickjs::Result<rquickjs::Promise> {
-            let f: Function = ctx
-                .globals()
-                .get::<_, rquickjs::Object>("__hearth_internal")?
-                .get("doDispatch")?;
+            let f: Function = crate::host::isolate::internal(&ctx)?.get("doDispatch")?;
             let name = slot.name.borrow().clone();
             let (class, id) = (slot.class.as_str(), slot.id.as_str());
             let (kind, args): (&str, Vec<Value>) = match &event {
@@ -380,7 +406,10 @@ fn pump(core: &Rc<Core>, slot: &Rc<ObjectSlot>) {
                 }
                 DoEvent::Call { method, args } => (
                     "call",
-                    vec![method.as_str().into_js(&ctx)?, args.as_str().into_js(&ctx)?],
+                    vec![
+                        method.as_str().into_js(&ctx)?,
+                        clone::deserialize(&ctx, args)?,
+                    ],
                 ),
                 DoEvent::Alarm => ("alarm", vec![slot.alarm_retries.get().into_js(&ctx)?]),
                 DoEvent::WsMessage { socket, data } => {
@@ -408,6 +437,7 @@ fn pump(core: &Rc<Core>, slot: &Rc<ObjectSlot>) {
         let (ok_core, ok_slot, ok_reply) = (core.clone(), slot.clone(), reply.clone());
         let (err_core, err_slot, err_reply) = (core.clone(), slot.clone(), reply.clone());
         let kind_is_fetch = matches!(event, DoEvent::Fetch { .. });
+        let kind_is_call = matches!(event, DoEvent::Call { .. });
         on_settled(
             &ctx,
             &promise,
@@ -418,9 +448,11 @@ fn pump(core: &Rc<Core>, slot: &Rc<ObjectSlot>) {
                         ok_slot.alarm_retries.set(0);
                     }
                     let result = if kind_is_fetch {
-                        fetch_reply(ctx, &ok_core, &ok_slot, value)
+                        fetch_reply(ctx, &ok_core, &ok_slot, value).map_err(DoFailure::from)
+                    } else if kind_is_call {
+                        call_reply(ctx, value)
                     } else {
-                        call_reply(value)
+                        Ok(DoReply::Done)
                     };
                     finish(&ok_core, &ok_slot, reply, result);
                 }
@@ -431,7 +463,7 @@ fn pump(core: &Rc<Core>, slot: &Rc<ObjectSlot>) {
                     return;
                 }
                 if let Some(reply) = err_reply.borrow_mut().take() {
-                    let wire = wire_error(ctx, &error);
+                    let failure = thrown(ctx, error);
                     if is_alarm {
                         schedule_retry(&err_core, &err_slot);
                     }
@@ -439,7 +471,7 @@ fn pump(core: &Rc<Core>, slot: &Rc<ObjectSlot>) {
                         &format!("uncaught exception in Durable Object {}", err_slot.class),
                         &message,
                     );
-                    finish(&err_core, &err_slot, reply, Err(wire.unwrap_or(message)));
+                    finish(&err_core, &err_slot, reply, Err(failure));
                 }
             },
         )
@@ -453,27 +485,39 @@ fn pump(core: &Rc<Core>, slot: &Rc<ObjectSlot>) {
             if is_alarm {
                 schedule_retry(core, slot);
             }
-            finish(core, slot, r, Err(message));
+            finish(core, slot, r, Err(message.into()));
         }
     }
 }
 
-/// The error an object threw, serialized so the stub can rethrow it with its
-/// name and message (see `rethrow` in durable.js).
-fn wire_error<'js>(ctx: &Ctx<'js>, error: &Value<'js>) -> Option<String> {
-    let f: Function = ctx
-        .globals()
-        .get::<_, rquickjs::Object>("__hearth_internal")
-        .ok()?
-        .get("doWireError")
-        .ok()?;
-    f.call::<_, Option<String>>((error.clone(),)).ok().flatten()
+/// An exception thrown by an object's code, serialized for its caller (an
+/// exception that cannot be serialized becomes its description).
+fn thrown<'js>(ctx: &Ctx<'js>, error: Value<'js>) -> DoFailure {
+    match clone::serialize(ctx, &error, Purpose::Store) {
+        Ok(bytes) => DoFailure::Threw(bytes),
+        Err(_) => {
+            let _ = ctx.catch();
+            DoFailure::Failed(describe(ctx, error))
+        }
+    }
 }
 
-fn call_reply(value: Value<'_>) -> Result<DoReply, String> {
-    match value.as_string() {
-        Some(s) => s.to_string().map(DoReply::Call).map_err(|e| e.to_string()),
-        None => Ok(DoReply::Done),
+/// An RPC call's outcome from `[ok, value]` (see `doDispatch` in durable.js):
+/// the serialized result, or the serialized exception, which is also what a
+/// result that cannot be serialized (a function, a class instance) gives.
+fn call_reply<'js>(ctx: &Ctx<'js>, outcome: Value<'js>) -> DoResult {
+    let parts = outcome
+        .as_array()
+        .and_then(|a| Some((a.get::<bool>(0).ok()?, a.get::<Value>(1).ok()?)));
+    let Some((ok, value)) = parts else {
+        return Err("a Durable Object RPC call ended without an outcome".into());
+    };
+    if !ok {
+        return Err(thrown(ctx, value));
+    }
+    match clone::serialize(ctx, &value, Purpose::Rpc) {
+        Ok(bytes) => Ok(DoReply::Call(bytes)),
+        Err(_) => Err(thrown(ctx, ctx.catch())),
     }
 }
 
@@ -525,8 +569,8 @@ fn fetch_reply<'js>(
 fn finish(
     core: &Rc<Core>,
     slot: &Rc<ObjectSlot>,
-    reply: oneshot::Sender<Result<DoReply, String>>,
-    result: Result<DoReply, String>,
+    reply: oneshot::Sender<DoResult>,
+    result: DoResult,
 ) {
     // As on Cloudflare, an exception does not undo the writes made before it.
     let ended = slot
@@ -537,14 +581,16 @@ fn finish(
     let needed = *ended.as_ref().unwrap_or(&0);
     let result = match ended {
         Ok(_) => result,
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     };
     slot.busy.set(false);
     slot.last_used.set(Instant::now());
     if needed > slot.durable_commits.get() {
         slot.held.borrow_mut().push((
             needed,
-            Box::new(move |stored: Result<(), String>| drop(reply.send(stored.and(result)))),
+            Box::new(move |stored: Result<(), String>| {
+                drop(reply.send(stored.map_err(DoFailure::from).and(result)))
+            }),
         ));
         flush(slot);
     } else {
@@ -709,10 +755,8 @@ pub(crate) fn evict_idle(core: &Rc<Core>) {
 /// on next use); storage is untouched.
 pub(crate) fn drop_instance(core: &Rc<Core>, slot: &ObjectSlot) {
     enter(core, |ctx| {
-        let evict: rquickjs::Result<Function> = ctx
-            .globals()
-            .get::<_, rquickjs::Object>("__hearth_internal")
-            .and_then(|i| i.get("doEvict"));
+        let evict: rquickjs::Result<Function> =
+            crate::host::isolate::internal(&ctx).and_then(|i| i.get("doEvict"));
         if let Ok(evict) = evict {
             let _ = evict.call::<_, ()>((slot.class.as_str(), slot.id.as_str()));
         }

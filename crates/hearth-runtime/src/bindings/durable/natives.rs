@@ -3,9 +3,10 @@
 //! act on the live object of the calling code.
 
 use crate::bindings::durable::websocket::{self, Hibernation};
-use crate::bindings::durable::{self, DoEvent, DoReply, Envelope, ObjectSlot, Router};
+use crate::bindings::durable::{self, DoEvent, DoFailure, DoReply, Envelope, ObjectSlot, Router};
 use crate::host::bytes::{bytes_of, new_array_buffer, new_u8};
-use crate::host::event_loop::{current, settle, spawn_op};
+use crate::host::event_loop::{current, running_object, settle, spawn_op};
+use crate::web::structured_clone::{self as clone, Purpose};
 use bytes::Bytes;
 use hearth_durable::{ListOptions, ObjectId, SqlValue};
 use rquickjs::{Array, Ctx, Exception, Function, Object, Promise, Value};
@@ -55,13 +56,21 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, native: &Object<'js>) -> rquickjs::Re
     native.set("wsClose", Function::new(ctx.clone(), ws_close)?)?;
     native.set(
         "wsSetAttachment",
-        Function::new(ctx.clone(), |id: u32, value: Option<String>| {
-            websocket::set_attachment(&current(), id, value)
+        Function::new(ctx.clone(), |ctx: Ctx<'js>, id: u32, value: Value<'js>| {
+            let bytes = clone::serialize(&ctx, &value, Purpose::Store)?;
+            websocket::set_attachment(&current(), id, Some(bytes));
+            rquickjs::Result::Ok(())
         })?,
     )?;
     native.set(
         "wsGetAttachment",
-        Function::new(ctx.clone(), |id: u32| websocket::attachment(&current(), id))?,
+        Function::new(
+            ctx.clone(),
+            |ctx: Ctx<'js>, id: u32| match websocket::attachment(&current(), id) {
+                Some(bytes) => clone::deserialize(&ctx, &bytes),
+                None => Ok(Value::new_null(ctx.clone())),
+            },
+        )?,
     )?;
     native.set("wsHibernate", Function::new(ctx.clone(), ws_hibernate)?)?;
     native.set(
@@ -125,9 +134,41 @@ fn send_event<'js>(
     spawn_op(ctx, async move {
         let result = answer
             .await
-            .map_err(|_| "the Durable Object went away before replying".to_string())??;
-        Ok(settle(move |ctx| to_js(ctx, result)))
+            .map_err(|_| "the Durable Object went away before replying".to_string())?;
+        Ok(settle(move |ctx| match result {
+            Ok(reply) => to_js(ctx, reply),
+            Err(failure) => Err(rethrow(ctx, failure)),
+        }))
     })
+}
+
+/// Throws, in the caller, what made an event fail: a copy of the object's
+/// exception marked `remote` (as Cloudflare marks errors thrown by the
+/// object's code), an `Error` with `durableObjectReset` after a reset, or a
+/// `TypeError` when the runtime could not run the event.
+fn rethrow(ctx: &Ctx<'_>, failure: DoFailure) -> rquickjs::Error {
+    match failure {
+        DoFailure::Threw(bytes) => match clone::deserialize(ctx, &bytes) {
+            Ok(error) => {
+                if let Some(o) = error.as_object() {
+                    // A frozen error just stays unmarked.
+                    if o.set("remote", true).is_err() {
+                        let _ = ctx.catch();
+                    }
+                }
+                ctx.throw(error)
+            }
+            Err(e) => e,
+        },
+        DoFailure::Reset(message) => match Exception::from_message(ctx.clone(), &message) {
+            Ok(e) => match e.set("durableObjectReset", true) {
+                Ok(()) => ctx.throw(e.into_value()),
+                Err(err) => err,
+            },
+            Err(err) => err,
+        },
+        DoFailure::Failed(message) => Exception::throw_type(ctx, &message),
+    }
 }
 
 fn do_fetch<'js>(
@@ -183,18 +224,17 @@ fn do_call<'js>(
     target: Vec<String>,
     name: Option<String>,
     method: String,
-    args: String,
+    args: Value<'js>,
 ) -> rquickjs::Result<Promise<'js>> {
     let target = object_target(&ctx, target)?;
+    let args = clone::serialize(&ctx, &args, Purpose::Rpc)?;
     send_event(
         &ctx,
         target,
         name,
         DoEvent::Call { method, args },
         |ctx, reply| match reply {
-            DoReply::Call(text) => {
-                rquickjs::String::from_str(ctx.clone(), &text).map(|s| s.into_value())
-            }
+            DoReply::Call(bytes) => clone::deserialize(ctx, &bytes),
             _ => Err(Exception::throw_internal(
                 ctx,
                 "unexpected reply to a Durable Object call",
@@ -204,13 +244,25 @@ fn do_call<'js>(
 }
 
 /// The live object the calling code belongs to.
+/// What workerd says when one object's code touches another's I/O objects.
+const CROSS_OBJECT_IO: &str = "Cannot perform I/O on behalf of a different Durable Object. I/O objects (such as streams, request/response bodies, and others) created in the context of one Durable Object cannot be accessed from a different Durable Object in the same isolate.";
+
+/// The live object whose storage a native acts on, which must be the object
+/// whose code is running: a storage object that leaked (through a global, say)
+/// cannot be used by another object or by plain worker code.
 fn object(ctx: &Ctx<'_>, class: &str, id: &str) -> rquickjs::Result<Rc<ObjectSlot>> {
-    current().live_object(class, id).ok_or_else(|| {
+    let core = current();
+    let slot = core.live_object(class, id).ok_or_else(|| {
         Exception::throw_internal(
             ctx,
             "this Durable Object's storage is not available here (the object was evicted)",
         )
-    })
+    })?;
+    let caller = running_object(&core).and_then(|running| running.upgrade());
+    if !caller.is_some_and(|caller| Rc::ptr_eq(&caller, &slot)) {
+        return Err(Exception::throw_message(ctx, CROSS_OBJECT_IO));
+    }
+    Ok(slot)
 }
 
 fn fail(ctx: &Ctx<'_>, e: hearth_durable::StorageError) -> rquickjs::Error {
@@ -220,36 +272,52 @@ fn fail(ctx: &Ctx<'_>, e: hearth_durable::StorageError) -> rquickjs::Error {
     }
 }
 
-fn storage_get(
-    ctx: Ctx<'_>,
+/// `[key, value, ...]` for the keys found, values deserialized.
+fn storage_get<'js>(
+    ctx: Ctx<'js>,
     class: String,
     id: String,
     keys: Vec<String>,
-) -> rquickjs::Result<Vec<Option<String>>> {
+) -> rquickjs::Result<Array<'js>> {
     let slot = object(&ctx, &class, &id)?;
     let found = slot
         .storage
         .borrow()
         .get_many(&keys)
         .map_err(|e| fail(&ctx, e))?;
-    Ok(found
+    let entries = keys
         .into_iter()
-        .map(|v| v.map(|b| String::from_utf8_lossy(&b).into_owned()))
-        .collect())
+        .zip(found)
+        .filter_map(|(k, v)| v.map(|v| (k, v)));
+    flat_entries(&ctx, entries)
 }
 
-fn storage_put(
-    ctx: Ctx<'_>,
+/// A flat `[key, value, ...]` array of stored entries, values deserialized.
+fn flat_entries<'js>(
+    ctx: &Ctx<'js>,
+    entries: impl IntoIterator<Item = (String, Vec<u8>)>,
+) -> rquickjs::Result<Array<'js>> {
+    let out = Array::new(ctx.clone())?;
+    for (i, (key, value)) in entries.into_iter().enumerate() {
+        out.set(2 * i, key)?;
+        out.set(2 * i + 1, clone::deserialize(ctx, &value)?)?;
+    }
+    Ok(out)
+}
+
+fn storage_put<'js>(
+    ctx: Ctx<'js>,
     class: String,
     id: String,
     keys: Vec<String>,
-    values: Vec<String>,
+    values: Vec<Value<'js>>,
 ) -> rquickjs::Result<()> {
     let slot = object(&ctx, &class, &id)?;
-    let entries: Vec<(String, Vec<u8>)> = keys
-        .into_iter()
-        .zip(values.into_iter().map(String::into_bytes))
-        .collect();
+    let values = values
+        .iter()
+        .map(|v| clone::serialize(&ctx, v, Purpose::Store))
+        .collect::<rquickjs::Result<Vec<_>>>()?;
+    let entries: Vec<(String, Vec<u8>)> = keys.into_iter().zip(values).collect();
     let result = slot.storage.borrow_mut().put(&entries);
     result.map_err(|e| fail(&ctx, e))
 }
@@ -269,12 +337,12 @@ fn storage_delete(
     Ok(n)
 }
 
-fn storage_list(
-    ctx: Ctx<'_>,
+fn storage_list<'js>(
+    ctx: Ctx<'js>,
     class: String,
     id: String,
-    options: Object<'_>,
-) -> rquickjs::Result<Vec<String>> {
+    options: Object<'js>,
+) -> rquickjs::Result<Array<'js>> {
     let slot = object(&ctx, &class, &id)?;
     let options = ListOptions {
         start: options.get("start")?,
@@ -289,10 +357,7 @@ fn storage_list(
         .borrow()
         .list(&options)
         .map_err(|e| fail(&ctx, e))?;
-    Ok(entries
-        .into_iter()
-        .flat_map(|(k, v)| [k, String::from_utf8_lossy(&v).into_owned()])
-        .collect())
+    flat_entries(&ctx, entries)
 }
 
 fn delete_all(ctx: Ctx<'_>, class: String, id: String) -> rquickjs::Result<()> {

@@ -82,7 +82,8 @@ enum Wire {
 pub(crate) struct Socket {
     wire: Wire,
     pub(crate) hibernation: Option<Hibernation>,
-    attachment: Option<String>,
+    /// `serializeAttachment()`'s value, structured-serialized.
+    attachment: Option<Vec<u8>>,
     /// The Durable Object (class, id) whose output gate its messages pass:
     /// the one that returned it in a 101 response.
     owner: Option<(String, String)>,
@@ -257,13 +258,13 @@ pub(crate) fn close_owned(core: &Core, class: &str, object: &str, code: u16, rea
     }
 }
 
-pub(crate) fn set_attachment(core: &Core, id: u32, value: Option<String>) {
+pub(crate) fn set_attachment(core: &Core, id: u32, value: Option<Vec<u8>>) {
     if let Some(s) = core.sockets.borrow_mut().sockets.get_mut(&id) {
         s.attachment = value;
     }
 }
 
-pub(crate) fn attachment(core: &Core, id: u32) -> Option<String> {
+pub(crate) fn attachment(core: &Core, id: u32) -> Option<Vec<u8>> {
     core.sockets
         .borrow()
         .sockets
@@ -551,10 +552,8 @@ fn js_event(
             .and_then(|(class, object)| core.live_object(class, object))
     });
     enter_as(core, owner.as_ref().map(Rc::downgrade), |ctx| {
-        let f: rquickjs::Result<Function> = ctx
-            .globals()
-            .get::<_, rquickjs::Object>("__hearth_internal")
-            .and_then(|i| i.get("wsEvent"));
+        let f: rquickjs::Result<Function> =
+            crate::host::isolate::internal(&ctx).and_then(|i| i.get("wsEvent"));
         if let Ok(f) = f {
             if call(&ctx, f).is_err() {
                 let message = crate::host::errors::describe(&ctx, ctx.catch());

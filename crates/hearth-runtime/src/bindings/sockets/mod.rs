@@ -1,5 +1,6 @@
-//! TCP sockets for `cloudflare:sockets`: outbound `connect()`, the accepted
-//! connections of Socket Workers, and STARTTLS over rustls.
+//! TCP sockets for `cloudflare:sockets`: outbound `connect()` (opened
+//! through [`crate::host::egress`], like every outbound connection), the
+//! accepted connections of Socket Workers, and STARTTLS.
 //!
 //! A socket is split into a read half and a write half so a pending read never
 //! blocks a write. All I/O runs as local tasks on the isolate's thread
@@ -8,74 +9,17 @@
 //! bytes were handed to the OS.
 
 use crate::host::bytes::{new_u8, require_bytes};
+use crate::host::egress::{addresses, io_message, Conn, Egress};
 use crate::host::event_loop::{current, settle, spawn_op};
 use crate::host::isolate::Core;
 use rquickjs::{Array, Ctx, Exception, Function, Object, Value};
-use std::cell::RefCell;
-use std::collections::HashMap;
-use std::io;
-use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::pin::Pin;
 use std::rc::Rc;
-use std::sync::Arc;
-use std::task::{Context, Poll};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf, ReadHalf, WriteHalf};
+use tokio::io::{AsyncReadExt, AsyncWriteExt, ReadHalf, WriteHalf};
 use tokio::net::TcpStream;
 use tokio::sync::{oneshot, watch, Mutex};
-use tokio_rustls::rustls;
 
 /// Bytes read from the OS per `read()` of a socket's readable stream.
 const READ_CHUNK: usize = 64 * 1024;
-
-/// Environment variable naming extra PEM CA certificates for TLS sockets.
-pub const CA_BUNDLE_ENV: &str = "HEARTH_CA_BUNDLE";
-
-/// A TCP connection, plain or wrapped in TLS.
-pub(crate) enum Conn {
-    Plain(TcpStream),
-    Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
-}
-
-impl AsyncRead for Conn {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Conn::Plain(s) => Pin::new(s).poll_read(cx, buf),
-            Conn::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
-        }
-    }
-}
-
-impl AsyncWrite for Conn {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        match self.get_mut() {
-            Conn::Plain(s) => Pin::new(s).poll_write(cx, buf),
-            Conn::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
-        }
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Conn::Plain(s) => Pin::new(s).poll_flush(cx),
-            Conn::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
-        }
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Conn::Plain(s) => Pin::new(s).poll_shutdown(cx),
-            Conn::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
-        }
-    }
-}
 
 type Half<T> = Rc<Mutex<Option<T>>>;
 
@@ -154,9 +98,7 @@ fn opened_info<'js>(
 /// returns the connection's `(remote, local)` addresses.
 fn prepare(stream: &TcpStream) -> (String, String) {
     let _ = stream.set_nodelay(true);
-    let address =
-        |a: std::io::Result<std::net::SocketAddr>| a.map(|a| a.to_string()).unwrap_or_default();
-    (address(stream.peer_addr()), address(stream.local_addr()))
+    addresses(stream)
 }
 
 /// Registers an accepted connection; returns its id and `[remote, local]`.
@@ -190,104 +132,21 @@ fn socket_connect<'js>(
         .hyperdrive()
         .iter()
         .any(|b| b.host == hostname && b.port == port);
-    let policy = if to_pool {
-        hearth_config::Outbound::default()
+    let egress = if to_pool {
+        Egress::unrestricted(&core.worker)
     } else {
-        core.worker.config().outbound.clone()
+        Egress::of(&core.worker)
     };
-    let ca_bundle = ca_bundle_path(&core);
     spawn_op(&ctx, async move {
-        let (conn, remote, local) =
-            dial(&policy, &hostname, port, tls, ca_bundle, "connect()").await?;
+        let dialed = egress.dial(&hostname, port, tls, "connect()").await?;
         let id = core
             .resources
             .borrow_mut()
-            .add_socket(SocketEntry::new(conn, None));
-        Ok(settle(move |ctx| opened_info(ctx, id, remote, local)))
+            .add_socket(SocketEntry::new(dialed.conn, None));
+        Ok(settle(move |ctx| {
+            opened_info(ctx, id, dialed.remote, dialed.local)
+        }))
     })
-}
-
-/// Opens an outbound connection to `hostname:port` as the `[outbound]`
-/// policy permits (checked for the name and for every address it resolves
-/// to), wrapped in TLS when asked. Returns the connection and its remote and
-/// local addresses; errors start with `what` (the API that asked).
-pub(crate) async fn dial(
-    policy: &hearth_config::Outbound,
-    hostname: &str,
-    port: u16,
-    tls: bool,
-    ca_bundle: Option<PathBuf>,
-    what: &str,
-) -> Result<(Conn, String, String), String> {
-    let target = format!("{}:{port}", display_host(hostname));
-    let blocked = || {
-        format!(
-            "{what} to {target} is blocked by the [outbound] policy in wrangler.toml \
-             (allow = {:?}, deny = {:?})",
-            policy.allow, policy.deny
-        )
-    };
-    if policy.denies(hostname, port) {
-        return Err(blocked());
-    }
-    let addrs: Vec<SocketAddr> = tokio::net::lookup_host((hostname, port))
-        .await
-        .map_err(|e| format!("{what} to {target} failed: DNS lookup of '{hostname}' failed ({e})"))?
-        .collect();
-    if addrs.is_empty() {
-        return Err(format!(
-            "{what} to {target} failed: DNS lookup of '{hostname}' returned no addresses"
-        ));
-    }
-    let host_allowed = policy.allows(hostname, port);
-    let mut last_error = None;
-    let mut stream = None;
-    for addr in &addrs {
-        let ip = addr.ip().to_string();
-        if policy.denies(&ip, port) || !(host_allowed || policy.allows(&ip, port)) {
-            last_error = Some(blocked());
-            continue;
-        }
-        match TcpStream::connect(addr).await {
-            Ok(s) => {
-                stream = Some(s);
-                break;
-            }
-            Err(e) => last_error = Some(format!("{what} to {target} failed: {}", io_message(&e))),
-        }
-    }
-    let Some(stream) = stream else {
-        return Err(last_error.unwrap_or_else(blocked));
-    };
-    let (remote, local) = prepare(&stream);
-    let conn = if tls {
-        Conn::Tls(Box::new(handshake(stream, hostname, ca_bundle).await?))
-    } else {
-        Conn::Plain(stream)
-    };
-    Ok((conn, remote, local))
-}
-
-fn display_host(host: &str) -> String {
-    if host.contains(':') && !host.starts_with('[') {
-        format!("[{host}]")
-    } else {
-        host.to_string()
-    }
-}
-
-/// A readable explanation of an I/O error.
-fn io_message(e: &io::Error) -> String {
-    match e.kind() {
-        io::ErrorKind::ConnectionRefused => {
-            "connection refused (nothing is listening there)".into()
-        }
-        io::ErrorKind::ConnectionReset => "connection reset by peer".into(),
-        io::ErrorKind::ConnectionAborted => "connection aborted".into(),
-        io::ErrorKind::TimedOut => "connection timed out".into(),
-        io::ErrorKind::BrokenPipe => "the peer closed the connection (broken pipe)".into(),
-        _ => e.to_string(),
-    }
 }
 
 fn lookup(id: u32) -> Option<Handles> {
@@ -391,7 +250,7 @@ fn socket_start_tls<'js>(
     hostname: String,
 ) -> rquickjs::Result<rquickjs::Promise<'js>> {
     let core = current();
-    let ca_bundle = ca_bundle_path(&core);
+    let egress = Egress::of(&core.worker);
     let found = {
         let resources = core.resources.borrow();
         resources
@@ -414,85 +273,10 @@ fn socket_start_tls<'js>(
             Conn::Plain(s) => s,
             Conn::Tls(_) => return Err("startTls() failed: the socket already uses TLS".into()),
         };
-        let tls = handshake(stream, &hostname, ca_bundle).await?;
+        let tls = egress.start_tls(stream, &hostname).await?;
         let (rh, wh) = tokio::io::split(Conn::Tls(Box::new(tls)));
         *r = Some(rh);
         *w = Some(wh);
         Ok(settle(|ctx| Ok(Value::new_undefined(ctx.clone()))))
     })
-}
-
-/// The CA bundle to trust besides the webpki roots: `[outbound] ca_bundle`,
-/// else `$HEARTH_CA_BUNDLE`.
-pub(crate) fn ca_bundle_path(core: &Rc<Core>) -> Option<PathBuf> {
-    core.worker
-        .config()
-        .outbound
-        .ca_bundle
-        .clone()
-        .or_else(|| std::env::var_os(CA_BUNDLE_ENV).map(PathBuf::from))
-}
-
-thread_local! {
-    static TLS_CONFIGS: RefCell<HashMap<Option<PathBuf>, Arc<rustls::ClientConfig>>> =
-        RefCell::new(HashMap::new());
-}
-
-fn tls_config(ca_bundle: Option<PathBuf>) -> Result<Arc<rustls::ClientConfig>, String> {
-    if let Some(config) = TLS_CONFIGS.with(|c| c.borrow().get(&ca_bundle).cloned()) {
-        return Ok(config);
-    }
-    let mut roots = rustls::RootCertStore::empty();
-    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    if let Some(path) = &ca_bundle {
-        use rustls::pki_types::pem::PemObject;
-        use rustls::pki_types::CertificateDer;
-        let certs = CertificateDer::pem_file_iter(path)
-            .and_then(|it| it.collect::<Result<Vec<_>, _>>())
-            .map_err(|e| format!("cannot read the CA bundle {}: {e}", path.display()))?;
-        if certs.is_empty() {
-            return Err(format!(
-                "the CA bundle {} holds no PEM certificates",
-                path.display()
-            ));
-        }
-        for cert in certs {
-            roots.add(cert).map_err(|e| {
-                format!(
-                    "the CA bundle {} has a bad certificate: {e}",
-                    path.display()
-                )
-            })?;
-        }
-    }
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .map_err(|e| e.to_string())?
-    .with_root_certificates(roots)
-    .with_no_client_auth();
-    let config = Arc::new(config);
-    TLS_CONFIGS.with(|c| c.borrow_mut().insert(ca_bundle, config.clone()));
-    Ok(config)
-}
-
-async fn handshake(
-    stream: TcpStream,
-    hostname: &str,
-    ca_bundle: Option<PathBuf>,
-) -> Result<tokio_rustls::client::TlsStream<TcpStream>, String> {
-    let config = tls_config(ca_bundle)?;
-    let name = rustls::pki_types::ServerName::try_from(hostname.to_string())
-        .map_err(|_| format!("TLS failed: '{hostname}' is not a valid server name"))?;
-    tokio_rustls::TlsConnector::from(config)
-        .connect(name, stream)
-        .await
-        .map_err(|e| {
-            let detail = match e.get_ref() {
-                Some(inner) => inner.to_string(),
-                None => io_message(&e),
-            };
-            format!("TLS handshake with '{hostname}' failed: {detail}")
-        })
 }

@@ -1,3 +1,4 @@
 // The `cloudflare:sockets` module: re-exports connect() from sockets.js.
-export const connect = globalThis.__hearth_internal.connect;
+import { internal } from 'hearth:internal';
+export const connect = internal.connect;
 export default { connect };

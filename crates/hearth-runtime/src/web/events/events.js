@@ -242,22 +242,26 @@
       if (arguments.length < 2) {
         throw new TypeError(`Failed to execute 'addEventListener' on 'EventTarget': 2 arguments required, but only ${arguments.length} present.`);
       }
-      if (callback == null) return;
-      if (typeof callback !== 'function' && typeof callback !== 'object') {
+      if (callback != null && typeof callback !== 'function' && typeof callback !== 'object') {
         throw new TypeError("Failed to execute 'addEventListener' on 'EventTarget': The callback provided as parameter 2 is not an object.");
       }
       type = String(type);
+      // The options dictionary is read (capture, once, passive, signal) even
+      // when there is no callback, as Web IDL converts arguments first.
       const capture = flattenOptions(options);
       const opts = typeof options === 'object' && options !== null ? options : {};
+      const once = !!opts.once;
+      const passive = !!opts.passive;
       const signal = opts.signal;
-      if (signal !== undefined && !(signal instanceof AbortSignal)) {
+      if (signal !== undefined && !isAbortSignal(signal)) {
         throw new TypeError("Failed to execute 'addEventListener' on 'EventTarget': member signal is not of type AbortSignal.");
       }
+      if (callback == null) return;
       if (signal && signal.aborted) return;
       let list = this.#listeners.get(type);
       if (!list) this.#listeners.set(type, (list = []));
       if (list.some((l) => l.callback === callback && l.capture === capture)) return;
-      const listener = { callback, capture, once: !!opts.once, passive: !!opts.passive, removed: false };
+      const listener = { callback, capture, once, passive, removed: false };
       list.push(listener);
       if (signal) {
         signal.addEventListener('abort', () => this.removeEventListener(type, callback, { capture }));
@@ -361,8 +365,13 @@
   class AbortSignal extends EventTarget {
     #aborted = false;
     #reason = undefined;
-    // Dependent signals created by AbortSignal.any(), held weakly where possible.
+    // Signals made by AbortSignal.any() that follow this one.
     #dependents = [];
+    // For a signal made by AbortSignal.any(): the non-dependent signals it
+    // follows (a dependent input contributes its own sources, so chains of
+    // any() stay one level deep and abort together).
+    #dependent = false;
+    #sources = [];
 
     constructor(key) {
       if (key !== ILLEGAL) throw new TypeError('Illegal constructor');
@@ -393,7 +402,7 @@
     static any(signals) {
       const list = Array.from(signals);
       for (const sig of list) {
-        if (!(sig instanceof AbortSignal)) throw new TypeError("Failed to execute 'any' on 'AbortSignal': Failed to convert value to 'AbortSignal'.");
+        if (!isAbortSignal(sig)) throw new TypeError("Failed to execute 'any' on 'AbortSignal': Failed to convert value to 'AbortSignal'.");
       }
       const result = new AbortSignal(ILLEGAL);
       for (const sig of list) {
@@ -403,27 +412,50 @@
           return result;
         }
       }
-      for (const sig of list) sig.#dependents.push(result);
+      result.#dependent = true;
+      const follow = (source) => {
+        if (result.#sources.includes(source)) return;
+        result.#sources.push(source);
+        source.#dependents.push(result);
+      };
+      for (const sig of list) {
+        if (sig.#dependent) sig.#sources.forEach(follow);
+        else follow(sig);
+      }
       return result;
     }
 
+    // DOM "signal abort": every dependent is marked aborted (with this
+    // signal's reason) before any abort event fires, then the events fire:
+    // this signal's first, then the dependents' in order.
     #signalAbort(reason) {
       if (this.#aborted) return;
       this.#aborted = true;
       this.#reason = reason === undefined ? new DOMException('This operation was aborted', 'AbortError') : reason;
-      const dependents = this.#dependents;
+      const toAbort = [];
+      for (const dep of this.#dependents) {
+        if (dep.#aborted) continue;
+        dep.#aborted = true;
+        dep.#reason = this.#reason;
+        toAbort.push(dep);
+      }
       this.#dependents = [];
+      this.#fireAbort();
+      for (const dep of toAbort) dep.#fireAbort();
+    }
+
+    #fireAbort() {
       const event = new Event('abort');
       eventInternals.setTrusted(event);
       this.dispatchEvent(event);
-      for (const dep of dependents) dep.#signalAbort(this.#reason);
     }
 
     static {
       abortSignal = (s, reason) => s.#signalAbort(reason);
+      isAbortSignal = (v) => v !== null && typeof v === 'object' && #aborted in v;
     }
   }
-  var abortSignal;
+  var abortSignal, isAbortSignal;
   defineHandler(AbortSignal.prototype, 'abort');
   tag(AbortSignal);
   define('AbortSignal', AbortSignal);
@@ -496,6 +528,7 @@
   };
 
   internal.abortSignal = abortSignal;
+  internal.isAbortSignal = isAbortSignal;
   internal.newAbortSignal = () => new AbortSignal(ILLEGAL);
   internal.defineEventHandler = defineHandler;
 })();

@@ -1,39 +1,21 @@
 //! HTTP plumbing for JavaScript: reading request bodies, writing streamed
-//! response bodies, and outbound `fetch()` over hyper (HTTPS via rustls).
+//! response bodies, and outbound `fetch()` over hyper's pooling client, whose
+//! connections (every redirect hop's too) are opened by
+//! [`crate::host::egress`]: the `[outbound]` policy and the CA bundle apply
+//! as they do to `connect()`.
 
 use crate::host::body::{BodyError, RequestBody};
 use crate::host::bytes::{new_u8, require_bytes};
+use crate::host::egress::{DialError, Egress};
 use crate::host::event_loop::{current, settle, spawn_op};
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue, Method, StatusCode};
 use http_body_util::{BodyExt, Full};
-use hyper_util::client::legacy::{connect::HttpConnector, Client};
 use rquickjs::{Array, Ctx, Exception, Function, Object, Value};
-use std::cell::OnceCell;
 use tokio::sync::mpsc::error::TrySendError;
 
 /// Redirects followed before `fetch` gives up, as browsers do.
 const MAX_REDIRECTS: usize = 20;
-
-type HttpsClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, RequestBody>;
-
-thread_local! {
-    static CLIENT: OnceCell<HttpsClient> = const { OnceCell::new() };
-}
-
-fn client() -> HttpsClient {
-    CLIENT.with(|c| {
-        c.get_or_init(|| {
-            let https = hyper_rustls::HttpsConnectorBuilder::new()
-                .with_webpki_roots()
-                .https_or_http()
-                .enable_http1()
-                .build();
-            Client::builder(hyper_util::rt::TokioExecutor::new()).build(https)
-        })
-        .clone()
-    })
-}
 
 pub(crate) fn install<'js>(ctx: &Ctx<'js>, native: &Object<'js>) -> rquickjs::Result<()> {
     native.set("bodyPull", Function::new(ctx.clone(), body_pull)?)?;
@@ -167,8 +149,9 @@ fn fetch<'js>(
         redirect,
     };
     let core = current();
+    let egress = Egress::of(&core.worker);
     spawn_op(&ctx, async move {
-        let (response, final_url, redirected) = send_following_redirects(request).await?;
+        let (response, final_url, redirected) = send_following_redirects(&egress, request).await?;
         let status = response.status();
         let status_text = status.canonical_reason().unwrap_or("").to_string();
         let header_list = flat_headers(response.headers());
@@ -191,9 +174,10 @@ fn fetch<'js>(
 }
 
 async fn send_following_redirects(
+    egress: &Egress,
     mut req: Outbound,
 ) -> Result<(hyper::Response<hyper::body::Incoming>, String, bool), String> {
-    let client = client();
+    let client = egress.http_client();
     let mut redirected = false;
     for _ in 0..=MAX_REDIRECTS {
         let uri: http::Uri = req
@@ -218,7 +202,7 @@ async fn send_following_redirects(
         let response = client
             .request(request)
             .await
-            .map_err(|e| format!("fetch failed: {} ({})", req.url, error_chain(&e)))?;
+            .map_err(|e| failure(&req.url, &e))?;
         let status = response.status();
         let location = response
             .headers()
@@ -255,15 +239,20 @@ async fn send_following_redirects(
     Err(format!("fetch failed: more than {MAX_REDIRECTS} redirects"))
 }
 
-fn error_chain(e: &dyn std::error::Error) -> String {
+/// Why a request failed: egress's own message when the connection could
+/// not be opened (as `connect()` words it), else hyper's error chain.
+fn failure(url: &str, e: &(dyn std::error::Error + 'static)) -> String {
     let mut out = e.to_string();
     let mut source = e.source();
     while let Some(s) = source {
+        if let Some(dial) = s.downcast_ref::<DialError>() {
+            return dial.0.clone();
+        }
         out.push_str(": ");
         out.push_str(&s.to_string());
         source = s.source();
     }
-    out
+    format!("fetch failed: {url} ({out})")
 }
 
 /// A response's headers as the flat `[name, value, ...]` list the

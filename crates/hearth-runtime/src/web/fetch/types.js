@@ -52,9 +52,12 @@
       if (typeof init !== 'object' && typeof init !== 'function') {
         throw new TypeError("Failed to construct 'Headers': The provided value is not of type '(record<ByteString, ByteString> or sequence<sequence<ByteString>>)'.");
       }
-      if (init instanceof Headers) {
+      // Another Headers with its own iterator is copied directly (a private
+      // brand check: `instanceof` would be visible to a Proxy init).
+      const iterator = init[Symbol.iterator];
+      if (#list in init && iterator === Headers.prototype.entries) {
         this.#list = init.#list.slice();
-      } else if (typeof init[Symbol.iterator] === 'function') {
+      } else if (typeof iterator === 'function') {
         for (const pair of init) {
           if (pair === null || typeof pair !== 'object' || typeof pair[Symbol.iterator] !== 'function') {
             throw new TypeError("Failed to construct 'Headers': The provided value cannot be converted to a sequence.");
@@ -64,10 +67,13 @@
           this.#list.push(normalizeName(items[0]), normalizeValue(items[1]));
         }
       } else {
+        // record<ByteString, ByteString>: every own key's descriptor is read;
+        // an enumerable symbol key cannot become a ByteString (TypeError).
         for (const key of Reflect.ownKeys(init)) {
-          if (typeof key !== 'string') continue;
           const desc = Reflect.getOwnPropertyDescriptor(init, key);
-          if (desc && desc.enumerable) this.#list.push(normalizeName(key), normalizeValue(init[key]));
+          if (desc === undefined || !desc.enumerable) continue;
+          if (typeof key === 'symbol') throw new TypeError("Failed to construct 'Headers': a header name cannot be a Symbol.");
+          this.#list.push(normalizeName(key), normalizeValue(init[key]));
         }
       }
     }
@@ -124,12 +130,9 @@
       for (let i = 0; i < sorted.length; i += 2) callback.call(thisArg, sorted[i + 1], sorted[i], this);
     }
 
-    *entries() {
-      const sorted = sortAndCombine(this.#list);
-      for (let i = 0; i < sorted.length; i += 2) yield [sorted[i], sorted[i + 1]];
-    }
-    *keys() { for (const [k] of this.entries()) yield k; }
-    *values() { for (const [, v] of this.entries()) yield v; }
+    entries() { return headersIterator(this, 'entries'); }
+    keys() { return headersIterator(this, 'keys'); }
+    values() { return headersIterator(this, 'values'); }
 
     static {
       // Fast constructor for trusted, already-normalized flat lists (host input).
@@ -159,6 +162,40 @@
     }
   }
   var headersFromList, headersListOf, setHeader, setGuard;
+
+  // Web IDL pair iterators: `next` is an own method of a prototype that
+  // inherits from %IteratorPrototype%, and every step reads the headers'
+  // current sorted list, so changes made while iterating are seen.
+  const iteratorState = new WeakMap();
+  const HeadersIteratorPrototype = Object.create(Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]())), {
+    next: {
+      value: function next() {
+        const it = iteratorState.get(this);
+        if (it === undefined) throw new TypeError("Failed to execute 'next' on 'Headers Iterator': Illegal invocation");
+        // Re-sorted only when the list changed (append pushes, the rest replace it).
+        const list = headersListOf(it.headers);
+        if (it.list !== list || it.length !== list.length) {
+          it.list = list;
+          it.length = list.length;
+          it.sorted = sortAndCombine(list);
+        }
+        const sorted = it.sorted;
+        const i = it.index * 2;
+        if (i >= sorted.length) return { value: undefined, done: true };
+        it.index++;
+        const value = it.kind === 'keys' ? sorted[i] : it.kind === 'values' ? sorted[i + 1] : [sorted[i], sorted[i + 1]];
+        return { value, done: false };
+      },
+      writable: true, enumerable: true, configurable: true,
+    },
+    [Symbol.toStringTag]: { value: 'Headers Iterator', configurable: true },
+  });
+  const headersIterator = (headers, kind) => {
+    headersListOf(headers); // brand check
+    const it = Object.create(HeadersIteratorPrototype);
+    iteratorState.set(it, { headers, kind, index: 0, list: null, length: 0, sorted: null });
+    return it;
+  };
   Object.defineProperty(Headers.prototype, Symbol.iterator, { value: Headers.prototype.entries, writable: true, configurable: true });
   tag(Headers);
   define('Headers', Headers);
@@ -225,28 +262,41 @@
         this.#type = options.type;
         return;
       }
-      const type = options == null || options.type === undefined ? '' : normalizeType(options.type);
-      const native = options != null && options.endings === 'native';
-      const chunks = [];
-      let total = 0;
+      // Web IDL order: the parts are converted first, then the options
+      // dictionary (endings, then type); strings are encoded last, once the
+      // line-ending mode is known.
+      const parts = [];
       if (blobParts !== undefined) {
-        if (blobParts === null || typeof blobParts !== 'object' || typeof blobParts[Symbol.iterator] !== 'function') {
+        if (blobParts === null || (typeof blobParts !== 'object' && typeof blobParts !== 'function') ||
+            typeof blobParts[Symbol.iterator] !== 'function') {
           throw new TypeError("Failed to construct 'Blob': The provided value cannot be converted to a sequence.");
         }
         for (const part of blobParts) {
-          let bytes;
-          if (part instanceof Blob) bytes = part.#bytes;
-          else if (part instanceof ArrayBuffer) bytes = new Uint8Array(part.slice(0));
-          else if (ArrayBuffer.isView(part)) bytes = new Uint8Array(part.buffer, part.byteOffset, part.byteLength).slice();
-          else {
-            const s = String(part);
-            bytes = encodeUtf8(native ? s.replace(/\r?\n/g, '\n') : s);
-          }
-          chunks.push(bytes);
-          total += bytes.byteLength;
+          if (part !== null && typeof part === 'object' && #bytes in part) parts.push(part.#bytes);
+          else if (part instanceof ArrayBuffer) parts.push(new Uint8Array(part.slice(0)));
+          else if (ArrayBuffer.isView(part)) parts.push(new Uint8Array(part.buffer, part.byteOffset, part.byteLength).slice());
+          else parts.push(String(part));
         }
       }
-      this.#bytes = total === 0 ? new Uint8Array(0) : concat(chunks, total);
+      if (options != null && typeof options !== 'object' && typeof options !== 'function') {
+        throw new TypeError("Failed to construct 'Blob': The provided value is not of type 'BlobPropertyBag'.");
+      }
+      const rawEndings = options == null ? undefined : options.endings;
+      const endings = rawEndings === undefined ? 'transparent' : String(rawEndings);
+      if (endings !== 'transparent' && endings !== 'native') {
+        throw new TypeError(`Failed to construct 'Blob': The provided value '${endings}' is not a valid enum value of type EndingType.`);
+      }
+      const rawType = options == null ? undefined : options.type;
+      const type = rawType === undefined ? '' : normalizeType(rawType);
+      let total = 0;
+      for (let i = 0; i < parts.length; i++) {
+        if (typeof parts[i] === 'string') {
+          // "native" line endings are LF here (the platform hearth runs on).
+          parts[i] = encodeUtf8(endings === 'native' ? parts[i].replace(/\r\n?/g, '\n') : parts[i]);
+        }
+        total += parts[i].byteLength;
+      }
+      this.#bytes = total === 0 ? new Uint8Array(0) : concat(parts, total);
       this.#type = type;
     }
 
@@ -445,7 +495,8 @@
       if (next === -1) throw fail();
       const body = bytes.subarray(bodyStart, next);
       const decodeName = (s) => s.replace(/%0A/g, '\n').replace(/%0D/g, '\r').replace(/%22/g, '"');
-      if (filename !== null) {
+      // Before formdata_parser_supports_files (2021-11-03) files were read as text.
+      if (filename !== null && internal.compat.formdata_parser_supports_files) {
         list.push([decodeName(name), new File([body], decodeName(filename), { type })]);
       } else {
         list.push([decodeName(name), decodeUtf8(body)]);
@@ -519,14 +570,15 @@
     if (obj.bodyUsed) return Promise.reject(usedError());
     const src = s[S_SOURCE];
     if (src instanceof ReadableStream && src.locked) return Promise.reject(new TypeError('Body is locked by a reader'));
-    s[S_USED] = true;
+    // A null body reads as empty and stays unused (bodyUsed is about a stream).
     if (src === null) return Promise.resolve(new Uint8Array(0));
+    s[S_USED] = true;
     if (src instanceof ReadableStream) return streams.readAllBytes(src);
     return Promise.resolve(src);
   };
   // Hands the source to the host or a new Request; the original reads as used.
   const takeSource = (s) => {
-    s[S_USED] = true;
+    if (s[S_SOURCE] !== null) s[S_USED] = true;
     return s[S_SOURCE];
   };
   // Tees a stream source so the clone and the original read independently.
@@ -551,6 +603,14 @@
       const s = checkedState(this);
       const src = s[S_SOURCE];
       if (src === null || src instanceof ReadableStream) return src;
+      if (s[S_USED]) {
+        // Read through text()/arrayBuffer()/...: the stream that body would
+        // have been is locked to that read and disturbed.
+        const stream = streams.fromBytes(new Uint8Array(0));
+        stream.getReader().read();
+        s[S_SOURCE] = stream;
+        return stream;
+      }
       // Materialize lazily; from now on the stream is the source of truth.
       const stream = streams.fromBytes(typeof src === 'string' ? encodeUtf8(src) : src);
       s[S_SOURCE] = stream;

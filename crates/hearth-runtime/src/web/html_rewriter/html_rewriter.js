@@ -1,10 +1,10 @@
 // HTMLRewriter over lol_html (mod.rs beside this file).
 //
-// The native side runs lol_html on its own thread and, whenever a handler must
-// run, sends a snapshot of the token here. The wrappers below show that
-// snapshot to the user's handler and record every change it makes; once the
-// handler (and the promise it returned, if any) has finished, the recorded
-// changes go back and are applied to the real token.
+// The native side runs lol_html in a coroutine and, whenever a handler must
+// run, suspends it and hands a snapshot of the token here. The wrappers below
+// show that snapshot to the user's handler and record every change it makes;
+// once the handler (and the promise it returned, if any) has finished, the
+// recorded changes go back and are applied to the real token.
 (function () {
   'use strict';
   const native = globalThis.__hearth_native;
@@ -187,12 +187,12 @@
   }
 
   // Runs one transform: feeds the source body to the native rewriter and
-  // answers its handler calls, producing output chunks on demand.
+  // answers its handler calls, producing output chunks on demand. Handlers
+  // run synchronously; only one that returns a promise is awaited.
   function transformBody(source, elementHandlers, documentHandlers) {
-    let id = 0;
+    let transform = null;
     let reader = null;
     let sourceSent = false;
-    let writing = false;
     let finished = false;
     let failure;
     const endTagHandlers = new Map();
@@ -206,23 +206,34 @@
     const finish = () => {
       if (finished) return;
       finished = true;
-      if (id) native.htmlRewriterClose(id);
+      if (transform) native.htmlRewriterClose(transform);
     };
 
+    // Sends the rewriter its next input; returns the event it stops at.
     async function feed() {
       if (typeof source === 'string' || source instanceof Uint8Array) {
-        if (sourceSent) native.htmlRewriterEnd(id);
-        else native.htmlRewriterWrite(id, typeof source === 'string' ? internal.encodeUtf8(source) : source);
+        if (sourceSent) return native.htmlRewriterEnd(transform);
         sourceSent = true;
-        return;
+        return native.htmlRewriterWrite(transform, typeof source === 'string' ? internal.encodeUtf8(source) : source);
       }
       if (!reader) reader = source.getReader();
       const { done, value } = await reader.read();
-      if (done) native.htmlRewriterEnd(id);
-      else native.htmlRewriterWrite(id, internal.toU8(value));
+      return done ? native.htmlRewriterEnd(transform) : native.htmlRewriterWrite(transform, internal.toU8(value));
     }
 
-    async function dispatch(event) {
+    const reply = (unit, ops) => {
+      unit._invalidate();
+      return native.htmlRewriterReply(transform, JSON.stringify(ops), undefined);
+    };
+    const fail = (unit, err) => {
+      unit._invalidate();
+      failure = err;
+      return native.htmlRewriterReply(transform, '', String((err && err.message) || err));
+    };
+
+    // Runs the handler a `call` event asks for and answers it; returns the
+    // next event, or a promise of it when the handler returned a promise.
+    function dispatch(event, controller) {
       const [, kind, scope, index] = event;
       const ops = [];
       let unit;
@@ -252,17 +263,20 @@
             unit = new DocumentEnd(ops);
         }
       }
+      let result;
       try {
-        const result = handler.call(self, unit);
-        if (result && typeof result.then === 'function') await result;
+        result = handler.call(self, unit);
       } catch (err) {
-        unit._invalidate();
-        failure = err;
-        native.htmlRewriterReply(id, '', String((err && err.message) || err));
-        return;
+        return fail(unit, err);
       }
-      unit._invalidate();
-      native.htmlRewriterReply(id, JSON.stringify(ops), undefined);
+      if (!result || typeof result.then !== 'function') return reply(unit, ops);
+      // While the handler waits, what is already rewritten goes out.
+      const out = native.htmlRewriterOutput(transform);
+      if (out) controller.enqueue(out);
+      return Promise.resolve(result).then(
+        () => reply(unit, ops),
+        (err) => fail(unit, err),
+      );
     }
 
     return new ReadableStream(
@@ -270,35 +284,35 @@
         async pull(controller) {
           try {
             if (finished) return;
-            if (!id) {
-              id = native.htmlRewriterNew(
+            if (!transform) {
+              transform = native.htmlRewriterNew(
                 elementHandlers.map((h) => h.selector),
                 elementHandlers.map((h) => h.kinds),
                 documentHandlers.map((h) => h.kinds),
               );
             }
             for (;;) {
-              if (!writing) {
-                writing = true;
-                await feed();
+              let event = await feed();
+              while (event[0] === 'call') {
+                event = dispatch(event, controller);
+                if (!Array.isArray(event)) event = await event;
               }
-              const event = await native.htmlRewriterNext(id);
+              const out = native.htmlRewriterOutput(transform);
               switch (event[0]) {
-                case 'output':
-                  controller.enqueue(event[1]);
-                  return;
                 case 'written':
-                  writing = false;
+                  if (out) {
+                    controller.enqueue(out);
+                    return;
+                  }
                   break;
                 case 'done':
+                  if (out) controller.enqueue(out);
                   finish();
                   controller.close();
                   return;
-                case 'error':
+                default:
                   finish();
                   throw failure !== undefined ? failure : new TypeError(event[1]);
-                default:
-                  await dispatch(event);
               }
             }
           } catch (err) {

@@ -2,21 +2,25 @@
 //!
 //! lol_html's handlers run synchronously inside `write()`, but Workers lets a
 //! handler return a promise that the rewriter waits for. So each transform runs
-//! its rewriter on a thread of its own: when a handler fires, that thread sends
-//! a snapshot of the element (or text chunk, comment, doctype …) to the isolate
-//! and blocks until JavaScript has run the user's handler — awaiting it if it
-//! returned a promise — and replied with the list of changes the handler made,
-//! which the thread then applies to the real token. Output is flushed to
-//! JavaScript after every input chunk, so the rewritten body streams as the
-//! source body streams in.
+//! its rewriter in a coroutine (a stack of its own, switched to and from on the
+//! isolate's thread, as workerd runs it in a fiber): when a handler fires, the
+//! coroutine suspends with a snapshot of the element (or text chunk, comment,
+//! doctype …) and the native call that resumed it returns that snapshot to
+//! JavaScript. JavaScript runs the user's handler — awaiting it only if it
+//! returned a promise — and resumes the coroutine with the list of changes the
+//! handler made, which are then applied to the real token. Without async
+//! handlers a whole chunk is rewritten within one JavaScript turn; no
+//! transform ever needs an OS thread.
 //!
-//! JavaScript drives the protocol (see `html_rewriter.js`):
-//! `htmlRewriterNew` → (`htmlRewriterWrite` | `htmlRewriterEnd`) and
-//! `htmlRewriterNext` until `written` / `done`, answering every `call` event
-//! with `htmlRewriterReply`.
+//! JavaScript drives the protocol (see `html_rewriter.js`): `htmlRewriterNew`
+//! makes a transform object; `htmlRewriterWrite`, `htmlRewriterEnd` and
+//! `htmlRewriterReply` (the answer to a `call`) each resume it and return the
+//! next event: `["call", kind, ...snapshot]`, `["written"]` (send the next
+//! chunk), `["done"]` or `["error", message]`. `htmlRewriterOutput` takes
+//! the rewritten bytes produced so far.
 
 use crate::host::bytes::new_u8;
-use crate::host::event_loop::{settle, spawn_op};
+use corosensei::{Coroutine, CoroutineResult, Yielder};
 use lol_html::html_content::{
     Comment, ContentType, Doctype, DocumentEnd, Element, EndTag, TextChunk,
 };
@@ -24,20 +28,13 @@ use lol_html::{
     DocumentContentHandlers, ElementContentHandlers, HandlerResult, HtmlRewriter, Selector,
     Settings,
 };
-use rquickjs::{Array, Ctx, Exception, Function, Object, Promise, Value};
+use rquickjs::class::{Class, Trace};
+use rquickjs::{Array, Ctx, Exception, Function, JsLifetime, Object, Value};
 use serde_json::Value as Json;
-use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
+use std::cell::RefCell;
 use std::rc::Rc;
-use std::sync::mpsc as std_mpsc;
-use std::time::Duration;
-use tokio::sync::mpsc;
 
-/// A rewriter thread waiting this long for input or a handler's answer gives
-/// up (the response was abandoned without being cancelled).
-const IDLE_LIMIT: Duration = Duration::from_secs(600);
-
-/// What JavaScript sends to a rewriter thread.
+/// What JavaScript resumes a transform with.
 enum Input {
     Chunk(Vec<u8>),
     End,
@@ -45,14 +42,232 @@ enum Input {
     Reply(Result<String, String>),
 }
 
-/// What a rewriter thread reports to JavaScript.
-enum Event {
-    Output(Vec<u8>),
+/// Why a transform suspended.
+enum Step {
+    /// A handler must run.
+    Call(Call),
     /// The last chunk was consumed; send the next one.
     Written,
-    Done,
-    Error(String),
-    Call(Call),
+}
+
+type Transform = Coroutine<Input, Step, Result<(), String>>;
+
+/// One `HTMLRewriter.transform()` body in progress, owned by its JavaScript
+/// stream: a transform abandoned without being cancelled is dropped (and its
+/// coroutine unwound) when the garbage collector frees it.
+#[derive(Trace, JsLifetime)]
+#[rquickjs::class(rename = "HTMLRewriterTransform")]
+pub(crate) struct NativeTransform {
+    /// `None` once the rewriter has finished.
+    #[qjs(skip_trace)]
+    coroutine: Option<Transform>,
+    /// Rewritten output not yet taken by JavaScript.
+    #[qjs(skip_trace)]
+    output: Rc<RefCell<Vec<u8>>>,
+}
+
+pub(crate) fn install<'js>(ctx: &Ctx<'js>, native: &Object<'js>) -> rquickjs::Result<()> {
+    native.set(
+        "htmlRewriterCheckSelector",
+        Function::new(ctx.clone(), check_selector)?,
+    )?;
+    native.set("htmlRewriterNew", Function::new(ctx.clone(), rewriter_new)?)?;
+    native.set(
+        "htmlRewriterWrite",
+        Function::new(
+            ctx.clone(),
+            |ctx: Ctx<'js>, t: Class<'js, NativeTransform>, chunk: Value<'js>| {
+                let bytes =
+                    crate::host::bytes::require_bytes(&ctx, &chunk, "HTMLRewriter input chunk")?;
+                resume(&ctx, &t, Input::Chunk(bytes))
+            },
+        )?,
+    )?;
+    native.set(
+        "htmlRewriterEnd",
+        Function::new(
+            ctx.clone(),
+            |ctx: Ctx<'js>, t: Class<'js, NativeTransform>| resume(&ctx, &t, Input::End),
+        )?,
+    )?;
+    native.set(
+        "htmlRewriterReply",
+        Function::new(
+            ctx.clone(),
+            |ctx: Ctx<'js>, t: Class<'js, NativeTransform>, ops: String, error: Option<String>| {
+                let reply = match error {
+                    Some(e) => Err(e),
+                    None => Ok(ops),
+                };
+                resume(&ctx, &t, Input::Reply(reply))
+            },
+        )?,
+    )?;
+    native.set(
+        "htmlRewriterOutput",
+        Function::new(
+            ctx.clone(),
+            |ctx: Ctx<'js>, t: Class<'js, NativeTransform>| -> rquickjs::Result<Value<'js>> {
+                let bytes = std::mem::take(&mut *t.borrow().output.borrow_mut());
+                if bytes.is_empty() {
+                    Ok(Value::new_undefined(ctx))
+                } else {
+                    new_u8(&ctx, bytes)
+                }
+            },
+        )?,
+    )?;
+    native.set(
+        "htmlRewriterClose",
+        Function::new(ctx.clone(), |t: Class<'js, NativeTransform>| {
+            // Unwinds a rewriter suspended mid-document (a cancelled body).
+            t.borrow_mut().coroutine = None;
+        })?,
+    )?;
+    Ok(())
+}
+
+fn check_selector(ctx: Ctx<'_>, selector: String) -> rquickjs::Result<()> {
+    selector
+        .parse::<Selector>()
+        .map(|_| ())
+        .map_err(|e| Exception::throw_type(&ctx, &format!("Invalid selector \"{selector}\": {e}")))
+}
+
+/// Makes a transform. `selectors[i]` goes with the i-th `.on()`;
+/// `element_kinds[i]` and `document_kinds[j]` list the handler methods
+/// present (`element`, `comments`, `text`; `doctype`, `comments`, `text`, `end`).
+fn rewriter_new<'js>(
+    ctx: Ctx<'js>,
+    selectors: Vec<String>,
+    element_kinds: Vec<Vec<String>>,
+    document_kinds: Vec<Vec<String>>,
+) -> rquickjs::Result<Class<'js, NativeTransform>> {
+    let mut parsed = Vec::with_capacity(selectors.len());
+    for s in &selectors {
+        parsed.push(
+            s.parse::<Selector>().map_err(|e| {
+                Exception::throw_type(&ctx, &format!("Invalid selector \"{s}\": {e}"))
+            })?,
+        );
+    }
+    let output = Rc::new(RefCell::new(Vec::new()));
+    let sink = output.clone();
+    let coroutine = Coroutine::new(move |yielder: &Yielder<Input, Step>, first: Input| {
+        run(yielder, parsed, element_kinds, document_kinds, sink, first)
+    });
+    Class::instance(
+        ctx,
+        NativeTransform {
+            coroutine: Some(coroutine),
+            output,
+        },
+    )
+}
+
+/// Resumes a transform and returns the event it stopped at.
+fn resume<'js>(
+    ctx: &Ctx<'js>,
+    t: &Class<'js, NativeTransform>,
+    input: Input,
+) -> rquickjs::Result<Value<'js>> {
+    let mut transform = t.borrow_mut();
+    let Some(coroutine) = transform.coroutine.as_mut() else {
+        return Err(Exception::throw_type(
+            ctx,
+            "This HTMLRewriter transform has already finished",
+        ));
+    };
+    // Only lol_html runs on the coroutine's stack: JavaScript runs here, after
+    // it suspends, so QuickJS's stack checks never see the coroutine's stack.
+    let result = coroutine.resume(input);
+    let out = Array::new(ctx.clone())?;
+    match result {
+        CoroutineResult::Yield(Step::Call(call)) => call_event(&out, call)?,
+        CoroutineResult::Yield(Step::Written) => out.set(0, "written")?,
+        CoroutineResult::Return(result) => {
+            transform.coroutine = None;
+            match result {
+                Ok(()) => out.set(0, "done")?,
+                Err(message) => {
+                    out.set(0, "error")?;
+                    out.set(1, message)?;
+                }
+            }
+        }
+    }
+    Ok(out.into_value())
+}
+
+/// `["call", kind, scope, index, ...snapshot]`.
+fn call_event<'js>(out: &Array<'js>, call: Call) -> rquickjs::Result<()> {
+    out.set(0, "call")?;
+    let scope = |out: &Array<'js>, scope: Scope| -> rquickjs::Result<()> {
+        match scope {
+            Scope::Element(i) => {
+                out.set(2, "element")?;
+                out.set(3, i)
+            }
+            Scope::Document(i) => {
+                out.set(2, "document")?;
+                out.set(3, i)
+            }
+        }
+    };
+    match call {
+        Call::Element {
+            scope: i,
+            tag,
+            namespace,
+            attrs,
+            can_have_content,
+        } => {
+            out.set(1, "element")?;
+            scope(out, Scope::Element(i))?;
+            out.set(4, tag)?;
+            out.set(5, namespace)?;
+            out.set(6, attrs)?;
+            out.set(7, can_have_content)?;
+        }
+        Call::Text {
+            scope: s,
+            text,
+            last,
+        } => {
+            out.set(1, "text")?;
+            scope(out, s)?;
+            out.set(4, text)?;
+            out.set(5, last)?;
+        }
+        Call::Comment { scope: s, text } => {
+            out.set(1, "comments")?;
+            scope(out, s)?;
+            out.set(4, text)?;
+        }
+        Call::Doctype {
+            scope: i,
+            name,
+            public_id,
+            system_id,
+        } => {
+            out.set(1, "doctype")?;
+            scope(out, Scope::Document(i))?;
+            out.set(4, name)?;
+            out.set(5, public_id)?;
+            out.set(6, system_id)?;
+        }
+        Call::End { scope: i } => {
+            out.set(1, "end")?;
+            scope(out, Scope::Document(i))?;
+        }
+        Call::EndTag { callback, name } => {
+            out.set(1, "endTag")?;
+            out.set(2, "endTag")?;
+            out.set(3, callback as f64)?;
+            out.set(4, name)?;
+        }
+    }
+    Ok(())
 }
 
 /// A handler to run, with a snapshot of the token it sees.
@@ -95,264 +310,25 @@ enum Scope {
     Document(usize),
 }
 
-struct Entry {
-    input: std_mpsc::Sender<Input>,
-    events: Option<mpsc::UnboundedReceiver<Event>>,
-}
-
-thread_local! {
-    static REWRITERS: RefCell<HashMap<u32, Entry>> = RefCell::new(HashMap::new());
-    static NEXT_ID: Cell<u32> = const { Cell::new(0) };
-}
-
-pub(crate) fn install<'js>(ctx: &Ctx<'js>, native: &Object<'js>) -> rquickjs::Result<()> {
-    native.set(
-        "htmlRewriterCheckSelector",
-        Function::new(ctx.clone(), check_selector)?,
-    )?;
-    native.set("htmlRewriterNew", Function::new(ctx.clone(), rewriter_new)?)?;
-    native.set(
-        "htmlRewriterWrite",
-        Function::new(ctx.clone(), |ctx: Ctx<'_>, id: u32, chunk: Value<'_>| {
-            let bytes =
-                crate::host::bytes::require_bytes(&ctx, &chunk, "HTMLRewriter input chunk")?;
-            send(&ctx, id, Input::Chunk(bytes))
-        })?,
-    )?;
-    native.set(
-        "htmlRewriterEnd",
-        Function::new(ctx.clone(), |ctx: Ctx<'_>, id: u32| {
-            send(&ctx, id, Input::End)
-        })?,
-    )?;
-    native.set(
-        "htmlRewriterReply",
-        Function::new(
-            ctx.clone(),
-            |ctx: Ctx<'_>, id: u32, ops: String, error: Option<String>| {
-                let reply = match error {
-                    Some(e) => Err(e),
-                    None => Ok(ops),
-                };
-                send(&ctx, id, Input::Reply(reply))
-            },
-        )?,
-    )?;
-    native.set("htmlRewriterNext", Function::new(ctx.clone(), next_event)?)?;
-    native.set(
-        "htmlRewriterClose",
-        Function::new(ctx.clone(), |id: u32| {
-            // Dropping the sender ends the thread at its next wait.
-            REWRITERS.with(|r| r.borrow_mut().remove(&id));
-        })?,
-    )?;
-    Ok(())
-}
-
-fn check_selector(ctx: Ctx<'_>, selector: String) -> rquickjs::Result<()> {
-    selector
-        .parse::<Selector>()
-        .map(|_| ())
-        .map_err(|e| Exception::throw_type(&ctx, &format!("Invalid selector \"{selector}\": {e}")))
-}
-
-fn send(ctx: &Ctx<'_>, id: u32, input: Input) -> rquickjs::Result<()> {
-    let sender = REWRITERS.with(|r| r.borrow().get(&id).map(|e| e.input.clone()));
-    let ok = sender.is_some_and(|s| s.send(input).is_ok());
-    if ok {
-        Ok(())
-    } else {
-        Err(Exception::throw_type(
-            ctx,
-            "This HTMLRewriter transform has already finished",
-        ))
-    }
-}
-
-/// Starts a rewriter thread. `selectors[i]` goes with the i-th `.on()`;
-/// `element_kinds[i]` and `document_kinds[j]` list the handler methods
-/// present (`element`, `comments`, `text`; `doctype`, `comments`, `text`, `end`).
-fn rewriter_new(
-    ctx: Ctx<'_>,
-    selectors: Vec<String>,
-    element_kinds: Vec<Vec<String>>,
-    document_kinds: Vec<Vec<String>>,
-) -> rquickjs::Result<u32> {
-    for s in &selectors {
-        check_selector(ctx.clone(), s.clone())?;
-    }
-    let (input_tx, input_rx) = std_mpsc::channel();
-    let (event_tx, event_rx) = mpsc::unbounded_channel();
-    let spawned = std::thread::Builder::new()
-        .name("hearth-html-rewriter".into())
-        .spawn(move || run(selectors, element_kinds, document_kinds, input_rx, event_tx));
-    if let Err(e) = spawned {
-        return Err(Exception::throw_internal(
-            &ctx,
-            &format!("cannot start an HTMLRewriter thread: {e}"),
-        ));
-    }
-    let id = NEXT_ID.with(|n| {
-        let id = n.get().wrapping_add(1).max(1);
-        n.set(id);
-        id
-    });
-    REWRITERS.with(|r| {
-        r.borrow_mut().insert(
-            id,
-            Entry {
-                input: input_tx,
-                events: Some(event_rx),
-            },
-        )
-    });
-    Ok(id)
-}
-
-/// Resolves with the next event: `["output", bytes]`, `["written"]`,
-/// `["done"]`, `["error", message]` or `["call", kind, ...snapshot]`.
-fn next_event<'js>(ctx: Ctx<'js>, id: u32) -> rquickjs::Result<Promise<'js>> {
-    let events = REWRITERS.with(|r| r.borrow_mut().get_mut(&id).and_then(|e| e.events.take()));
-    spawn_op(&ctx, async move {
-        let Some(mut events) = events else {
-            return Err("This HTMLRewriter transform has already finished".into());
-        };
-        let event = events.recv().await;
-        REWRITERS.with(|r| {
-            if let Some(entry) = r.borrow_mut().get_mut(&id) {
-                entry.events = Some(events);
-            }
-        });
-        let event =
-            event.unwrap_or_else(|| Event::Error("the HTML rewriter stopped unexpectedly".into()));
-        Ok(settle(move |ctx| event_value(ctx, event)))
-    })
-}
-
-fn event_value<'js>(ctx: &Ctx<'js>, event: Event) -> rquickjs::Result<Value<'js>> {
-    let out = Array::new(ctx.clone())?;
-    match event {
-        Event::Output(bytes) => {
-            out.set(0, "output")?;
-            out.set(1, new_u8(ctx, bytes)?)?;
-        }
-        Event::Written => out.set(0, "written")?,
-        Event::Done => out.set(0, "done")?,
-        Event::Error(message) => {
-            out.set(0, "error")?;
-            out.set(1, message)?;
-        }
-        Event::Call(call) => {
-            out.set(0, "call")?;
-            let scope = |out: &Array<'js>, scope: Scope| -> rquickjs::Result<()> {
-                match scope {
-                    Scope::Element(i) => {
-                        out.set(2, "element")?;
-                        out.set(3, i)
-                    }
-                    Scope::Document(i) => {
-                        out.set(2, "document")?;
-                        out.set(3, i)
-                    }
-                }
-            };
-            match call {
-                Call::Element {
-                    scope: i,
-                    tag,
-                    namespace,
-                    attrs,
-                    can_have_content,
-                } => {
-                    out.set(1, "element")?;
-                    scope(&out, Scope::Element(i))?;
-                    out.set(4, tag)?;
-                    out.set(5, namespace)?;
-                    out.set(6, attrs)?;
-                    out.set(7, can_have_content)?;
-                }
-                Call::Text {
-                    scope: s,
-                    text,
-                    last,
-                } => {
-                    out.set(1, "text")?;
-                    scope(&out, s)?;
-                    out.set(4, text)?;
-                    out.set(5, last)?;
-                }
-                Call::Comment { scope: s, text } => {
-                    out.set(1, "comments")?;
-                    scope(&out, s)?;
-                    out.set(4, text)?;
-                }
-                Call::Doctype {
-                    scope: i,
-                    name,
-                    public_id,
-                    system_id,
-                } => {
-                    out.set(1, "doctype")?;
-                    scope(&out, Scope::Document(i))?;
-                    out.set(4, name)?;
-                    out.set(5, public_id)?;
-                    out.set(6, system_id)?;
-                }
-                Call::End { scope: i } => {
-                    out.set(1, "end")?;
-                    scope(&out, Scope::Document(i))?;
-                }
-                Call::EndTag { callback, name } => {
-                    out.set(1, "endTag")?;
-                    out.set(2, "endTag")?;
-                    out.set(3, callback as f64)?;
-                    out.set(4, name)?;
-                }
-            }
-        }
-    }
-    Ok(out.into_value())
-}
-
-// ---- the rewriter thread ---------------------------------------------------
+// ---- inside the coroutine -----------------------------------------------------
 
 type Failure = Box<dyn std::error::Error + Send + Sync>;
 
-/// The rewriter thread's side of the channels, shared by its handlers.
+/// The handlers' way out of the coroutine.
 struct Link {
-    input: std_mpsc::Receiver<Input>,
-    events: mpsc::UnboundedSender<Event>,
-    /// Output not yet sent (lol_html emits many tiny pieces).
-    pending: RefCell<Vec<u8>>,
+    /// The running coroutine's yielder. A raw pointer because lol_html wants
+    /// `'static` end-tag handlers.
+    yielder: *const Yielder<Input, Step>,
 }
 
 impl Link {
-    fn flush(&self) {
-        let bytes = std::mem::take(&mut *self.pending.borrow_mut());
-        if !bytes.is_empty() {
-            let _ = self.events.send(Event::Output(bytes));
-        }
-    }
-
-    fn wait(&self) -> Result<Input, Failure> {
-        match self.input.recv_timeout(IDLE_LIMIT) {
-            Ok(input) => Ok(input),
-            Err(std_mpsc::RecvTimeoutError::Timeout) => {
-                Err("the HTMLRewriter transform was abandoned".into())
-            }
-            Err(std_mpsc::RecvTimeoutError::Disconnected) => {
-                Err("the HTMLRewriter transform was cancelled".into())
-            }
-        }
-    }
-
     /// Runs a JavaScript handler and returns the operations it recorded.
     fn call(&self, call: Call) -> Result<Vec<Json>, Failure> {
-        self.flush();
-        self.events
-            .send(Event::Call(call))
-            .map_err(|_| "the HTMLRewriter transform was cancelled")?;
-        match self.wait()? {
+        // SAFETY: the yielder lives on the coroutine's stack for as long as its
+        // body (`run`) runs, and handlers only run inside `run`, called by
+        // lol_html from `write`/`end`.
+        let yielder = unsafe { &*self.yielder };
+        match yielder.suspend(Step::Call(call)) {
             Input::Reply(Ok(ops)) => match serde_json::from_str::<Json>(&ops)? {
                 Json::Array(ops) => Ok(ops),
                 _ => Err("malformed HTMLRewriter reply".into()),
@@ -363,24 +339,21 @@ impl Link {
     }
 }
 
+/// The coroutine's body: builds the rewriter, then rewrites each chunk it is
+/// resumed with until the end of the document.
 fn run(
-    selectors: Vec<String>,
+    yielder: &Yielder<Input, Step>,
+    selectors: Vec<Selector>,
     element_kinds: Vec<Vec<String>>,
     document_kinds: Vec<Vec<String>>,
-    input: std_mpsc::Receiver<Input>,
-    events: mpsc::UnboundedSender<Event>,
-) {
+    output: Rc<RefCell<Vec<u8>>>,
+    first: Input,
+) -> Result<(), String> {
     let link = Rc::new(Link {
-        input,
-        events: events.clone(),
-        pending: RefCell::new(Vec::new()),
+        yielder: yielder as *const _,
     });
     let mut settings = Settings::new();
-    for (i, (selector, kinds)) in selectors.iter().zip(&element_kinds).enumerate() {
-        let Ok(selector) = selector.parse::<Selector>() else {
-            let _ = events.send(Event::Error(format!("Invalid selector \"{selector}\"")));
-            return;
-        };
+    for (i, (selector, kinds)) in selectors.into_iter().zip(&element_kinds).enumerate() {
         let mut handlers = ElementContentHandlers::default();
         if kinds.iter().any(|k| k == "element") {
             let link = link.clone();
@@ -457,41 +430,19 @@ fn run(
         }
         settings = settings.append_document_content_handler(handlers);
     }
-    let sink_link = link.clone();
     let mut rewriter = HtmlRewriter::new(settings, move |chunk: &[u8]| {
-        sink_link.pending.borrow_mut().extend_from_slice(chunk);
+        output.borrow_mut().extend_from_slice(chunk);
     });
+    let mut input = first;
     loop {
-        let next = match link.wait() {
-            Ok(next) => next,
-            Err(_) => return,
-        };
-        match next {
-            Input::Chunk(bytes) => {
-                if let Err(e) = rewriter.write(&bytes) {
-                    link.flush();
-                    let _ = events.send(Event::Error(e.to_string()));
-                    return;
-                }
-                link.flush();
-                let _ = events.send(Event::Written);
-            }
-            Input::End => {
-                let result = rewriter.end();
-                link.flush();
-                let _ = events.send(match result {
-                    Ok(()) => Event::Done,
-                    Err(e) => Event::Error(e.to_string()),
-                });
-                return;
-            }
+        match input {
+            Input::Chunk(bytes) => rewriter.write(&bytes).map_err(|e| e.to_string())?,
+            Input::End => return rewriter.end().map_err(|e| e.to_string()),
             Input::Reply(_) => {
-                let _ = events.send(Event::Error(
-                    "HTMLRewriter protocol error: unexpected handler reply".into(),
-                ));
-                return;
+                return Err("HTMLRewriter protocol error: unexpected handler reply".into())
             }
         }
+        input = yielder.suspend(Step::Written);
     }
 }
 

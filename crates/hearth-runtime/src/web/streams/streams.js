@@ -28,12 +28,23 @@
     const promise = new Promise((res, rej) => { resolve = res; reject = rej; });
     return { promise, resolve, reject };
   };
+  // For a writer's ready/closed promises, which must be rejected in place
+  // while pending (code may wait on them) and replaced once settled.
+  const trackedDeferred = () => {
+    const d = { promise: null, resolve: null, reject: null, settled: false };
+    d.promise = new Promise((res, rej) => {
+      d.resolve = (v) => { d.settled = true; res(v); };
+      d.reject = (e) => { d.settled = true; rej(e); };
+    });
+    return d;
+  };
 
   // Calls an optional underlying source/sink method, always yielding a promise.
   const promiseCall = (fn, thisArg, ...args) => {
     if (fn === undefined) return resolved(undefined);
     try {
-      return resolved(fn.apply(thisArg, args));
+      // Reflect.apply: user methods may shadow `apply`/`call` on their functions.
+      return resolved(Reflect.apply(fn, thisArg, args));
     } catch (e) {
       return rejected(e);
     }
@@ -75,6 +86,16 @@
     if (Number.isNaN(hwm) || hwm < 0) throw new RangeError('Invalid highWaterMark');
     return hwm;
   };
+  // Converts a QueuingStrategy dictionary (highWaterMark, then size) up front,
+  // as Web IDL converts it before the constructor reads the underlying
+  // source or sink; extractHWM/extractSize then read the plain result.
+  const readStrategy = (strategy) => {
+    if (strategy == null) return {};
+    const highWaterMark = strategy.highWaterMark;
+    const size = strategy.size;
+    if (size !== undefined && typeof size !== 'function') throw new TypeError('strategy.size must be a function');
+    return { highWaterMark: highWaterMark === undefined ? undefined : Number(highWaterMark), size };
+  };
   const extractSize = (strategy) => {
     const size = strategy == null ? undefined : strategy.size;
     if (size === undefined) return () => 1;
@@ -82,8 +103,9 @@
     return (chunk) => size(chunk);
   };
 
-  const countSize = function size() { return 1; };
-  const byteLengthSize = function size(chunk) { return chunk.byteLength; };
+  // Method definitions: named `size`, not constructors, no `prototype` (Web IDL).
+  const { size: countSize } = { size() { return 1; } };
+  const { size: byteLengthSize } = { size(chunk) { return chunk.byteLength; } };
 
   class CountQueuingStrategy {
     #hwm;
@@ -846,6 +868,7 @@
       if (typeof source !== 'object' && typeof source !== 'function') {
         throw new TypeError("Failed to construct 'ReadableStream': underlyingSource must be an object");
       }
+      strategy = readStrategy(strategy);
       const start = getMethod(source, 'start');
       const pull = getMethod(source, 'pull');
       const cancel = getMethod(source, 'cancel');
@@ -856,7 +879,7 @@
       }
       let hwm, size, autoAllocateChunkSize;
       if (isBytes) {
-        if (strategy != null && strategy.size !== undefined) throw new RangeError('The strategy for a byte stream cannot have a size function');
+        if (strategy.size !== undefined) throw new RangeError('The strategy for a byte stream cannot have a size function');
         if (source.autoAllocateChunkSize !== undefined) {
           autoAllocateChunkSize = Number(source.autoAllocateChunkSize);
           if (!Number.isInteger(autoAllocateChunkSize) || autoAllocateChunkSize <= 0) throw new TypeError('autoAllocateChunkSize must be a positive integer');
@@ -872,7 +895,7 @@
       s.pub = this;
       setUpController(
         s,
-        (controller) => (start ? start.call(source, controller) : undefined),
+        (controller) => (start ? Reflect.apply(start, source, [controller]) : undefined),
         (controller) => promiseCall(pull, source, controller),
         (reason) => promiseCall(cancel, source, reason),
         hwm,
@@ -930,37 +953,47 @@
     }
 
     getReader(options = undefined) {
+      if (options != null && typeof options !== 'object' && typeof options !== 'function') {
+        throw new TypeError("Failed to execute 'getReader' on 'ReadableStream': The provided value is not of type 'ReadableStreamGetReaderOptions'.");
+      }
       const mode = options == null ? undefined : options.mode;
       if (mode === undefined) return new ReadableStreamDefaultReader(this);
       if (String(mode) !== 'byob') throw new TypeError(`Failed to execute 'getReader' on 'ReadableStream': '${mode}' is not a valid ReadableStreamReaderMode`);
       return new ReadableStreamBYOBReader(this);
     }
 
+    // Web IDL order: the receiver's brand, then the arguments (dictionary
+    // members in lexicographic order), then the method's own checks.
     pipeThrough(transform, options = undefined) {
-      const readable = transform == null ? undefined : transform.readable;
-      const writable = transform == null ? undefined : transform.writable;
-      if (!(readable instanceof ReadableStream)) throw new TypeError("Failed to execute 'pipeThrough': transform.readable is not a ReadableStream");
-      if (!(writable instanceof WritableStream)) throw new TypeError("Failed to execute 'pipeThrough': transform.writable is not a WritableStream");
-      if (this.#s.reader !== null) throw new TypeError('Cannot pipe a locked ReadableStream');
+      const s = readableRecord(this);
+      if (transform == null || (typeof transform !== 'object' && typeof transform !== 'function')) {
+        throw new TypeError("Failed to execute 'pipeThrough': transform is not a ReadableWritablePair");
+      }
+      const readable = transform.readable;
+      if (!isReadableStream(readable)) throw new TypeError("Failed to execute 'pipeThrough': transform.readable is not a ReadableStream");
+      const writable = transform.writable;
+      if (!isWritableStream(writable)) throw new TypeError("Failed to execute 'pipeThrough': transform.writable is not a WritableStream");
+      const o = parsePipeOptions(options);
+      if (s.reader !== null) throw new TypeError('Cannot pipe a locked ReadableStream');
       const w = writableRecord(writable);
       if (w.writer !== null) throw new TypeError('Cannot pipe to a locked WritableStream');
-      const o = parsePipeOptions(options);
-      markHandled(readableStreamPipeTo(this.#s, w, o.preventClose, o.preventAbort, o.preventCancel, o.signal));
+      markHandled(readableStreamPipeTo(s, w, o.preventClose, o.preventAbort, o.preventCancel, o.signal));
       return readable;
     }
 
     pipeTo(destination, options = undefined) {
-      if (!(destination instanceof WritableStream)) return rejected(new TypeError("Failed to execute 'pipeTo': destination is not a WritableStream"));
-      let o;
+      let s, w, o;
       try {
+        s = readableRecord(this);
+        if (!isWritableStream(destination)) throw new TypeError("Failed to execute 'pipeTo': destination is not a WritableStream");
+        w = writableRecord(destination);
         o = parsePipeOptions(options);
       } catch (e) {
         return rejected(e);
       }
-      if (this.#s.reader !== null) return rejected(new TypeError('Cannot pipe a locked ReadableStream'));
-      const w = writableRecord(destination);
+      if (s.reader !== null) return rejected(new TypeError('Cannot pipe a locked ReadableStream'));
       if (w.writer !== null) return rejected(new TypeError('Cannot pipe to a locked WritableStream'));
-      return readableStreamPipeTo(this.#s, w, o.preventClose, o.preventAbort, o.preventCancel, o.signal);
+      return readableStreamPipeTo(s, w, o.preventClose, o.preventAbort, o.preventCancel, o.signal);
     }
 
     tee() {
@@ -990,12 +1023,36 @@
   });
   tag(ReadableStream);
 
+  // StreamPipeOptions, read in the dictionary's (lexicographic) member order.
   function parsePipeOptions(options) {
+    if (options != null && typeof options !== 'object' && typeof options !== 'function') {
+      throw new TypeError('The pipe options are not an object');
+    }
     const o = options == null ? {} : options;
+    const preventAbort = !!o.preventAbort;
+    const preventCancel = !!o.preventCancel;
+    const preventClose = !!o.preventClose;
     const signal = o.signal;
-    if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError('options.signal is not an AbortSignal');
-    return { preventClose: !!o.preventClose, preventAbort: !!o.preventAbort, preventCancel: !!o.preventCancel, signal };
+    if (signal !== undefined && !internal.isAbortSignal(signal)) throw new TypeError('options.signal is not an AbortSignal');
+    return { preventClose, preventAbort, preventCancel, signal };
   }
+
+  const isReadableStream = (v) => {
+    try {
+      readableRecord(v);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const isWritableStream = (v) => {
+    try {
+      writableRecord(v);
+      return true;
+    } catch {
+      return false;
+    }
+  };
 
   // ---- WritableStream internals -------------------------------------------
 
@@ -1166,7 +1223,7 @@
   function updateBackpressure(stream, backpressure) {
     const writer = stream.writer;
     if (writer !== null && backpressure !== stream.backpressure) {
-      if (backpressure) writer.ready = deferred();
+      if (backpressure) writer.ready = trackedDeferred();
       else writer.ready.resolve(undefined);
     }
     stream.backpressure = backpressure;
@@ -1260,7 +1317,7 @@
 
   function acquireWriter(stream) {
     if (stream.writer !== null) throw new TypeError('WritableStream is locked');
-    const writer = { stream, ready: deferred(), closed: deferred(), pub: null };
+    const writer = { stream, ready: trackedDeferred(), closed: trackedDeferred(), pub: null };
     stream.writer = writer;
     const state = stream.state;
     if (state === 'writable') {
@@ -1280,15 +1337,16 @@
     return writer;
   }
 
+  // A pending promise is rejected in place (code may already wait on it); a
+  // settled one cannot be rejected again, so it is replaced.
   function ensureReadyPromiseRejected(writer, error) {
-    // A settled promise cannot be rejected again, so replace it.
-    writer.ready = deferred();
+    if (writer.ready.settled) writer.ready = trackedDeferred();
     writer.ready.reject(error);
     markHandled(writer.ready.promise);
   }
 
   function ensureClosedPromiseRejected(writer, error) {
-    writer.closed = deferred();
+    if (writer.closed.settled) writer.closed = trackedDeferred();
     writer.closed.reject(error);
     markHandled(writer.closed.promise);
   }
@@ -1395,6 +1453,7 @@
       if (typeof sink !== 'object' && typeof sink !== 'function') {
         throw new TypeError("Failed to construct 'WritableStream': underlyingSink must be an object");
       }
+      strategy = readStrategy(strategy);
       if (sink.type !== undefined) throw new RangeError("Failed to construct 'WritableStream': Invalid type is specified");
       const start = getMethod(sink, 'start');
       const write = getMethod(sink, 'write');
@@ -1407,7 +1466,7 @@
       s.pub = this;
       setUpWritableController(
         s,
-        (controller) => (start ? start.call(sink, controller) : undefined),
+        (controller) => (start ? Reflect.apply(start, sink, [controller]) : undefined),
         (chunk) => promiseCall(write, sink, chunk, s.controller.pub),
         () => promiseCall(close, sink),
         (reason) => promiseCall(abort, sink, reason),
@@ -1448,10 +1507,7 @@
       () => startPromise,
       (chunk) => transformSinkWrite(t, chunk),
       () => transformSinkClose(t),
-      (reason) => {
-        transformError(t, reason);
-        return resolved(undefined);
-      },
+      (reason) => transformSinkAbort(t, reason),
       writableHWM,
       writableSize,
     );
@@ -1461,10 +1517,7 @@
         setTransformBackpressure(t, false);
         return t.backpressureChange.promise;
       },
-      (reason) => {
-        errorWritableAndUnblockWrite(t, reason);
-        return resolved(undefined);
-      },
+      (reason) => transformSourceCancel(t, reason),
       readableHWM,
       readableSize,
       isBytes,
@@ -1485,10 +1538,14 @@
     errorWritableAndUnblockWrite(t, e);
   }
 
-  function errorWritableAndUnblockWrite(t, e) {
-    const c = t.controller;
+  function clearTransformAlgorithms(c) {
     c.transformAlgorithm = undefined;
     c.flushAlgorithm = undefined;
+    c.cancelAlgorithm = undefined;
+  }
+
+  function errorWritableAndUnblockWrite(t, e) {
+    clearTransformAlgorithms(t.controller);
     writableControllerErrorIfNeeded(t.writable.controller, e);
     if (t.backpressure) setTransformBackpressure(t, false);
   }
@@ -1511,19 +1568,57 @@
     });
   }
 
+  // Closing the writable side, aborting it and cancelling the readable side
+  // each end the transform once: the first one's promise (finishPromise) is
+  // what the others get, and transformer.cancel() runs at most once.
   function transformSinkClose(t) {
-    const readable = t.readable;
     const c = t.controller;
+    if (c.finishPromise !== undefined) return c.finishPromise;
+    const readable = t.readable;
     const flushPromise = c.flushAlgorithm();
-    c.transformAlgorithm = undefined;
-    c.flushAlgorithm = undefined;
-    return flushPromise.then(() => {
+    clearTransformAlgorithms(c);
+    c.finishPromise = flushPromise.then(() => {
       if (readable.state === 'errored') throw readable.storedError;
       controllerClose(readable.controller);
     }, (r) => {
-      transformError(t, r);
-      throw readable.storedError;
+      controllerError(readable.controller, r);
+      throw r;
     });
+    return c.finishPromise;
+  }
+
+  function transformSinkAbort(t, reason) {
+    const c = t.controller;
+    if (c.finishPromise !== undefined) return c.finishPromise;
+    const readable = t.readable;
+    const cancelPromise = c.cancelAlgorithm(reason);
+    clearTransformAlgorithms(c);
+    c.finishPromise = cancelPromise.then(() => {
+      if (readable.state === 'errored') throw readable.storedError;
+      controllerError(readable.controller, reason);
+    }, (r) => {
+      controllerError(readable.controller, r);
+      throw r;
+    });
+    return c.finishPromise;
+  }
+
+  function transformSourceCancel(t, reason) {
+    const c = t.controller;
+    if (c.finishPromise !== undefined) return c.finishPromise;
+    const writable = t.writable;
+    const cancelPromise = c.cancelAlgorithm(reason);
+    clearTransformAlgorithms(c);
+    c.finishPromise = cancelPromise.then(() => {
+      if (writable.state === 'errored') throw writable.storedError;
+      writableControllerErrorIfNeeded(writable.controller, reason);
+      if (t.backpressure) setTransformBackpressure(t, false);
+    }, (r) => {
+      writableControllerErrorIfNeeded(writable.controller, r);
+      if (t.backpressure) setTransformBackpressure(t, false);
+      throw r;
+    });
+    return c.finishPromise;
   }
 
   function transformEnqueue(c, chunk) {
@@ -1565,6 +1660,7 @@
     const start = getMethod(tr, 'start');
     const transform = getMethod(tr, 'transform');
     const flush = getMethod(tr, 'flush');
+    const cancel = getMethod(tr, 'cancel');
     const readableHWM = extractHWM(readableStrategy, 0);
     const readableSize = extractSize(readableStrategy);
     const writableHWM = extractHWM(writableStrategy, 1);
@@ -1572,7 +1668,10 @@
     const t = { readable: null, writable: null, backpressure: undefined, backpressureChange: undefined, controller: null };
     const startPromise = deferred();
     initializeTransform(t, startPromise.promise, writableHWM, writableSize, readableHWM, readableSize, isBytes);
-    const c = { stream: t, transformAlgorithm: undefined, flushAlgorithm: undefined, pub: null };
+    const c = {
+      stream: t, transformAlgorithm: undefined, flushAlgorithm: undefined, cancelAlgorithm: undefined,
+      finishPromise: undefined, pub: null,
+    };
     c.pub = new TransformStreamDefaultController(ILLEGAL, c);
     t.controller = c;
     c.transformAlgorithm = transform
@@ -1586,7 +1685,8 @@
         }
       };
     c.flushAlgorithm = () => promiseCall(flush, tr, c.pub);
-    startPromise.resolve(start ? start.call(tr, c.pub) : undefined);
+    c.cancelAlgorithm = (reason) => promiseCall(cancel, tr, reason);
+    startPromise.resolve(start ? Reflect.apply(start, tr, [c.pub]) : undefined);
     return t;
   }
 

@@ -20,9 +20,7 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, native: &Object<'js>) -> rquickjs::Re
                     return;
                 }
                 enter_as(&core, object, |ctx| {
-                    let fire: rquickjs::Result<Function> = ctx
-                        .globals()
-                        .get::<_, Object>("__hearth_internal")
+                    let fire: rquickjs::Result<Function> = crate::host::isolate::internal(&ctx)
                         .and_then(|i| i.get("fireTimer"));
                     if let Ok(fire) = fire {
                         if fire.call::<_, ()>((id,)).is_err() {

@@ -1,7 +1,7 @@
 //! WHATWG URL parsing and setters, by the `url` crate.
 
 use rquickjs::{Array, Ctx, Exception, Function, Object, Value};
-use url::{Position, Url};
+use url::{quirks, Position, Url};
 
 pub(crate) fn install<'js>(ctx: &Ctx<'js>, native: &Object<'js>) -> rquickjs::Result<()> {
     native.set("urlParse", Function::new(ctx.clone(), url_parse)?)?;
@@ -33,41 +33,20 @@ fn url_set<'js>(
 ) -> rquickjs::Result<Value<'js>> {
     let mut url = Url::parse(&href)
         .map_err(|_| Exception::throw_type(&ctx, &format!("Invalid URL: {href}")))?;
-    // Setters that get invalid input leave the URL unchanged, per WHATWG.
+    // The url crate's `quirks` functions are the WHATWG URL API setters (the
+    // spec's state overrides); invalid input leaves the URL unchanged.
     match field.as_str() {
-        "href" => {
-            url = Url::parse(&value)
-                .map_err(|_| Exception::throw_type(&ctx, &format!("Invalid URL: {value}")))?
-        }
-        "protocol" => drop(url.set_scheme(value.trim_end_matches(':'))),
-        "username" => drop(url.set_username(&value)),
-        "password" => {
-            let _ = url.set_password(Some(&value).filter(|v| !v.is_empty()).map(|v| v.as_str()));
-        }
-        "host" => {
-            if let Ok(tmp) = Url::parse(&format!("{}://{value}", url.scheme())) {
-                if url.set_host(tmp.host_str()).is_ok() {
-                    let _ = url.set_port(tmp.port());
-                }
-            }
-        }
-        "hostname" => drop(url.set_host(Some(&value))),
-        "port" => {
-            if value.is_empty() {
-                let _ = url.set_port(None);
-            } else if let Ok(p) = value.parse::<u16>() {
-                let _ = url.set_port(Some(p));
-            }
-        }
-        "pathname" => url.set_path(&value),
-        "search" => {
-            let v = value.strip_prefix('?').unwrap_or(&value);
-            url.set_query(Some(v).filter(|v| !v.is_empty()));
-        }
-        "hash" => {
-            let v = value.strip_prefix('#').unwrap_or(&value);
-            url.set_fragment(Some(v).filter(|v| !v.is_empty()));
-        }
+        "href" => quirks::set_href(&mut url, &value)
+            .map_err(|_| Exception::throw_type(&ctx, &format!("Invalid URL: {value}")))?,
+        "protocol" => drop(quirks::set_protocol(&mut url, &value)),
+        "username" => drop(quirks::set_username(&mut url, &value)),
+        "password" => drop(quirks::set_password(&mut url, &value)),
+        "host" => drop(quirks::set_host(&mut url, &value)),
+        "hostname" => drop(quirks::set_hostname(&mut url, &value)),
+        "port" => drop(quirks::set_port(&mut url, &value)),
+        "pathname" => quirks::set_pathname(&mut url, &value),
+        "search" => quirks::set_search(&mut url, &value),
+        "hash" => quirks::set_hash(&mut url, &value),
         other => {
             return Err(Exception::throw_type(
                 &ctx,
@@ -112,9 +91,20 @@ fn components<'js>(ctx: &Ctx<'js>, url: &Url) -> rquickjs::Result<Value<'js>> {
     Ok(out.into_value())
 }
 
-/// `URL.prototype.origin`, computed only when asked for.
+/// `URL.prototype.origin`, computed only when asked for. A `blob:` URL has
+/// the origin of the URL in its path only when that one is http(s) (WHATWG
+/// URL; the url crate also takes it from other schemes).
 fn url_origin(href: String) -> String {
-    Url::parse(&href)
-        .map(|u| u.origin().ascii_serialization())
-        .unwrap_or_else(|_| "null".to_string())
+    let Ok(url) = Url::parse(&href) else {
+        return "null".to_string();
+    };
+    if url.scheme() == "blob" {
+        return match Url::parse(url.path()) {
+            Ok(inner) if matches!(inner.scheme(), "http" | "https") => {
+                inner.origin().ascii_serialization()
+            }
+            _ => "null".to_string(),
+        };
+    }
+    url.origin().ascii_serialization()
 }

@@ -1,9 +1,10 @@
-// URL (parsing delegated to the host through __hearth_native) and URLSearchParams.
+// URL (parsing delegated to the host's natives) and URLSearchParams.
 (() => {
   'use strict';
 
   const internal = (globalThis.__hearth_internal ||= {});
-  const native = () => globalThis.__hearth_native;
+  const natives = globalThis.__hearth_native;
+  const native = () => natives;
 
   const define = (name, value) => {
     Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });

@@ -1,17 +1,18 @@
 //! Outbound WebSockets: the handshake behind `fetch()` with
 //! `Upgrade: websocket` and `new WebSocket(url)`.
 //!
-//! The connection is opened like a `connect()` socket (the `[outbound]`
-//! policy applies; `wss:`/`https:` use rustls with the webpki roots plus the
-//! configured CA bundle), then the upgrade request goes out over hyper's
+//! The connection is opened through [`crate::host::egress`] like a
+//! `connect()` socket (the `[outbound]` policy applies; `wss:`/`https:` use
+//! rustls with the webpki roots plus the configured CA bundle), then the
+//! upgrade request goes out over hyper's
 //! HTTP/1 client. A 101 answer becomes a socket that the worker `accept()`s
 //! (its frames then run through tokio-tungstenite, see
 //! `bindings::durable::websocket`); any other answer is an ordinary response with a
 //! streamed body.
 
 use crate::bindings::durable::websocket;
-use crate::bindings::sockets::{ca_bundle_path, dial};
 use crate::host::body::{BodyError, RequestBody};
+use crate::host::egress::Egress;
 use crate::host::event_loop::{current, settle, spawn_op};
 use crate::web::fetch::flat_headers;
 use http::{HeaderName, HeaderValue, StatusCode};
@@ -119,22 +120,21 @@ fn ws_connect<'js>(
         .body(Empty::<bytes::Bytes>::new())
         .map_err(|e| Exception::throw_type(&ctx, &format!("invalid WebSocket request: {e}")))?;
     let core = current();
-    let policy = core.worker.config().outbound.clone();
-    let ca_bundle = ca_bundle_path(&core);
+    let egress = Egress::of(&core.worker);
     spawn_op(&ctx, async move {
         let failed = |detail: String| format!("WebSocket connection to {url} failed: {detail}");
-        let (conn, _, _) = dial(
-            &policy,
-            &target.host,
-            target.port,
-            target.tls,
-            ca_bundle,
-            "WebSocket connection",
-        )
-        .await?;
-        let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(conn))
-            .await
-            .map_err(|e| failed(e.to_string()))?;
+        let dialed = egress
+            .dial(
+                &target.host,
+                target.port,
+                target.tls,
+                "WebSocket connection",
+            )
+            .await?;
+        let (mut sender, connection) =
+            hyper::client::conn::http1::handshake(TokioIo::new(dialed.conn))
+                .await
+                .map_err(|e| failed(e.to_string()))?;
         tokio::task::spawn_local(async move {
             if let Err(e) = connection.with_upgrades().await {
                 tracing::debug!("outbound WebSocket connection ended: {e}");

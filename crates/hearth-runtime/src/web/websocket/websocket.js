@@ -128,11 +128,10 @@
       else native.wsClose(this[ID], ...args);
     }
     serializeAttachment(value) {
-      native.wsSetAttachment(this[ID], internal.serialize(value));
+      native.wsSetAttachment(this[ID], value);
     }
     deserializeAttachment() {
-      const text = native.wsGetAttachment(this[ID]);
-      return text == null ? null : internal.deserialize(text);
+      return native.wsGetAttachment(this[ID]);
     }
     // Events from the host; held until accept(), as Workers does.
     _deliver(event) {

@@ -1,11 +1,9 @@
 //! The `hearth kv` command logic, run in-process against a database that another
 //! open store (standing in for `hearth dev`) also uses.
 
-mod common;
-
 use clap::Parser;
-use hearth_kv::cli::{self, KvCommand};
 use hearth_kv::{KvError, KvStore, PutOptions};
+use hearth_kv_api::cli::{self, KvCommand};
 
 #[derive(Parser)]
 struct Cli {
@@ -28,7 +26,8 @@ fn run(
 
 #[tokio::test]
 async fn cli_commands_while_dev_has_the_database_open() {
-    let dir = common::temp_dir("cli");
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().to_path_buf();
     let dev = KvStore::open(&dir).unwrap();
     let id = "0f2ac74b498b48028cb68387c421e279".to_string();
     let bindings = vec![("TODOS".to_string(), id.clone())];

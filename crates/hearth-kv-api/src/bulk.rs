@@ -7,13 +7,12 @@
 use base64::Engine;
 use serde_json::Value;
 
-use crate::error::{KvError, KvOp};
-use crate::limits;
-use crate::BulkPair;
+use hearth_kv::limits;
+use hearth_kv::{BulkPair, KvError, KvOp};
 
 /// Parses a bulk-put JSON document into pairs, checking the 10,000-pair and
 /// 100 MB limits and each entry's shape. Key/value/metadata limits are checked by
-/// [`crate::KvStore::bulk_put`].
+/// [`hearth_kv::KvStore::bulk_put`].
 pub fn parse_bulk_put(body: &[u8]) -> Result<Vec<BulkPair>, KvError> {
     limits::validate_bulk_size(KvOp::Put, body.len())?;
     let doc: Value = serde_json::from_slice(body)

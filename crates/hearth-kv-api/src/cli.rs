@@ -15,8 +15,8 @@ use std::task::{Context, Poll, Wake, Waker};
 use clap::{Args, Subcommand};
 use serde_json::json;
 
-use crate::error::KvError;
-use crate::{bulk, KvStore, ListOptions, Namespace, PutOptions};
+use crate::bulk;
+use hearth_kv::{KvError, KvStore, ListOptions, Namespace, PutOptions};
 
 /// `hearth kv ...` subcommands (wrangler 4's `wrangler kv ...`).
 #[derive(Debug, Clone, Subcommand)]
@@ -431,7 +431,7 @@ fn bulk_cmd(
             let keys =
                 bulk::parse_bulk_delete(&read(&filename)?).map_err(|e| in_file(&filename, e))?;
             let mut map = serde_json::Map::new();
-            for chunk in keys.chunks(crate::limits::MAX_BULK_GET_KEYS) {
+            for chunk in keys.chunks(hearth_kv::limits::MAX_BULK_GET_KEYS) {
                 for (k, e) in chunk.iter().zip(store.get_many(&ns.id, chunk)?) {
                     map.insert(
                         k.clone(),

@@ -1,11 +1,11 @@
 //! Black-box tests of the REST API: `serve` on 127.0.0.1:0, spoken to over a raw
 //! TCP connection with hand-written HTTP/1.1.
 
-mod common;
-
 use std::net::SocketAddr;
 
-use hearth_kv::{rest, KvStore};
+use base64::Engine;
+use hearth_kv::KvStore;
+use hearth_kv_api::rest;
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -32,7 +32,9 @@ impl Resp {
 }
 
 async fn start() -> (SocketAddr, KvStore) {
-    let store = KvStore::open(&common::temp_dir("rest")).unwrap();
+    // Leaked: the store's folder must outlive the server task.
+    let dir = Box::leak(Box::new(tempfile::tempdir().unwrap()));
+    let store = KvStore::open(dir.path()).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(rest::serve(store.clone(), listener, TOKEN.to_string()));
@@ -332,7 +334,7 @@ async fn bulk_write_and_delete() {
     let ns = create_ns(addr, "bulk").await;
     let body = json!([
         {"key": "a", "value": "1"},
-        {"key": "b", "value": rest::b64(&[0, 159, 146, 150]), "base64": true, "expiration_ttl": 3600},
+        {"key": "b", "value": base64::engine::general_purpose::STANDARD.encode([0, 159, 146, 150]), "base64": true, "expiration_ttl": 3600},
         {"key": "c", "value": "3", "metadata": {"x": true}},
     ]);
     let r = call(

@@ -1,0 +1,13 @@
+//! The front ends of hearth's KV store that the JavaScript runtime does not
+//! need, kept out of `hearth-kv` so the runtime pulls in neither a web
+//! framework nor a command-line parser:
+//!
+//! * [`rest`] — the Cloudflare API v4 compatible REST endpoints (on axum);
+//! * [`cli`] — the logic behind `hearth kv ...`, printing like wrangler 4;
+//! * [`bulk`] — the bulk formats both of them read.
+
+#![warn(missing_docs)]
+
+pub mod bulk;
+pub mod cli;
+pub mod rest;
