@@ -11,6 +11,7 @@
 
 #![warn(missing_docs)]
 
+pub mod assets;
 pub mod compat;
 mod dev_vars;
 mod error;
@@ -77,6 +78,8 @@ pub struct Config {
     pub migrations: Vec<Migration>,
     /// `hyperdrive` bindings.
     pub hyperdrive: Vec<Hyperdrive>,
+    /// `[assets]`: static files served in front of the worker.
+    pub assets: Option<assets::Assets>,
     /// hearth extension: raw TCP listeners from `[[tcp_listeners]]`
     /// (inheritable, like other non-binding settings).
     pub tcp_listeners: Vec<TcpListener>,
@@ -238,8 +241,9 @@ fn split_host_port(pattern: &str) -> Option<(&str, &str)> {
     pattern.rsplit_once(':')
 }
 
-/// `*` matches any run of characters; everything else literally.
-fn glob_match(pattern: &str, text: &str) -> bool {
+/// `*` matches any run of characters; everything else literally (the
+/// patterns of `[outbound]` and of `assets.run_worker_first`).
+pub fn glob_match(pattern: &str, text: &str) -> bool {
     let (p, t) = (pattern.as_bytes(), text.as_bytes());
     let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
     while ti < t.len() {
@@ -445,6 +449,10 @@ impl Loader<'_> {
             Some((n, key)) => self.each(n, &key, Self::hyperdrive)?,
             None => Vec::new(),
         };
+        let assets = match source("assets") {
+            Some((n, key)) => Some(self.assets(n, &key, &root)?),
+            None => None,
+        };
         let tcp_listeners = match source("tcp_listeners") {
             Some((n, key)) => self.each(n, &key, Self::tcp_listener)?,
             None => Vec::new(),
@@ -470,6 +478,7 @@ impl Loader<'_> {
             durable_objects,
             migrations,
             hyperdrive,
+            assets,
             tcp_listeners,
             outbound,
             warnings: std::mem::take(&mut self.warnings),
