@@ -18,8 +18,11 @@ use std::time::Duration;
 /// Flags follow `wrangler dev`'s names.
 #[derive(clap::Args, Debug)]
 pub(crate) struct DevArgs {
-    /// The project folder (holding wrangler.toml, wrangler.json or wrangler.jsonc).
-    #[arg(default_value = ".")]
+    /// The project folder (holding wrangler.toml, wrangler.json or
+    /// wrangler.jsonc), or the worker's entry script (`hearth dev
+    /// src/index.ts`, as `wrangler dev src/index.ts`): the configuration is
+    /// then looked for from the current folder and the script replaces its `main`.
+    #[arg(default_value = ".", value_name = "SCRIPT | DIR")]
     dir: PathBuf,
     /// Port to listen on.
     #[arg(long, default_value_t = 8787)]
@@ -79,8 +82,14 @@ pub(crate) fn run(args: DevArgs) -> Result<()> {
             let _ = events_tx.send(Event::Stop);
         })?
     };
+    let (dir, script) = if args.dir.is_file() {
+        (PathBuf::from("."), Some(args.dir.clone()))
+    } else {
+        (args.dir.clone(), None)
+    };
     let project = |config: Option<PathBuf>| ProjectArgs {
-        dir: args.dir.clone(),
+        dir: dir.clone(),
+        script: script.clone(),
         config,
         env: args.env.clone(),
         vars: args.vars.clone(),
@@ -92,6 +101,7 @@ pub(crate) fn run(args: DevArgs) -> Result<()> {
     };
     let env = args.env.as_deref();
     let configs = load_configs(&projects, true)?;
+    run_builds(&configs)?;
     let inputs = Inputs::new(&configs, env);
     let state = persist_dir(&configs[0].root, args.persist_to.as_deref())?;
     let kv = LazyKv::new(&state);
@@ -177,6 +187,21 @@ pub(crate) fn run(args: DevArgs) -> Result<()> {
                 continue;
             }
         };
+        match run_builds(&configs) {
+            Err(e) => {
+                tracing::error!("reload failed, still serving the previous version:\n{e:#}");
+                continue;
+            }
+            Ok(true) => {
+                // What the build wrote is read below; its own change events
+                // (once they have arrived) must not start another build.
+                std::thread::sleep(SETTLE);
+                if events.try_iter().any(|e| matches!(e, Event::Stop)) {
+                    break;
+                }
+            }
+            Ok(false) => {}
+        }
         if let Some(w) = watcher.as_mut() {
             w.set_configs(&configs, env);
         }
@@ -202,6 +227,33 @@ pub(crate) fn run(args: DevArgs) -> Result<()> {
     tracing::info!("shutting down");
     server.shutdown();
     Ok(())
+}
+
+/// Runs each configuration's `[build] command` (with `sh -c`, in its `cwd`),
+/// as wrangler does before it starts the worker and on every reload.
+/// Returns whether any ran.
+fn run_builds(configs: &[hearth_config::Config]) -> Result<bool> {
+    let mut ran = false;
+    for config in configs {
+        let Some(build) = &config.build else { continue };
+        println!("Running custom build: {}", build.command);
+        ran = true;
+        let status = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(&build.command)
+            .current_dir(&build.cwd)
+            .stdin(std::process::Stdio::null())
+            .status()
+            .with_context(|| format!("cannot run the build command `{}`", build.command))?;
+        if !status.success() {
+            anyhow::bail!(
+                "{}: build.command `{}` failed ({status})",
+                config.path.display(),
+                build.command
+            );
+        }
+    }
+    Ok(ran)
 }
 
 /// Serves the KV REST API from its own thread.

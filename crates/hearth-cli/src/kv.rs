@@ -24,6 +24,7 @@ pub(crate) struct KvArgs {
 
 pub(crate) fn run(args: KvArgs) -> Result<()> {
     let project = ProjectArgs {
+        script: None,
         dir: PathBuf::from("."),
         config: args.config,
         env: args.env,

@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 #[derive(Clone, Debug)]
 pub(crate) struct ProjectArgs {
     pub(crate) dir: PathBuf,
+    /// `hearth dev SCRIPT`: the entry point, instead of the config's `main`.
+    pub(crate) script: Option<PathBuf>,
     pub(crate) config: Option<PathBuf>,
     pub(crate) env: Option<String>,
     pub(crate) vars: Vec<(String, String)>,
@@ -18,17 +20,37 @@ pub(crate) struct ProjectArgs {
 
 /// Reads the configuration, printing its warnings once.
 pub(crate) fn load_config(args: &ProjectArgs, announce: bool) -> Result<Config> {
-    let path = match &args.config {
-        Some(path) => path.clone(),
-        None => hearth_config::find_config(&args.dir).ok_or_else(|| {
-            anyhow!(
-                "no wrangler.toml, wrangler.json or wrangler.jsonc in {}; pass --config PATH or run in a project folder",
-                args.dir.display()
-            )
-        })?,
+    let located = match &args.config {
+        Some(path) => Some(hearth_config::Located {
+            path: path.clone(),
+            redirected_from: None,
+        }),
+        None => hearth_config::locate_config(&args.dir).map_err(|e| anyhow!(e))?,
     };
-    let config = hearth_config::load(&path, args.env.as_deref())?;
+    let mut config = match &located {
+        Some(found) => hearth_config::load(&found.path, args.env.as_deref())?,
+        // A bare script runs with every setting at its default, as with wrangler.
+        None if args.script.is_some() => hearth_config::default_config(&args.dir),
+        None => bail!(
+            "no wrangler.toml, wrangler.json or wrangler.jsonc in {}; pass --config PATH, run in a project folder, or name the entry script (`hearth dev src/index.js`)",
+            args.dir.display()
+        ),
+    };
+    if let Some(script) = &args.script {
+        config.main = Some(std::path::absolute(script).unwrap_or_else(|_| script.clone()));
+    }
     if announce {
+        if let Some(hearth_config::Located {
+            path,
+            redirected_from: Some(deploy),
+        }) = &located
+        {
+            tracing::info!(
+                "using the configuration a build generated, {} (redirected by {})",
+                path.display(),
+                deploy.display()
+            );
+        }
         for warning in &config.warnings {
             tracing::warn!("{warning}");
         }

@@ -3,7 +3,9 @@
 //! - a module file a worker loaded (entry point, static and dynamic imports,
 //!   Text and Data modules), outside `node_modules`;
 //! - a worker's configuration file, its entry point as configured, and its
-//!   `.dev.vars` / `.env` files (also when they are created).
+//!   `.dev.vars` / `.env` files (also when they are created);
+//! - any file in a worker's `[assets]` folder or in a `[build] watch_dir`
+//!   (watched recursively: a new file is a new asset or build input).
 //!
 //! Anything else in the project folder (the state folder of `--persist-to`,
 //! a log the server's output is redirected into, notes, files nothing
@@ -24,6 +26,9 @@ use std::sync::{Arc, Mutex};
 pub(crate) struct Inputs {
     /// Configuration, entry point and `.dev.vars` / `.env` files.
     fixed: HashSet<PathBuf>,
+    /// `[assets]` folders and `[build] watch_dir`s: everything under them
+    /// counts.
+    trees: HashSet<PathBuf>,
     /// The workers serving now.
     serving: Vec<Worker>,
     /// After a failed reload, the workers that failed: fixing any file they
@@ -42,7 +47,14 @@ impl Inputs {
     /// Replaces the configuration files and what they name.
     pub(crate) fn set_configs(&mut self, configs: &[Config], env: Option<&str>) {
         self.fixed.clear();
+        self.trees.clear();
         for config in configs {
+            if let Some(assets) = &config.assets {
+                self.trees.insert(assets.directory.clone());
+            }
+            if let Some(build) = &config.build {
+                self.trees.extend(build.watch_dirs.iter().cloned());
+            }
             let root = &config.root;
             if let Some(name) = config.path.file_name() {
                 self.fixed.insert(root.join(name));
@@ -57,6 +69,7 @@ impl Inputs {
     /// Whether a change of `path` reloads.
     fn contains(&self, path: &Path) -> bool {
         self.fixed.contains(path)
+            || self.trees.iter().any(|dir| path.starts_with(dir))
             || self
                 .serving
                 .iter()
@@ -76,6 +89,7 @@ impl Inputs {
             .cloned()
             .chain(loaded)
             .filter_map(|path| path.parent().map(Path::to_path_buf))
+            .chain(self.trees.iter().cloned())
             .collect()
     }
 }
@@ -218,7 +232,12 @@ impl InputWatcher {
                 // Not there (yet): nothing in it to reload.
                 continue;
             }
-            match self.watcher.watch(folder, RecursiveMode::NonRecursive) {
+            let mode = if self.lock().inputs.trees.contains(folder) {
+                RecursiveMode::Recursive
+            } else {
+                RecursiveMode::NonRecursive
+            };
+            match self.watcher.watch(folder, mode) {
                 Ok(()) => added.push(folder.clone()),
                 Err(e) => tracing::debug!("cannot watch {}: {e}", folder.display()),
             }

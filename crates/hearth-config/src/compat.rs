@@ -554,7 +554,7 @@ pub static FLAGS: &[Flag] = &[
         "assets_navigation_prefers_asset_serving",
         Some("assets_navigation_has_no_effect"),
         Some("2025-04-01"),
-        NotApplicable,
+        Implemented,
     ),
     flag(
         "set_forwardable_email_full_headers",

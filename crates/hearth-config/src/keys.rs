@@ -8,6 +8,8 @@
 //! be repeated in every environment; top-level-only keys may not appear in an
 //! environment at all.
 
+use crate::node::{Kind, Node};
+
 /// How a key behaves under `[env.NAME]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Scope {
@@ -48,6 +50,8 @@ pub(crate) const KEYS: &[(&str, Scope, Use)] = {
         ("migrations", Inheritable, Used),
         ("tcp_listeners", Inheritable, Used),
         ("outbound", Inheritable, Used),
+        ("assets", Inheritable, Used),
+        ("build", Inheritable, Used),
         ("vars", NonInheritable, Used),
         ("kv_namespaces", NonInheritable, Used),
         ("durable_objects", NonInheritable, Used),
@@ -70,6 +74,17 @@ pub(crate) const KEYS: &[(&str, Scope, Use)] = {
         ("first_party_worker", Inheritable, Silent),
         ("compliance_region", Inheritable, Silent),
         ("no_bundle", Inheritable, Silent),
+        ("observability", Inheritable, Silent),
+        ("dependencies_instrumentation", TopOnly, Silent),
+        ("previews", Inheritable, Silent),
+        ("exports", Inheritable, Silent),
+        // What wrangler adds to the configuration a build writes (e.g.
+        // `@cloudflare/vite-plugin`'s `dist/<name>/wrangler.json`).
+        ("configPath", TopOnly, Silent),
+        ("userConfigPath", TopOnly, Silent),
+        ("topLevelName", TopOnly, Silent),
+        ("definedEnvironments", TopOnly, Silent),
+        ("targetEnvironment", TopOnly, Silent),
         // Known to wrangler, not (yet) acted on by hearth.
         ("dev", TopOnly, Ignored("local dev-server settings are not read; use hearth's command-line flags")),
         ("site", TopOnly, Ignored("Workers Sites assets are not served")),
@@ -80,9 +95,6 @@ pub(crate) const KEYS: &[(&str, Scope, Use)] = {
         ("pages_build_output_dir", TopOnly, Ignored("Pages projects are not supported")),
         ("usage_model", Inheritable, Ignored("it only affects billing on Cloudflare")),
         ("placement", Inheritable, Ignored("Smart Placement has no local effect")),
-        ("observability", Inheritable, Ignored("logs go to the terminal only")),
-        ("build", Inheritable, Ignored("the custom build command is not run; run it yourself before starting hearth")),
-        ("assets", Inheritable, Ignored("static assets are not served")),
         ("node_compat", Inheritable, Ignored("it was removed in wrangler v4; add \"nodejs_compat\" to compatibility_flags instead")),
         ("tsconfig", Inheritable, Ignored("tsconfig settings such as path aliases are not applied")),
         ("jsx_factory", Inheritable, Ignored("JSX is not transformed")),
@@ -118,6 +130,18 @@ pub(crate) const KEYS: &[(&str, Scope, Use)] = {
         ("worker_loaders", NonInheritable, Ignored(BINDING)),
         ("vpc_services", NonInheritable, Ignored(BINDING)),
         ("unsafe_hello_world", NonInheritable, Ignored(BINDING)),
+        ("connect", NonInheritable, Ignored(BINDING)),
+        ("ai_search_namespaces", NonInheritable, Ignored(BINDING)),
+        ("ai_search", NonInheritable, Ignored(BINDING)),
+        ("websearch", NonInheritable, Ignored(BINDING)),
+        ("agent_memory", NonInheritable, Ignored(BINDING)),
+        ("artifacts", NonInheritable, Ignored(BINDING)),
+        ("stream", NonInheritable, Ignored(BINDING)),
+        ("flagship", NonInheritable, Ignored(BINDING)),
+        ("vpc_networks", NonInheritable, Ignored(BINDING)),
+        ("addresses", TopOnly, Ignored("Email Routing addresses have no local effect")),
+        ("access", Inheritable, Ignored("Cloudflare Access is not applied locally")),
+        ("cache", Inheritable, Ignored("the zone cache settings are not applied locally")),
         ("secrets", NonInheritable, Ignored("secret declarations are not checked; put local values in .dev.vars")),
         ("unsafe", NonInheritable, Ignored("`unsafe` bindings and metadata are not supported")),
     ]
@@ -128,4 +152,32 @@ pub(crate) fn lookup(key: &str) -> Option<(Scope, Use)> {
     KEYS.iter()
         .find(|(k, _, _)| *k == key)
         .map(|&(_, scope, usage)| (scope, usage))
+}
+
+/// Whether `node` is a value that asks nothing of hearth: empty (null, `[]`,
+/// `{}`, tables of empty values such as `queues = { producers = [] }`) or
+/// the default wrangler itself writes into a generated configuration.
+/// Ignored keys with such values get no warning.
+pub(crate) fn is_default(key: &str, node: &Node) -> bool {
+    let text = |expected: &str| matches!(&node.kind, Kind::Str(s) if s == expected);
+    match key {
+        "jsx_factory" if text("React.createElement") => return true,
+        "jsx_fragment" if text("React.Fragment") => return true,
+        _ => {}
+    }
+    match &node.kind {
+        Kind::Null => true,
+        Kind::Array(items) => items.is_empty(),
+        Kind::Table(entries) => entries
+            .iter()
+            .all(|(k, v)| match (key, k.as_str(), &v.kind) {
+                // `dev`'s defaults as wrangler writes them.
+                ("dev", "ip", Kind::Str(s)) => s == "localhost" || s == "127.0.0.1",
+                ("dev", "local_protocol" | "upstream_protocol", Kind::Str(s)) => s == "http",
+                ("dev", "enable_containers" | "generate_types", Kind::Bool(_)) => true,
+                ("python_modules", "exclude", _) => true,
+                _ => is_default(k, v),
+            }),
+        _ => false,
+    }
 }

@@ -11,6 +11,7 @@
 
 #![warn(missing_docs)]
 
+pub mod assets;
 pub mod compat;
 mod dev_vars;
 mod error;
@@ -77,6 +78,10 @@ pub struct Config {
     pub migrations: Vec<Migration>,
     /// `hyperdrive` bindings.
     pub hyperdrive: Vec<Hyperdrive>,
+    /// `[assets]`: static files served in front of the worker.
+    pub assets: Option<assets::Assets>,
+    /// `[build]` with a `command`: run before start and on every reload.
+    pub build: Option<Build>,
     /// hearth extension: raw TCP listeners from `[[tcp_listeners]]`
     /// (inheritable, like other non-binding settings).
     pub tcp_listeners: Vec<TcpListener>,
@@ -96,6 +101,17 @@ impl Config {
             .find(|rule| rule.matches(relative_path))
             .map(|rule| rule.kind)
     }
+}
+
+/// `[build]`: wrangler's custom build.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Build {
+    /// The shell command (run with `sh -c`).
+    pub command: String,
+    /// Where it runs: `cwd`, else the project root.
+    pub cwd: PathBuf,
+    /// Folders whose changes rerun it (`watch_dir`, default `./src`).
+    pub watch_dirs: Vec<PathBuf>,
 }
 
 /// `[limits]`.
@@ -238,8 +254,9 @@ fn split_host_port(pattern: &str) -> Option<(&str, &str)> {
     pattern.rsplit_once(':')
 }
 
-/// `*` matches any run of characters; everything else literally.
-fn glob_match(pattern: &str, text: &str) -> bool {
+/// `*` matches any run of characters; everything else literally (the
+/// patterns of `[outbound]` and of `assets.run_worker_first`).
+pub fn glob_match(pattern: &str, text: &str) -> bool {
     let (p, t) = (pattern.as_bytes(), text.as_bytes());
     let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
     while ti < t.len() {
@@ -272,6 +289,95 @@ pub fn find_config(dir: &Path) -> Option<PathBuf> {
             .map(|name| d.join(name))
             .find(|p| p.is_file())
     })
+}
+
+/// Where a build leaves the pointer to the configuration it generated.
+pub const DEPLOY_CONFIG: &str = ".wrangler/deploy/config.json";
+
+/// A configuration file found as `wrangler dev` finds one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Located {
+    /// The file to load.
+    pub path: PathBuf,
+    /// The `.wrangler/deploy/config.json` that pointed to it, if any.
+    pub redirected_from: Option<PathBuf>,
+}
+
+/// Finds the configuration as wrangler does: the nearest user
+/// configuration ([`find_config`]), redirected by the nearest
+/// `.wrangler/deploy/config.json` (`{"configPath": "..."}`, relative to
+/// that file), which a build such as `@cloudflare/vite-plugin` writes to
+/// point at the configuration it generated. Both must belong to the same
+/// project folder.
+pub fn locate_config(dir: &Path) -> std::result::Result<Option<Located>, String> {
+    let user = find_config(dir);
+    let Some(deploy) = dir
+        .ancestors()
+        .map(|d| d.join(DEPLOY_CONFIG))
+        .find(|p| p.is_file())
+    else {
+        return Ok(user.map(|path| Located {
+            path,
+            redirected_from: None,
+        }));
+    };
+    let text = std::fs::read_to_string(&deploy)
+        .map_err(|e| format!("{}: cannot read the file: {e}", deploy.display()))?;
+    let target = json5::from_str::<serde_json::Value>(&text)
+        .map_err(|e| format!("{}: invalid JSON: {e}", deploy.display()))?
+        .get("configPath")
+        .and_then(|v| v.as_str())
+        .map(str::to_string)
+        .ok_or_else(|| {
+            format!(
+                "{}: the required \"configPath\" property is missing (it names the \
+                 configuration a build generated)",
+                deploy.display()
+            )
+        })?;
+    let base = deploy.parent().unwrap_or(Path::new("."));
+    let path = resolve(base, &target);
+    if !path.is_file() {
+        return Err(format!(
+            "{}: configPath points to {}, which does not exist (run the build again?)",
+            deploy.display(),
+            path.display()
+        ));
+    }
+    if let Some(user) = &user {
+        let expected = user.parent().unwrap_or(Path::new(".")).join(DEPLOY_CONFIG);
+        if absolute(&expected) != absolute(&deploy) {
+            return Err(format!(
+                "found both the configuration {} and the deploy configuration {}, which do not \
+                 share a project folder, so it is not clear which to use",
+                user.display(),
+                deploy.display()
+            ));
+        }
+    }
+    Ok(Some(Located {
+        path,
+        redirected_from: Some(deploy),
+    }))
+}
+
+/// The configuration of a project without a configuration file (`hearth dev
+/// src/index.js` in a folder that has none): every setting at its default,
+/// as wrangler runs a bare script.
+pub fn default_config(dir: &Path) -> Config {
+    let root = absolute(dir);
+    let path = root.join("wrangler.toml");
+    let mut loader = Loader {
+        file: &path,
+        warnings: Vec::new(),
+    };
+    let empty = Node {
+        kind: Kind::Table(Vec::new()),
+        pos: None,
+    };
+    loader
+        .config(&empty, None, path.clone(), root)
+        .expect("an empty configuration is valid")
 }
 
 /// Loads `path` (TOML if it ends in `.toml`, otherwise JSON/JSONC) for the
@@ -445,6 +551,14 @@ impl Loader<'_> {
             Some((n, key)) => self.each(n, &key, Self::hyperdrive)?,
             None => Vec::new(),
         };
+        let assets = match source("assets") {
+            Some((n, key)) => Some(self.assets(n, &key, &root)?),
+            None => None,
+        };
+        let build = match source("build") {
+            Some((n, key)) => self.build(n, &key, &root)?,
+            None => None,
+        };
         let tcp_listeners = match source("tcp_listeners") {
             Some((n, key)) => self.each(n, &key, Self::tcp_listener)?,
             None => Vec::new(),
@@ -470,6 +584,8 @@ impl Loader<'_> {
             durable_objects,
             migrations,
             hyperdrive,
+            assets,
+            build,
             tcp_listeners,
             outbound,
             warnings: std::mem::take(&mut self.warnings),
@@ -510,7 +626,7 @@ impl Loader<'_> {
                         Scope::Inheritable => !in_env,
                         Scope::NonInheritable => env.is_none(),
                     };
-                    if effective {
+                    if effective && !keys::is_default(key, node) {
                         self.warn(node, key, format!("hearth ignores this key: {why}"));
                     }
                 }
@@ -542,7 +658,7 @@ impl Loader<'_> {
                     "only allowed at the top level; ignored here (move it out of the environment)"
                         .to_string(),
                 ),
-                Some((_, Use::Ignored(why))) => {
+                Some((_, Use::Ignored(why))) if !keys::is_default(key, node) => {
                     self.warn(node, &path, format!("hearth ignores this key: {why}"))
                 }
                 Some(_) => {}
@@ -1004,6 +1120,39 @@ impl Loader<'_> {
             deny,
             ca_bundle,
         })
+    }
+
+    fn build(&mut self, node: &Node, key: &str, root: &Path) -> Result<Option<Build>> {
+        self.fields(
+            node,
+            key,
+            &[("command", None), ("cwd", None), ("watch_dir", None)],
+        )?;
+        let Some(command) = self.opt_string(node, key, "command")? else {
+            return Ok(None);
+        };
+        let cwd = match self.opt_string(node, key, "cwd")? {
+            Some(cwd) => resolve(root, &cwd),
+            None => root.to_path_buf(),
+        };
+        let watch_dirs = match node.get("watch_dir") {
+            None => vec![resolve(root, "./src")],
+            Some(
+                v @ Node {
+                    kind: Kind::Str(_), ..
+                },
+            ) => vec![resolve(root, &self.string(v, &format!("{key}.watch_dir"))?)],
+            Some(v) => self
+                .strings(v, &format!("{key}.watch_dir"))?
+                .iter()
+                .map(|d| resolve(root, d))
+                .collect(),
+        };
+        Ok(Some(Build {
+            command,
+            cwd,
+            watch_dirs,
+        }))
     }
 
     fn tcp_listener(&mut self, node: &Node, key: &str) -> Result<TcpListener> {

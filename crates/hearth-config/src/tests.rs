@@ -500,7 +500,9 @@ bucket = "./public"
         "{w:#?}"
     );
     assert!(has("r2_buckets: hearth ignores this key"), "{w:#?}");
-    assert!(has("build: hearth ignores this key"), "{w:#?}");
+    // `[build] command` is run by `hearth dev`.
+    assert!(!has("build"), "{w:#?}");
+    assert_eq!(cfg.build.as_ref().unwrap().command, "npm run build");
     assert!(has("site: hearth ignores this key"), "{w:#?}");
     assert!(
         has("naem: unknown key") && has("did you mean `name`"),
@@ -511,7 +513,7 @@ bucket = "./public"
         !has("account_id") && !has("workers_dev") && !has("route"),
         "{w:#?}"
     );
-    assert_eq!(w.len(), 6, "{w:#?}");
+    assert_eq!(w.len(), 5, "{w:#?}");
     assert!(w.iter().all(|m| m.contains("wrangler.toml")));
 }
 
@@ -522,7 +524,8 @@ d1_databases = [{ binding = "DB", database_name = "x", database_id = "y" }]
 placement = { mode = "smart" }
 [env.dev]
 keep_vars = true
-queues = { producers = [] }
+queues = { producers = [{ binding = "Q", queue = "q" }] }
+ratelimits = []
 placement = { mode = "off" }
 bogus = 1
 "#;
@@ -536,6 +539,8 @@ bogus = 1
     assert!(has("env.dev.queues: hearth ignores"), "{w:#?}");
     assert!(has("env.dev.placement: hearth ignores"), "{w:#?}");
     assert!(has("env.dev.bogus: unknown key"), "{w:#?}");
+    // An empty binding list asks nothing of hearth: no warning.
+    assert!(!has("ratelimits"), "{w:#?}");
     // Top-level non-inheritable / overridden keys are not in effect for env.dev.
     assert!(!has(": d1_databases") && !has(": placement"), "{w:#?}");
     assert_eq!(w.len(), 4, "{w:#?}");

@@ -224,6 +224,18 @@ async fn handle(
     if options.test_scheduled && req.uri().path() == "/__scheduled" {
         return run_scheduled(&isolate, req.uri()).await;
     }
+    // A request an asset answers never enters the worker.
+    let worker = isolate.worker();
+    if let Some(assets) = worker.assets() {
+        let (method, uri, headers) = (req.method(), req.uri(), req.headers());
+        if !assets.worker_first(method, uri, headers, worker.has_script()) {
+            return assets.serve(method, uri, headers).map(|body| {
+                Full::new(body)
+                    .map_err(|never| match never {})
+                    .boxed_unsync()
+            });
+        }
+    }
     let websocket_key = req.headers().get("sec-websocket-key").cloned();
     let upgrade = websocket_key.as_ref().map(|_| hyper::upgrade::on(&mut req));
     let req = req.map(|body| -> RequestBody {

@@ -727,6 +727,16 @@ fn install_env<'js>(ctx: &Ctx<'js>, worker: &Worker, internal: &Object<'js>) -> 
             let binding: Value = hyperdrive_class.construct((info,))?;
             env.set(b.binding.as_str(), binding)?;
         }
+        if let Some(binding) = worker
+            .config()
+            .assets
+            .as_ref()
+            .and_then(|a| a.binding.as_ref())
+        {
+            let assets_class: rquickjs::Constructor = internal.get("AssetsBinding")?;
+            let fetcher: Value = assets_class.construct(())?;
+            env.set(binding.as_str(), fetcher)?;
+        }
         internal.set("env", env)?;
         internal.set("workerName", worker.name())?;
         install_compat(ctx, worker, internal)

@@ -70,6 +70,10 @@ pub struct Worker(Arc<Inner>);
 struct Inner {
     config: Config,
     main: String,
+    /// False for an assets-only project (no `main`).
+    has_script: bool,
+    /// The scanned `[assets]` folder.
+    assets: Option<Arc<hearth_assets::Assets>>,
     format: Format,
     env_values: Vec<(String, EnvValue)>,
     state_dir: PathBuf,
@@ -103,24 +107,36 @@ impl Worker {
             memory_limit,
             hyperdrive,
         } = options;
-        let main_path = config.main.clone().ok_or_else(|| {
-            StartupError::new(format!(
-                "{}: no `main` entry point is set; add e.g. `main = \"src/index.js\"`",
-                config.path.display()
-            ))
-        })?;
-        let relative = main_path
-            .strip_prefix(&config.root)
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|_| main_path.clone());
-        let main = to_module_name(&relative);
-        let main_source = std::fs::read(&main_path).map_err(|e| {
-            StartupError::new(format!(
-                "{}: cannot read main module {}: {e}",
-                config.path.display(),
-                main_path.display()
-            ))
-        })?;
+        let assets = load_assets(&config)?;
+        let (main, main_source, has_script) = match (&config.main, &assets) {
+            (Some(main_path), _) => {
+                let relative = main_path
+                    .strip_prefix(&config.root)
+                    .map(Path::to_path_buf)
+                    .unwrap_or_else(|_| main_path.clone());
+                let source = std::fs::read(main_path).map_err(|e| {
+                    StartupError::new(format!(
+                        "{}: cannot read main module {}: {e}",
+                        config.path.display(),
+                        main_path.display()
+                    ))
+                })?;
+                (to_module_name(&relative), source, true)
+            }
+            // An assets-only project: the server never enters this script.
+            (None, Some(_)) => (
+                ASSETS_ONLY_MAIN.to_string(),
+                ASSETS_ONLY_SOURCE.as_bytes().to_vec(),
+                false,
+            ),
+            (None, None) => {
+                return Err(StartupError::new(format!(
+                    "{}: no `main` entry point is set; add e.g. `main = \"src/index.js\"` (or an \
+                     [assets] directory for a static site)",
+                    config.path.display()
+                )))
+            }
+        };
         let format = detect_format(&String::from_utf8_lossy(&main_source));
 
         let mut env_values: Vec<(String, EnvValue)> = Vec::new();
@@ -177,6 +193,8 @@ impl Worker {
         Ok(Worker(Arc::new(Inner {
             config,
             main,
+            has_script,
+            assets,
             format,
             env_values,
             state_dir,
@@ -203,6 +221,17 @@ impl Worker {
     /// The configuration this worker was loaded from.
     pub fn config(&self) -> &Config {
         &self.0.config
+    }
+
+    /// Whether the project has a script (`main`); an assets-only project
+    /// does not, and every request is answered by its assets.
+    pub fn has_script(&self) -> bool {
+        self.0.has_script
+    }
+
+    /// The `[assets]` folder, scanned at load.
+    pub fn assets(&self) -> Option<&Arc<hearth_assets::Assets>> {
+        self.0.assets.as_ref()
     }
 
     pub(crate) fn main(&self) -> &str {
@@ -280,7 +309,11 @@ impl Worker {
     /// [`Worker::root`]: what `hearth dev` watches.
     pub fn source_files(&self) -> Vec<PathBuf> {
         let cache = self.0.sources.lock().expect("source cache poisoned");
-        cache.keys().map(|name| self.root().join(name)).collect()
+        cache
+            .keys()
+            .filter(|name| *name != ASSETS_ONLY_MAIN)
+            .map(|name| self.root().join(name))
+            .collect()
     }
 
     /// Whether `path` is one of [`Worker::source_files`].
@@ -296,6 +329,29 @@ impl Worker {
     pub(crate) fn module_kind(&self, name: &str) -> Option<ModuleKind> {
         self.0.config.module_kind(Path::new(name))
     }
+}
+
+/// The module name and source standing in for `main` in an assets-only
+/// project; kept in memory, never read from disk.
+const ASSETS_ONLY_MAIN: &str = "__hearth_assets_only__.js";
+const ASSETS_ONLY_SOURCE: &str =
+    "export default { fetch() { return new Response(null, { status: 404 }); } };\n";
+
+/// Scans the `[assets]` folder, printing its `_headers` / `_redirects`
+/// warnings.
+fn load_assets(config: &Config) -> Result<Option<Arc<hearth_assets::Assets>>, StartupError> {
+    let Some(assets) = &config.assets else {
+        return Ok(None);
+    };
+    let navigation = config
+        .compatibility
+        .is_on("assets_navigation_prefers_asset_serving");
+    let loaded = hearth_assets::Assets::load(assets, navigation)
+        .map_err(|e| StartupError::new(format!("{}: assets: {e}", config.path.display())))?;
+    for warning in loaded.warnings() {
+        tracing::warn!("{warning}");
+    }
+    Ok(Some(Arc::new(loaded)))
 }
 
 /// The namespace id a binding uses locally: its `id`, else its `preview_id`,

@@ -1,0 +1,192 @@
+//! Running projects the way their authors do: `hearth dev SCRIPT`, the
+//! configuration a build generated (`.wrangler/deploy/config.json`), no
+//! false warnings for generated configurations, `[build] command`.
+
+use hearth_tests::{write_project, Hearth};
+use std::time::{Duration, Instant};
+
+#[test]
+fn a_script_argument_is_the_entry_point() {
+    // No configuration at all: the script runs with defaults, as with wrangler.
+    let dir = write_project(&[(
+        "src/index.js",
+        "export default { fetch() { return new Response('bare script'); } };",
+    )]);
+    let script = dir.path().join("src/index.js");
+    let h = Hearth::start(&script, &[]);
+    assert_eq!(h.get("/"), (200, "bare script".to_string()));
+    drop(h);
+
+    // A configuration without `main`: the script is the entry, the rest of
+    // the configuration (vars, --env) applies.
+    let dir = write_project(&[
+        (
+            "wrangler.toml",
+            "name = \"app\"\n[vars]\nWHO = \"top\"\n[env.staging.vars]\nWHO = \"staging\"\n",
+        ),
+        (
+            "src/worker.ts",
+            "export default { fetch(_r: Request, env: { WHO: string }) { return new Response(`hello ${env.WHO}`); } };",
+        ),
+    ]);
+    let config = dir.path().join("wrangler.toml");
+    let script = dir.path().join("src/worker.ts");
+    let args = ["--config", config.to_str().unwrap()];
+    let h = Hearth::start(&script, &args);
+    assert_eq!(h.get("/"), (200, "hello top".to_string()));
+    drop(h);
+    let h = Hearth::start(&script, &[args[0], args[1], "--env", "staging"]);
+    assert_eq!(h.get("/"), (200, "hello staging".to_string()));
+}
+
+/// What `@cloudflare/vite-plugin` writes: the build's own wrangler.json,
+/// full of wrangler's defaults, and a pointer to it.
+const GENERATED: &str = r#"{
+  "configPath": "../../wrangler.jsonc",
+  "userConfigPath": "../../wrangler.jsonc",
+  "topLevelName": "app",
+  "definedEnvironments": [],
+  "legacy_env": true,
+  "name": "app",
+  "main": "index.js",
+  "compatibility_date": "2025-06-01",
+  "compatibility_flags": [],
+  "jsx_factory": "React.createElement",
+  "jsx_fragment": "React.Fragment",
+  "rules": [],
+  "triggers": {},
+  "dev": { "ip": "localhost", "local_protocol": "http", "upstream_protocol": "http", "enable_containers": true, "generate_types": false },
+  "vars": {},
+  "durable_objects": { "bindings": [] },
+  "kv_namespaces": [],
+  "queues": { "producers": [], "consumers": [] },
+  "r2_buckets": [],
+  "d1_databases": [],
+  "vectorize": [],
+  "services": [],
+  "analytics_engine_datasets": [],
+  "dispatch_namespaces": [],
+  "mtls_certificates": [],
+  "pipelines": [],
+  "send_email": [],
+  "workflows": [],
+  "secrets_store_secrets": [],
+  "ratelimits": [],
+  "unsafe_hello_world": [],
+  "worker_loaders": [],
+  "vpc_services": [],
+  "logfwdr": { "bindings": [] },
+  "python_modules": { "exclude": ["**/*.pyc"] },
+  "observability": { "enabled": true },
+  "cloudchamber": {},
+  "unsafe": {},
+  "define": {},
+  "migrations": [],
+  "assets": { "directory": "../client" }
+}"#;
+
+#[test]
+fn the_configuration_a_build_generated_is_used_without_false_warnings() {
+    let dir = write_project(&[
+        (
+            "wrangler.jsonc",
+            r#"{ "name": "app", "main": "src/index.ts", "compatibility_date": "2025-06-01", "assets": { "directory": "public" } }"#,
+        ),
+        (
+            "src/index.ts",
+            "export default { fetch() { return new Response('the source, not the build'); } };",
+        ),
+        (
+            ".wrangler/deploy/config.json",
+            r#"{ "configPath": "../../dist/app/wrangler.json" }"#,
+        ),
+        ("dist/app/wrangler.json", GENERATED),
+        (
+            "dist/app/index.js",
+            "export default { fetch() { return new Response('the build'); } };",
+        ),
+        ("dist/client/logo.txt", "built asset"),
+    ]);
+    let h = Hearth::start(dir.path(), &[]);
+    assert_eq!(h.get("/api"), (200, "the build".to_string()));
+    assert_eq!(h.get("/logo.txt"), (200, "built asset".to_string()));
+    let logs = h.logs();
+    assert!(
+        logs.contains("redirected by") && logs.contains("config.json"),
+        "{logs}"
+    );
+    assert!(!logs.contains("WARN"), "no warnings expected:\n{logs}");
+
+    // A pointer to a missing file is an error naming both.
+    std::fs::remove_file(dir.path().join("dist/app/wrangler.json")).unwrap();
+    let logs = Hearth::try_start(dir.path(), &[])
+        .err()
+        .expect("must not start");
+    assert!(
+        logs.contains("config.json") && logs.contains("does not exist"),
+        "{logs}"
+    );
+}
+
+#[test]
+fn ignored_keys_with_values_still_warn() {
+    let dir = write_project(&[
+        (
+            "wrangler.toml",
+            "name = \"x\"\nmain = \"index.js\"\nr2_buckets = []\n[[queues.producers]]\nbinding = \"Q\"\nqueue = \"q\"\n",
+        ),
+        ("index.js", "export default { fetch() { return new Response('ok'); } };"),
+    ]);
+    let h = Hearth::start(dir.path(), &[]);
+    let logs = h.logs();
+    assert!(logs.contains("queues"), "{logs}");
+    assert!(!logs.contains("r2_buckets"), "{logs}");
+}
+
+#[test]
+fn build_command_runs_before_start_and_on_reload() {
+    let dir = write_project(&[
+        (
+            "wrangler.toml",
+            "name = \"built\"\nmain = \"dist/index.js\"\n[build]\ncommand = \"mkdir -p dist && sed 's/SOURCE/built from source/' src/index.js > dist/index.js\"\n",
+        ),
+        ("src/index.js", "export default { fetch() { return new Response('v1 SOURCE'); } };"),
+    ]);
+    let h = Hearth::start(dir.path(), &[]);
+    assert_eq!(h.get("/"), (200, "v1 built from source".to_string()));
+    assert!(h.logs().contains("Running custom build"), "{}", h.logs());
+    std::fs::write(
+        dir.path().join("src/index.js"),
+        "export default { fetch() { return new Response('v2 SOURCE'); } };",
+    )
+    .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while h.get("/").1 != "v2 built from source" {
+        assert!(Instant::now() < deadline, "not rebuilt:\n{}", h.logs());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // The build's own output does not start another build.
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(
+        h.logs().matches("Running custom build").count(),
+        2,
+        "{}",
+        h.logs()
+    );
+
+    // A failing build stops start-up, naming the command.
+    let dir = write_project(&[
+        (
+            "wrangler.toml",
+            "name = \"x\"\nmain = \"index.js\"\n[build]\ncommand = \"exit 3\"\n",
+        ),
+        (
+            "index.js",
+            "export default { fetch() { return new Response('x'); } };",
+        ),
+    ]);
+    let logs = Hearth::try_start(dir.path(), &[])
+        .err()
+        .expect("must not start");
+    assert!(logs.contains("build.command `exit 3` failed"), "{logs}");
+}
