@@ -3,6 +3,7 @@
 //! binding keeps its natives, its JavaScript and its dispatch in one folder;
 //! its storage lives in its own crate (`hearth-kv`, `hearth-durable`, ...).
 
+pub(crate) mod d1;
 pub mod durable;
 pub(crate) mod kv;
 pub(crate) mod sockets;
