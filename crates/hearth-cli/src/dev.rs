@@ -7,6 +7,7 @@ use crate::watch::{InputWatcher, Inputs};
 use crate::workers::{load_configs, load_workers};
 use anyhow::{Context, Result};
 use hearth_kv::KvStore;
+use hearth_kv_api::d1::D1Databases;
 use hearth_server::{Server, ServerOptions};
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
@@ -50,7 +51,7 @@ pub(crate) struct DevArgs {
     /// Event-loop threads (default: one per core).
     #[arg(long)]
     threads: Option<usize>,
-    /// Serve Cloudflare's v4 KV REST API on this port (off unless given).
+    /// Serve Cloudflare's v4 KV and D1 REST API on this port (off unless given).
     #[arg(long)]
     api_port: Option<u16>,
     /// Bearer token the REST API requires.
@@ -102,6 +103,10 @@ pub(crate) fn run(args: DevArgs) -> Result<()> {
     let env = args.env.as_deref();
     let configs = load_configs(&projects, true)?;
     run_builds(&configs)?;
+    let configs_d1: Vec<hearth_config::D1Database> = configs
+        .iter()
+        .flat_map(|c| c.d1_databases.clone())
+        .collect();
     let inputs = Inputs::new(&configs, env);
     let state = persist_dir(&configs[0].root, args.persist_to.as_deref())?;
     let kv = LazyKv::new(&state);
@@ -147,7 +152,7 @@ pub(crate) fn run(args: DevArgs) -> Result<()> {
             .clone()
             .context("--api-port needs a token: pass --api-token or set HEARTH_API_TOKEN")?;
         let addr = SocketAddr::new(args.ip, port);
-        let api_addr = serve_kv_api(kv.get()?, addr, token)?;
+        let api_addr = serve_kv_api(kv.get()?, d1_databases(&configs_d1, &state)?, addr, token)?;
         println!("KV REST API on http://{api_addr}/client/v4");
     }
     stop.serving();
@@ -256,8 +261,34 @@ fn run_builds(configs: &[hearth_config::Config]) -> Result<bool> {
     Ok(ran)
 }
 
-/// Serves the KV REST API from its own thread.
-fn serve_kv_api(kv: KvStore, addr: SocketAddr, token: String) -> Result<SocketAddr> {
+/// The D1 databases the REST API serves: each answers to its
+/// `database_id`, `preview_database_id`, `database_name` and binding name.
+fn d1_databases(
+    bindings: &[hearth_config::D1Database],
+    state: &std::path::Path,
+) -> Result<D1Databases> {
+    let mut databases = Vec::new();
+    for b in bindings {
+        let db = hearth_d1::D1Database::open(state, b.local_id())
+            .map_err(|e| anyhow::anyhow!("D1 database {}: {e}", b.binding))?;
+        let ids = [&b.database_id, &b.preview_database_id, &b.database_name]
+            .into_iter()
+            .flatten()
+            .cloned()
+            .chain(std::iter::once(b.binding.clone()))
+            .collect();
+        databases.push((ids, db));
+    }
+    Ok(D1Databases::new(databases))
+}
+
+/// Serves the KV (and D1) REST API from its own thread.
+fn serve_kv_api(
+    kv: KvStore,
+    d1: D1Databases,
+    addr: SocketAddr,
+    token: String,
+) -> Result<SocketAddr> {
     let listener = std::net::TcpListener::bind(addr)
         .with_context(|| format!("cannot listen on {addr} for the KV API"))?;
     listener.set_nonblocking(true)?;
@@ -271,7 +302,7 @@ fn serve_kv_api(kv: KvStore, addr: SocketAddr, token: String) -> Result<SocketAd
             rt.block_on(async move {
                 let listener = tokio::net::TcpListener::from_std(listener)
                     .expect("registering the KV API listener");
-                hearth_kv_api::rest::serve(kv, listener, token).await;
+                hearth_kv_api::rest::serve_with_d1(kv, d1, listener, token).await;
             })
         })?;
     Ok(local)

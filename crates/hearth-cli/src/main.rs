@@ -1,5 +1,6 @@
 //! The `hearth` command.
 
+mod d1;
 mod dev;
 mod hyperdrive;
 mod kv;
@@ -24,6 +25,8 @@ enum Command {
     Dev(dev::DevArgs),
     /// Manage KV namespaces and keys in the local state.
     Kv(kv::KvArgs),
+    /// Query D1 databases, apply migrations, export, time travel.
+    D1(d1::D1Args),
 }
 
 fn main() -> ExitCode {
@@ -41,6 +44,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Dev(args) => dev::run(args),
         Command::Kv(args) => kv::run(args),
+        Command::D1(args) => d1::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

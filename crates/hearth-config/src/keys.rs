@@ -56,6 +56,7 @@ pub(crate) const KEYS: &[(&str, Scope, Use)] = {
         ("kv_namespaces", NonInheritable, Used),
         ("durable_objects", NonInheritable, Used),
         ("hyperdrive", NonInheritable, Used),
+        ("d1_databases", NonInheritable, Used),
         // Deploy-time metadata: nothing to do locally.
         ("$schema", TopOnly, Silent),
         ("keep_vars", TopOnly, Silent),
@@ -108,7 +109,6 @@ pub(crate) const KEYS: &[(&str, Scope, Use)] = {
         ("tail_consumers", NonInheritable, Ignored("tail events are not forwarded")),
         ("streaming_tail_consumers", NonInheritable, Ignored("tail events are not forwarded")),
         ("r2_buckets", NonInheritable, Ignored(BINDING)),
-        ("d1_databases", NonInheritable, Ignored(BINDING)),
         ("queues", NonInheritable, Ignored(BINDING)),
         ("services", NonInheritable, Ignored(BINDING)),
         ("analytics_engine_datasets", NonInheritable, Ignored(BINDING)),

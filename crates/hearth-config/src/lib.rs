@@ -82,6 +82,8 @@ pub struct Config {
     pub assets: Option<assets::Assets>,
     /// `[build]` with a `command`: run before start and on every reload.
     pub build: Option<Build>,
+    /// `d1_databases` bindings.
+    pub d1_databases: Vec<D1Database>,
     /// hearth extension: raw TCP listeners from `[[tcp_listeners]]`
     /// (inheritable, like other non-binding settings).
     pub tcp_listeners: Vec<TcpListener>,
@@ -188,6 +190,35 @@ pub struct Hyperdrive {
     /// `origin_connection_limit`, the most connections hearth's pool opens
     /// to the database; `None` leaves the pool's default.
     pub origin_connection_limit: Option<u32>,
+}
+
+/// One `d1_databases` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct D1Database {
+    /// Name of the binding on `env`.
+    pub binding: String,
+    /// `database_name`: how `wrangler d1` commands name the database.
+    pub database_name: Option<String>,
+    /// `database_id`.
+    pub database_id: Option<String>,
+    /// `preview_database_id`: used instead of `database_id` when set, as wrangler dev does.
+    pub preview_database_id: Option<String>,
+    /// `migrations_dir`, joined onto the project root (default `migrations`).
+    pub migrations_dir: PathBuf,
+    /// `migrations_table` (default `d1_migrations`).
+    pub migrations_table: String,
+}
+
+impl D1Database {
+    /// The id the local database is stored under: `preview_database_id`,
+    /// else `database_id`, else `database_name`, else the binding name.
+    pub fn local_id(&self) -> &str {
+        self.preview_database_id
+            .as_deref()
+            .or(self.database_id.as_deref())
+            .or(self.database_name.as_deref())
+            .unwrap_or(&self.binding)
+    }
 }
 
 /// hearth extension: `[[tcp_listeners]] address = "127.0.0.1:6380"`.
@@ -559,6 +590,17 @@ impl Loader<'_> {
             Some((n, key)) => self.build(n, &key, &root)?,
             None => None,
         };
+        let d1_databases = match source("d1_databases") {
+            Some((n, key)) => self
+                .each(n, &key, Self::d1)?
+                .into_iter()
+                .map(|mut d| {
+                    d.migrations_dir = root.join(&d.migrations_dir);
+                    d
+                })
+                .collect(),
+            None => Vec::new(),
+        };
         let tcp_listeners = match source("tcp_listeners") {
             Some((n, key)) => self.each(n, &key, Self::tcp_listener)?,
             None => Vec::new(),
@@ -586,6 +628,7 @@ impl Loader<'_> {
             hyperdrive,
             assets,
             build,
+            d1_databases,
             tcp_listeners,
             outbound,
             warnings: std::mem::take(&mut self.warnings),
@@ -1086,6 +1129,52 @@ impl Loader<'_> {
             id: self.req_string(node, key, "id", "give the Hyperdrive configuration id")?,
             local_connection_string: self.opt_string(node, key, "localConnectionString")?,
             origin_connection_limit,
+        })
+    }
+
+    fn d1(&mut self, node: &Node, key: &str) -> Result<D1Database> {
+        self.fields(
+            node,
+            key,
+            &[
+                ("binding", None),
+                ("database_name", None),
+                ("database_id", None),
+                ("preview_database_id", None),
+                ("migrations_dir", None),
+                ("migrations_table", None),
+                (
+                    "migrations_pattern",
+                    Some("only top-level `.sql` files of migrations_dir are applied"),
+                ),
+                (
+                    "remote",
+                    Some("remote bindings are not supported; a local database is used"),
+                ),
+                (
+                    "database_internal_env",
+                    Some("it only selects Cloudflare's internal environments"),
+                ),
+            ],
+        )?;
+        let binding = self.req_string(
+            node,
+            key,
+            "binding",
+            "each D1 database needs a binding name, e.g. binding = \"DB\"",
+        )?;
+        let migrations_dir = self
+            .opt_string(node, key, "migrations_dir")?
+            .unwrap_or_else(|| "migrations".to_string());
+        Ok(D1Database {
+            binding,
+            database_name: self.opt_string(node, key, "database_name")?,
+            database_id: self.opt_string(node, key, "database_id")?,
+            preview_database_id: self.opt_string(node, key, "preview_database_id")?,
+            migrations_dir: PathBuf::from(migrations_dir),
+            migrations_table: self
+                .opt_string(node, key, "migrations_table")?
+                .unwrap_or_else(|| "d1_migrations".to_string()),
         })
     }
 

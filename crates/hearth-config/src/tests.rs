@@ -520,7 +520,7 @@ bucket = "./public"
 #[test]
 fn env_warnings() {
     let toml = r#"
-d1_databases = [{ binding = "DB", database_name = "x", database_id = "y" }]
+r2_buckets = [{ binding = "B", bucket_name = "x" }]
 placement = { mode = "smart" }
 [env.dev]
 keep_vars = true
@@ -542,7 +542,7 @@ bogus = 1
     // An empty binding list asks nothing of hearth: no warning.
     assert!(!has("ratelimits"), "{w:#?}");
     // Top-level non-inheritable / overridden keys are not in effect for env.dev.
-    assert!(!has(": d1_databases") && !has(": placement"), "{w:#?}");
+    assert!(!has(": r2_buckets") && !has(": placement"), "{w:#?}");
     assert_eq!(w.len(), 4, "{w:#?}");
 }
 
@@ -707,4 +707,45 @@ fn outbound_policy_parses_and_matches() {
     );
     assert!(msg.contains("outbound.allow[0]"), "{msg}");
     assert!(msg.contains("host:port"), "{msg}");
+}
+
+#[test]
+fn d1_databases_in_toml_and_jsonc() {
+    let toml = r#"
+d1_databases = [
+  { binding = "DB", database_name = "prod-db", database_id = "0123", migrations_dir = "db/migrations" },
+  { binding = "OTHER", database_name = "other", migrations_table = "my_migrations" },
+]
+"#;
+    let cfg = load_str("wrangler.toml", toml, None).unwrap();
+    assert!(cfg.warnings.is_empty(), "{:#?}", cfg.warnings);
+    let db = &cfg.d1_databases[0];
+    assert_eq!(db.binding, "DB");
+    assert_eq!(db.local_id(), "0123");
+    assert!(db.migrations_dir.ends_with("db/migrations"));
+    assert_eq!(db.migrations_table, "d1_migrations");
+    let other = &cfg.d1_databases[1];
+    assert_eq!(other.local_id(), "other");
+    assert!(other.migrations_dir.ends_with("migrations"));
+    assert_eq!(other.migrations_table, "my_migrations");
+
+    let jsonc = r#"{
+  // comment
+  "d1_databases": [{ "binding": "DB", "database_name": "n", "database_id": "i", "preview_database_id": "p" }],
+}"#;
+    let cfg = load_str("wrangler.jsonc", jsonc, None).unwrap();
+    assert_eq!(cfg.d1_databases[0].local_id(), "p");
+}
+
+#[test]
+fn d1_database_without_binding_names_the_key() {
+    let e = err_str(
+        "wrangler.toml",
+        "d1_databases = [{ database_name = \"x\" }]",
+        None,
+    );
+    assert!(
+        e.contains("d1_databases[0]") && e.contains("binding"),
+        "{e}"
+    );
 }

@@ -4,10 +4,12 @@
 //!
 //! * [`rest`] — the Cloudflare API v4 compatible REST endpoints (on axum);
 //! * [`cli`] — the logic behind `hearth kv ...`, printing like wrangler 4;
-//! * [`bulk`] — the bulk formats both of them read.
+//! * [`bulk`] — the bulk formats both of them read;
+//! * [`d1`] — D1's query endpoints, served on the same port.
 
 #![warn(missing_docs)]
 
 pub mod bulk;
 pub mod cli;
+pub mod d1;
 pub mod rest;

@@ -42,6 +42,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::bulk;
+use crate::d1::D1Databases;
 
 /// The largest multipart `PUT .../values/:key` body: the value, its metadata
 /// and room for the part headers and boundaries.
@@ -53,18 +54,33 @@ const MAX_JSON_BYTES: usize = 1 << 20;
 /// Serves the REST API on `listener` until the task is dropped. Requests must
 /// carry `Authorization: Bearer <token>`.
 pub async fn serve(store: KvStore, listener: tokio::net::TcpListener, token: String) {
+    serve_with_d1(store, D1Databases::default(), listener, token).await
+}
+
+/// [`serve`], with D1's endpoints (see [`crate::d1`]) for `d1`.
+pub async fn serve_with_d1(
+    store: KvStore,
+    d1: D1Databases,
+    listener: tokio::net::TcpListener,
+    token: String,
+) {
     use axum::serve::ListenerExt;
     let listener = listener.tap_io(|stream| {
         let _ = stream.set_nodelay(true);
     });
     // `serve` only returns on a listener error it cannot recover from.
-    if let Err(e) = axum::serve(listener, router(store, token)).await {
+    if let Err(e) = axum::serve(listener, router_with_d1(store, d1, token)).await {
         tracing::error!("the KV REST API stopped: {e}");
     }
 }
 
 /// The REST API as an axum [`Router`], to mount in another server.
 pub fn router(store: KvStore, token: String) -> Router {
+    router_with_d1(store, D1Databases::default(), token)
+}
+
+/// [`router`] with D1's endpoints for `d1`.
+pub fn router_with_d1(store: KvStore, d1: D1Databases, token: String) -> Router {
     let api = Api {
         store,
         token: Arc::from(token),
@@ -99,12 +115,13 @@ pub fn router(store: KvStore, token: String) -> Router {
             );
     }
     routes
+        .with_state(api.clone())
+        .merge(crate::d1::routes(d1))
         .fallback(|| async { error_404() })
         .method_not_allowed_fallback(|| async { error_405() })
         // Only the multipart extractor reads this; raw bodies are limited per endpoint.
         .layer(DefaultBodyLimit::max(MAX_MULTIPART_BYTES))
-        .layer(middleware::from_fn_with_state(api.clone(), authenticate))
-        .with_state(api)
+        .layer(middleware::from_fn_with_state(api, authenticate))
 }
 
 #[derive(Clone)]

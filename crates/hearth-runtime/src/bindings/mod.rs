@@ -4,6 +4,7 @@
 //! its storage lives in its own crate (`hearth-kv`, `hearth-durable`, ...).
 
 pub(crate) mod assets;
+pub(crate) mod d1;
 pub mod durable;
 pub(crate) mod kv;
 pub(crate) mod sockets;

@@ -715,6 +715,11 @@ fn install_env<'js>(ctx: &Ctx<'js>, worker: &Worker, internal: &Object<'js>) -> 
             let namespace: Value = kv_class.construct((id.as_str(),))?;
             env.set(binding.as_str(), namespace)?;
         }
+        let d1_class: rquickjs::Constructor = internal.get("D1Database")?;
+        for (binding, _) in worker.d1_bindings() {
+            let database: Value = d1_class.construct((binding.as_str(),))?;
+            env.set(binding.as_str(), database)?;
+        }
         let hyperdrive_class: rquickjs::Constructor = internal.get("Hyperdrive")?;
         for b in worker.hyperdrive() {
             let info = Object::new(ctx.clone())?;

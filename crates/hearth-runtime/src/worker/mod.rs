@@ -4,6 +4,7 @@
 use crate::host::errors::StartupError;
 use crate::loader::to_module_name;
 use hearth_config::{Config, ModuleKind};
+use hearth_d1::D1Database;
 use hearth_durable::AlarmIndex;
 use hearth_kv::KvStore;
 use std::collections::{BTreeMap, HashMap};
@@ -79,6 +80,7 @@ struct Inner {
     state_dir: PathBuf,
     kv: Option<KvStore>,
     kv_bindings: Vec<(String, String)>,
+    d1_bindings: Vec<(String, D1Database)>,
     hyperdrive: Vec<HyperdriveBinding>,
     durable_classes: Vec<String>,
     alarm_index: Option<Arc<AlarmIndex>>,
@@ -175,6 +177,18 @@ impl Worker {
             }
         }
 
+        let mut d1_bindings = Vec::new();
+        for db in &config.d1_databases {
+            let opened = D1Database::open(&state_dir, db.local_id()).map_err(|e| {
+                StartupError::new(format!(
+                    "{}: d1_databases binding {}: {e}",
+                    config.path.display(),
+                    db.binding
+                ))
+            })?;
+            d1_bindings.push((db.binding.clone(), opened));
+        }
+
         let durable_classes = hosted_classes(&config);
         let alarm_index = if durable_classes.is_empty() {
             None
@@ -200,6 +214,7 @@ impl Worker {
             state_dir,
             kv,
             kv_bindings,
+            d1_bindings,
             hyperdrive,
             durable_classes,
             alarm_index,
@@ -275,6 +290,20 @@ impl Worker {
     /// `(binding name, namespace id)` for each KV binding.
     pub(crate) fn kv_bindings(&self) -> &[(String, String)] {
         &self.0.kv_bindings
+    }
+
+    /// `(binding name, database)` for each D1 binding.
+    pub(crate) fn d1_bindings(&self) -> &[(String, D1Database)] {
+        &self.0.d1_bindings
+    }
+
+    /// The database behind D1 binding `binding`.
+    pub(crate) fn d1(&self, binding: &str) -> Option<&D1Database> {
+        self.0
+            .d1_bindings
+            .iter()
+            .find(|(b, _)| b == binding)
+            .map(|(_, db)| db)
     }
 
     /// The `hyperdrive` bindings.
