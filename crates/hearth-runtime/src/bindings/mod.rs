@@ -6,4 +6,5 @@
 pub(crate) mod assets;
 pub mod durable;
 pub(crate) mod kv;
+pub(crate) mod site;
 pub(crate) mod sockets;
