@@ -51,9 +51,9 @@ class Scenario:
     def runs_on(self, runtime_name: str) -> bool:
         allowed = self.settings.get("runtimes")
         if allowed is None:
-            # wrangler dev only runs the scenarios that name it (the KV ones):
-            # it is the KV baseline, workerd is the runtime baseline.
-            return runtime_name != "wrangler"
+            # wrangler dev and nginx only run the scenarios that name them
+            # (KV, static assets): workerd is the runtime baseline.
+            return runtime_name not in ("wrangler", "nginx")
         return runtime_name in allowed
 
     def check_response(self, status: int, body: bytes) -> str | None:

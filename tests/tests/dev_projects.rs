@@ -190,3 +190,96 @@ fn build_command_runs_before_start_and_on_reload() {
         .expect("must not start");
     assert!(logs.contains("build.command `exit 3` failed"), "{logs}");
 }
+
+#[test]
+fn process_env_node_env_is_defined_as_wranglers_bundler_defines_it() {
+    // No nodejs_compat: `process` does not exist, yet packages that branch
+    // on process.env.NODE_ENV (React, many CommonJS builds) work.
+    let dir = write_project(&[
+        (
+            "wrangler.toml",
+            "name = \"env\"\nmain = \"src/index.js\"\ncompatibility_date = \"2025-06-01\"\n",
+        ),
+        (
+            "src/index.js",
+            "import mode from 'mode-pkg';\n\
+             export default { fetch() {\n\
+               const hint = 'set process.env.NODE_ENV to production';\n\
+               return new Response(`${mode} ${process.env.NODE_ENV} ${typeof process} ${hint}`);\n\
+             } };",
+        ),
+        (
+            "node_modules/mode-pkg/package.json",
+            r#"{ "name": "mode-pkg", "main": "index.js" }"#,
+        ),
+        (
+            "node_modules/mode-pkg/index.js",
+            "'use strict';\nif (process.env.NODE_ENV === 'production') {\n  module.exports = 'prod-build';\n} else {\n  module.exports = 'dev-build';\n}\n",
+        ),
+    ]);
+    let h = Hearth::start(dir.path(), &[]);
+    assert_eq!(
+        h.get("/"),
+        (
+            200,
+            "dev-build development undefined set process.env.NODE_ENV to production".to_string()
+        )
+    );
+    drop(h);
+    let h = Hearth::start_with_env(dir.path(), &[], &[("NODE_ENV", "production")]);
+    assert!(
+        h.get("/").1.starts_with("prod-build production"),
+        "{}",
+        h.logs()
+    );
+}
+
+#[test]
+fn workers_sites_serve_the_bucket() {
+    // What @cloudflare/kv-asset-handler does: look the path up in the
+    // manifest, then read the key from __STATIC_CONTENT.
+    let dir = write_project(&[
+        (
+            "wrangler.toml",
+            "name = \"site\"\nmain = \"src/index.js\"\ncompatibility_date = \"2025-06-01\"\n[site]\nbucket = \"./public\"\n",
+        ),
+        (
+            "src/index.js",
+            "import manifestJSON from '__STATIC_CONTENT_MANIFEST';\n\
+             const manifest = JSON.parse(manifestJSON);\n\
+             export default { async fetch(request, env) {\n\
+               const path = new URL(request.url).pathname.slice(1) || 'index.html';\n\
+               const key = manifest[path];\n\
+               if (!key) return new Response('not in manifest', { status: 404 });\n\
+               const body = await env.__STATIC_CONTENT.get(key, 'arrayBuffer');\n\
+               return new Response(body, { headers: { 'x-keys': Object.keys(manifest).sort().join(',') } });\n\
+             } };",
+        ),
+        ("public/index.html", "<h1>site</h1>"),
+        ("public/css/app.css", "body{}"),
+    ]);
+    let h = Hearth::start(dir.path(), &[]);
+    assert_eq!(h.get("/"), (200, "<h1>site</h1>".to_string()));
+    assert_eq!(h.get("/css/app.css"), (200, "body{}".to_string()));
+    assert_eq!(h.get("/../wrangler.toml").0, 404);
+    assert!(!h.logs().contains("WARN"), "{}", h.logs());
+    drop(h);
+
+    // Service workers get both as globals.
+    let dir = write_project(&[
+        (
+            "wrangler.toml",
+            "name = \"site-sw\"\nmain = \"worker.js\"\ncompatibility_date = \"2025-06-01\"\n[site]\nbucket = \"./public\"\n",
+        ),
+        (
+            "worker.js",
+            "addEventListener('fetch', (event) => event.respondWith((async () => {\n\
+               const key = JSON.parse(__STATIC_CONTENT_MANIFEST)['hello.txt'];\n\
+               return new Response(await __STATIC_CONTENT.get(key));\n\
+             })()));",
+        ),
+        ("public/hello.txt", "hello from the bucket"),
+    ]);
+    let h = Hearth::start(dir.path(), &[]);
+    assert_eq!(h.get("/"), (200, "hello from the bucket".to_string()));
+}

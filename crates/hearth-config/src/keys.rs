@@ -52,6 +52,7 @@ pub(crate) const KEYS: &[(&str, Scope, Use)] = {
         ("outbound", Inheritable, Used),
         ("assets", Inheritable, Used),
         ("build", Inheritable, Used),
+        ("site", TopOnly, Used),
         ("vars", NonInheritable, Used),
         ("kv_namespaces", NonInheritable, Used),
         ("durable_objects", NonInheritable, Used),
@@ -88,7 +89,6 @@ pub(crate) const KEYS: &[(&str, Scope, Use)] = {
         ("targetEnvironment", TopOnly, Silent),
         // Known to wrangler, not (yet) acted on by hearth.
         ("dev", TopOnly, Ignored("local dev-server settings are not read; use hearth's command-line flags")),
-        ("site", TopOnly, Ignored("Workers Sites assets are not served")),
         ("wasm_modules", TopOnly, Ignored("service-worker module bindings are not supported; import the module and use `rules` instead")),
         ("text_blobs", TopOnly, Ignored("service-worker module bindings are not supported; import the file and use `rules` instead")),
         ("data_blobs", TopOnly, Ignored("service-worker module bindings are not supported; import the file and use `rules` instead")),

@@ -80,6 +80,8 @@ pub struct Config {
     pub hyperdrive: Vec<Hyperdrive>,
     /// `[assets]`: static files served in front of the worker.
     pub assets: Option<assets::Assets>,
+    /// `[site]` (Workers Sites): the `__STATIC_CONTENT` binding's folder.
+    pub site: Option<Site>,
     /// `[build]` with a `command`: run before start and on every reload.
     pub build: Option<Build>,
     /// `d1_databases` bindings.
@@ -103,6 +105,13 @@ impl Config {
             .find(|rule| rule.matches(relative_path))
             .map(|rule| rule.kind)
     }
+}
+
+/// `[site]`: Workers Sites, the predecessor of Static Assets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Site {
+    /// `bucket`: the folder served through `__STATIC_CONTENT`.
+    pub bucket: PathBuf,
 }
 
 /// `[build]`: wrangler's custom build.
@@ -586,6 +595,33 @@ impl Loader<'_> {
             Some((n, key)) => Some(self.assets(n, &key, &root)?),
             None => None,
         };
+        let site = match source("site") {
+            Some((n, key)) => {
+                self.fields(
+                    n,
+                    &key,
+                    &[
+                        ("bucket", None),
+                        ("include", Some("every file of the bucket is served")),
+                        ("exclude", Some("every file of the bucket is served")),
+                        (
+                            "entry-point",
+                            Some("it was removed in wrangler v2; use `main`"),
+                        ),
+                    ],
+                )?;
+                let bucket = self.req_string(
+                    n,
+                    &key,
+                    "bucket",
+                    "the folder of the site's files, e.g. bucket = \"./public\"",
+                )?;
+                Some(Site {
+                    bucket: resolve(&root, &bucket),
+                })
+            }
+            None => None,
+        };
         let build = match source("build") {
             Some((n, key)) => self.build(n, &key, &root)?,
             None => None,
@@ -627,6 +663,7 @@ impl Loader<'_> {
             migrations,
             hyperdrive,
             assets,
+            site,
             build,
             d1_databases,
             tcp_listeners,

@@ -503,7 +503,9 @@ bucket = "./public"
     // `[build] command` is run by `hearth dev`.
     assert!(!has("build"), "{w:#?}");
     assert_eq!(cfg.build.as_ref().unwrap().command, "npm run build");
-    assert!(has("site: hearth ignores this key"), "{w:#?}");
+    // `[site]` is served (Workers Sites).
+    assert!(!has("site"), "{w:#?}");
+    assert!(cfg.site.as_ref().unwrap().bucket.ends_with("public"));
     assert!(
         has("naem: unknown key") && has("did you mean `name`"),
         "{w:#?}"
@@ -513,7 +515,7 @@ bucket = "./public"
         !has("account_id") && !has("workers_dev") && !has("route"),
         "{w:#?}"
     );
-    assert_eq!(w.len(), 5, "{w:#?}");
+    assert_eq!(w.len(), 4, "{w:#?}");
     assert!(w.iter().all(|m| m.contains("wrangler.toml")));
 }
 

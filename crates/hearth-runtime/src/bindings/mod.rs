@@ -7,4 +7,5 @@ pub(crate) mod assets;
 pub(crate) mod d1;
 pub mod durable;
 pub(crate) mod kv;
+pub(crate) mod site;
 pub(crate) mod sockets;

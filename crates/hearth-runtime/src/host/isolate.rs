@@ -742,6 +742,15 @@ fn install_env<'js>(ctx: &Ctx<'js>, worker: &Worker, internal: &Object<'js>) -> 
             let fetcher: Value = assets_class.construct(())?;
             env.set(binding.as_str(), fetcher)?;
         }
+        if let Some(manifest) = worker.site_manifest() {
+            let site_class: rquickjs::Constructor = internal.get("StaticContent")?;
+            let content: Value = site_class.construct(())?;
+            env.set("__STATIC_CONTENT", content)?;
+            // Service workers read the manifest as a global string.
+            if worker.format() == Format::ServiceWorker {
+                env.set("__STATIC_CONTENT_MANIFEST", manifest)?;
+            }
+        }
         internal.set("env", env)?;
         internal.set("workerName", worker.name())?;
         install_compat(ctx, worker, internal)

@@ -21,6 +21,7 @@
 
 mod cjs;
 pub(crate) mod data;
+mod define;
 pub(crate) mod transpile;
 
 use crate::worker::Worker;
@@ -269,6 +270,10 @@ enum Kind {
 /// Resolves `name` as imported from the module `base` to a module name.
 fn resolve(worker: &Worker, base: &str, name: &str, kind: Kind) -> Result<String, String> {
     if name == INTERNAL_MODULE {
+        return Ok(name.to_string());
+    }
+    if name == crate::bindings::site::MANIFEST_MODULE && worker.config().site.is_some() {
+        // Kept in memory by Worker::load.
         return Ok(name.to_string());
     }
     if BUILTINS.iter().any(|(n, _)| *n == name) {
@@ -696,6 +701,7 @@ pub(crate) fn module_source(worker: &Worker, name: &str) -> Result<String, Strin
             .map_err(|_| format!("{name} is not valid UTF-8"))?
             .to_string()
     };
+    let code = define::node_env(code, false);
     if name == worker.main() && async_context(worker) {
         // Same line: line numbers in stack traces stay right.
         return Ok(format!("import \"hearth:node-globals\";{code}"));
@@ -839,6 +845,7 @@ fn cjs_register(worker: &Worker, name: &str) -> Result<String, String> {
             .map_err(|_| format!("{name} is not valid UTF-8"))?
             .to_string()
     };
+    let source = define::node_env(source, true);
     let source = source.strip_prefix("#!").map_or(source.as_str(), |rest| {
         // Keep the line, drop the shebang.
         &rest[rest.find('\n').unwrap_or(rest.len())..]

@@ -75,6 +75,8 @@ struct Inner {
     has_script: bool,
     /// The scanned `[assets]` folder.
     assets: Option<Arc<hearth_assets::Assets>>,
+    /// `[site]`: the `__STATIC_CONTENT_MANIFEST` JSON.
+    site_manifest: Option<String>,
     format: Format,
     env_values: Vec<(String, EnvValue)>,
     state_dir: PathBuf,
@@ -204,11 +206,29 @@ impl Worker {
 
         let mut sources = HashMap::new();
         sources.insert(main.clone(), Arc::from(main_source));
+        let site_manifest = match &config.site {
+            Some(site) => {
+                let manifest = crate::bindings::site::manifest(&site.bucket).map_err(|e| {
+                    StartupError::new(format!("{}: site.bucket: {e}", config.path.display()))
+                })?;
+                let module = format!(
+                    "export default {};\n",
+                    serde_json::to_string(&manifest).expect("strings serialize")
+                );
+                sources.insert(
+                    crate::bindings::site::MANIFEST_MODULE.to_string(),
+                    Arc::from(module.into_bytes()),
+                );
+                Some(manifest)
+            }
+            None => None,
+        };
         Ok(Worker(Arc::new(Inner {
             config,
             main,
             has_script,
             assets,
+            site_manifest,
             format,
             env_values,
             state_dir,
@@ -242,6 +262,11 @@ impl Worker {
     /// does not, and every request is answered by its assets.
     pub fn has_script(&self) -> bool {
         self.0.has_script
+    }
+
+    /// `[site]`: the manifest mapping the bucket's paths to their keys.
+    pub(crate) fn site_manifest(&self) -> Option<&str> {
+        self.0.site_manifest.as_deref()
     }
 
     /// The `[assets]` folder, scanned at load.
@@ -340,7 +365,9 @@ impl Worker {
         let cache = self.0.sources.lock().expect("source cache poisoned");
         cache
             .keys()
-            .filter(|name| *name != ASSETS_ONLY_MAIN)
+            .filter(|name| {
+                *name != ASSETS_ONLY_MAIN && *name != crate::bindings::site::MANIFEST_MODULE
+            })
             .map(|name| self.root().join(name))
             .collect()
     }
