@@ -1,9 +1,10 @@
 //! One QuickJS runtime running one worker on the current thread.
 
-use crate::host::body::{full, BodyError, ChannelBody, RequestBody, ResponseBody};
+use crate::host::body::{full, BodySink, ChannelBody, Oversized, RequestBody, ResponseBody};
 use crate::host::errors::{describe, FatalKind, StartupError};
 use crate::host::event_loop::enter;
 use crate::host::memory::{Budget, MeteredAllocator};
+use crate::host::resources::Resources;
 use crate::loader::{ProjectLoader, ProjectResolver};
 use crate::worker::{EnvValue, Format, Worker};
 use bytes::Bytes;
@@ -13,7 +14,6 @@ use hyper::body::Body;
 use rquickjs::context::EvalOptions;
 use rquickjs::{Array, Context, Ctx, Function, Module, Object, Persistent, Runtime, Value};
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::net::IpAddr;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
@@ -21,47 +21,6 @@ use tokio::sync::{mpsc, oneshot};
 
 /// Chunks buffered between a streaming response and its client.
 const STREAM_BUFFER_CHUNKS: usize = 8;
-
-/// Native resources an isolate's JavaScript refers to by number.
-#[derive(Default)]
-pub(crate) struct Resources {
-    next_id: u32,
-    /// Incoming bodies (requests, fetch responses) JavaScript reads from.
-    pub(crate) bodies: HashMap<u32, RequestBody>,
-    /// Outgoing streamed bodies JavaScript writes to.
-    pub(crate) sinks: HashMap<u32, mpsc::Sender<Result<Bytes, BodyError>>>,
-    /// Request bodies that grew past the size limit while being read.
-    pub(crate) oversized: std::collections::HashSet<u32>,
-    /// Open TCP sockets (`cloudflare:sockets`, Socket Worker connections).
-    pub(crate) sockets: HashMap<u32, crate::bindings::sockets::SocketEntry>,
-}
-
-impl Resources {
-    fn next(&mut self) -> u32 {
-        self.next_id = self.next_id.wrapping_add(1).max(1);
-        self.next_id
-    }
-
-    /// Registers a body for JavaScript to pull from; returns its id.
-    pub(crate) fn add_body(&mut self, body: RequestBody) -> u32 {
-        let id = self.next();
-        self.bodies.insert(id, body);
-        id
-    }
-
-    /// Registers an open socket; returns its id.
-    pub(crate) fn add_socket(&mut self, socket: crate::bindings::sockets::SocketEntry) -> u32 {
-        let id = self.next();
-        self.sockets.insert(id, socket);
-        id
-    }
-
-    fn add_sink(&mut self, sender: mpsc::Sender<Result<Bytes, BodyError>>) -> u32 {
-        let id = self.next();
-        self.sinks.insert(id, sender);
-        id
-    }
-}
 
 /// The state behind an [`Isolate`], shared with the tasks it started.
 ///
@@ -84,6 +43,8 @@ pub(crate) struct Core {
     /// The Durable Object whose code the current run belongs to, if any (so
     /// a CPU overrun resets that object rather than the isolate).
     pub(crate) running: RefCell<Option<std::rc::Weak<crate::bindings::durable::ObjectSlot>>>,
+    /// Native resources JavaScript refers to by number, and each API's
+    /// per-isolate state.
     pub(crate) resources: RefCell<Resources>,
     /// Durable Objects living in this isolate.
     pub(crate) objects: RefCell<crate::bindings::durable::Objects>,
@@ -272,7 +233,7 @@ impl Isolate {
         let body_id = if body.is_end_stream() {
             0
         } else {
-            self.core.resources.borrow_mut().add_body(body)
+            self.core.resources.borrow_mut().add(body)
         };
         let (tx, rx) = oneshot::channel();
         let method = parts.method.as_str().to_string();
@@ -311,13 +272,17 @@ impl Isolate {
         let outcome = rx
             .await
             .unwrap_or_else(|_| Err("the handler never produced a response".into()));
+        // A body that grew past the limit left this mark in its place.
+        let oversized = body_id != 0
+            && self
+                .core
+                .resources
+                .borrow_mut()
+                .take::<Oversized>(body_id)
+                .is_some();
         match outcome {
             Ok(response) => response,
-            Err(_)
-                if body_id != 0 && self.core.resources.borrow_mut().oversized.remove(&body_id) =>
-            {
-                too_large_response()
-            }
+            Err(_) if oversized => too_large_response(),
             Err(message) => {
                 let message = self
                     .core
@@ -650,7 +615,7 @@ fn upgrade_response<'js>(ctx: &Ctx<'js>, headers: Vec<String>, socket: Value<'js
 fn stream_body<'js>(ctx: &Ctx<'js>, stream: Value<'js>) -> Result<ResponseBody, String> {
     let (sender, rx) = mpsc::channel(STREAM_BUFFER_CHUNKS);
     let core = crate::host::event_loop::current();
-    let id = core.resources.borrow_mut().add_sink(sender);
+    let id = core.resources.borrow_mut().add(BodySink(sender));
     let pump = || -> rquickjs::Result<()> {
         let pump: Function = internal(ctx)?.get("pumpBody")?;
         pump.call((stream, id))

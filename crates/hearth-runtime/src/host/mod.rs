@@ -12,3 +12,4 @@ pub(crate) mod event_loop;
 pub(crate) mod isolate;
 pub(crate) mod memory;
 pub(crate) mod prelude;
+pub(crate) mod resources;

@@ -74,7 +74,7 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, native: &Object<'js>) -> rquickjs::Re
     native.set(
         "socketClose",
         Function::new(ctx.clone(), |id: u32| {
-            current().resources.borrow_mut().sockets.remove(&id);
+            current().resources.borrow_mut().take::<SocketEntry>(id);
         })?,
     )?;
     Ok(())
@@ -109,13 +109,13 @@ pub(crate) fn register_inbound(
 ) -> (u32, String, String) {
     let (remote, local) = prepare(&stream);
     let entry = SocketEntry::new(Conn::Plain(stream), Some(done));
-    let id = core.resources.borrow_mut().add_socket(entry);
+    let id = core.resources.borrow_mut().add(entry);
     (id, remote, local)
 }
 
 /// Closes socket `id` of `core` (dropping both halves closes the connection).
 pub(crate) fn close(core: &Core, id: u32) {
-    core.resources.borrow_mut().sockets.remove(&id);
+    core.resources.borrow_mut().take::<SocketEntry>(id);
 }
 
 fn socket_connect<'js>(
@@ -142,7 +142,7 @@ fn socket_connect<'js>(
         let id = core
             .resources
             .borrow_mut()
-            .add_socket(SocketEntry::new(dialed.conn, None));
+            .add(SocketEntry::new(dialed.conn, None));
         Ok(settle(move |ctx| {
             opened_info(ctx, id, dialed.remote, dialed.local)
         }))
@@ -153,8 +153,7 @@ fn lookup(id: u32) -> Option<Handles> {
     let core = current();
     let resources = core.resources.borrow();
     resources
-        .sockets
-        .get(&id)
+        .get::<SocketEntry>(id)
         .map(|e| (e.reader.clone(), e.writer.clone(), e.interrupt.subscribe()))
 }
 
@@ -254,8 +253,7 @@ fn socket_start_tls<'js>(
     let found = {
         let resources = core.resources.borrow();
         resources
-            .sockets
-            .get(&id)
+            .get::<SocketEntry>(id)
             .map(|e| (e.reader.clone(), e.writer.clone(), e.interrupt.clone()))
     };
     spawn_op(&ctx, async move {

@@ -158,7 +158,7 @@ fn ws_connect<'js>(
                 .into_body()
                 .map_err(|e| Box::new(e) as BodyError)
                 .boxed_unsync();
-            core.resources.borrow_mut().add_body(body)
+            core.resources.borrow_mut().add(body)
         };
         Ok(settle(move |ctx| {
             let out = Array::new(ctx.clone())?;
