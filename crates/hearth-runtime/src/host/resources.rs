@@ -63,13 +63,6 @@ impl Resources {
             .filter_map(|(id, e)| Some((*id, e.downcast_ref::<T>()?)))
     }
 
-    /// Every entry of type `T`, with its id, to change in place.
-    pub(crate) fn iter_mut<T: 'static>(&mut self) -> impl Iterator<Item = (u32, &mut T)> {
-        self.entries
-            .iter_mut()
-            .filter_map(|(id, e)| Some((*id, e.downcast_mut::<T>()?)))
-    }
-
     /// The isolate's one value of state `T`, created empty on first use.
     pub(crate) fn state<T: Default + 'static>(&mut self) -> &mut T {
         self.state
@@ -104,7 +97,10 @@ mod tests {
         assert_eq!(table.get::<Body>(body).map(|b| b.0), Some("a"));
         assert_eq!(table.take::<Body>(body).map(|b| b.0), Some("a"));
         assert!(table.get::<Body>(body).is_none());
-        assert_eq!(table.iter::<Socket>().map(|(id, _)| id).collect::<Vec<_>>(), [socket]);
+        assert_eq!(
+            table.iter::<Socket>().map(|(id, _)| id).collect::<Vec<_>>(),
+            [socket]
+        );
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! A loaded Workers project: configuration, sources and bindings, shared by
 //! every isolate that runs it.
 
+pub(crate) mod env;
+
 use crate::host::errors::StartupError;
 use crate::loader::to_module_name;
 use hearth_config::{Config, ModuleKind};

@@ -10,8 +10,10 @@
 
 use crate::host::bytes::{new_u8, require_bytes};
 use crate::host::egress::{addresses, io_message, Conn, Egress};
+use crate::host::errors::describe;
+use crate::host::event_loop::enter;
 use crate::host::event_loop::{current, settle, spawn_op};
-use crate::host::isolate::Core;
+use crate::host::isolate::{caught, internal, on_settled, Core, Isolate};
 use rquickjs::{Array, Ctx, Exception, Function, Object, Value};
 use std::rc::Rc;
 use tokio::io::{AsyncReadExt, AsyncWriteExt, ReadHalf, WriteHalf};
@@ -277,4 +279,45 @@ fn socket_start_tls<'js>(
         *w = Some(wh);
         Ok(settle(|ctx| Ok(Value::new_undefined(ctx.clone()))))
     })
+}
+
+/// Socket Workers: the entry point for connections a `[[tcp]]` listener accepts.
+impl Isolate {
+    /// Hands an accepted TCP connection to the worker's `connect(socket, env,
+    /// ctx)` handler (Socket Workers) and returns once the connection is
+    /// closed. `handler` names the export to use (default: the default
+    /// export). A handler that throws or rejects closes this connection only.
+    pub async fn connect(&self, stream: tokio::net::TcpStream, handler: Option<&str>) {
+        let (done_tx, done_rx) = oneshot::channel::<()>();
+        let (id, remote, local) = register_inbound(self.core(), stream, done_tx);
+        let core = self.core().clone();
+        enter(&core, |ctx| {
+            let fail = {
+                let core = core.clone();
+                move |message: String| {
+                    core.report("uncaught exception in connect handler", &message);
+                    close(&core, id);
+                }
+            };
+            let run = || -> rquickjs::Result<rquickjs::Promise> {
+                let run: Function = internal(&ctx)?.get("runConnect")?;
+                run.call((id, remote, local, handler))
+            };
+            match run() {
+                Ok(promise) => {
+                    let attached = on_settled(
+                        &ctx,
+                        &promise,
+                        |_, _| {},
+                        move |ctx, e| fail(describe(ctx, e)),
+                    );
+                    if let Err(e) = attached {
+                        tracing::error!("cannot await the connect handler: {e}");
+                    }
+                }
+                Err(e) => fail(caught(&ctx, e)),
+            }
+        });
+        let _ = done_rx.await;
+    }
 }
