@@ -77,6 +77,10 @@ pub struct Config {
     pub migrations: Vec<Migration>,
     /// `hyperdrive` bindings.
     pub hyperdrive: Vec<Hyperdrive>,
+    /// `services` bindings: other workers, by name.
+    pub services: Vec<ServiceBinding>,
+    /// `version_metadata`: the binding's name.
+    pub version_metadata: Option<String>,
     /// hearth extension: raw TCP listeners from `[[tcp_listeners]]`
     /// (inheritable, like other non-binding settings).
     pub tcp_listeners: Vec<TcpListener>,
@@ -172,6 +176,17 @@ pub struct Hyperdrive {
     /// `origin_connection_limit`, the most connections hearth's pool opens
     /// to the database; `None` leaves the pool's default.
     pub origin_connection_limit: Option<u32>,
+}
+
+/// One `services` entry: a binding to another worker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceBinding {
+    /// Name of the binding on `env`.
+    pub binding: String,
+    /// The `name` of the worker it reaches.
+    pub service: String,
+    /// The named export it reaches (`None`: the default export).
+    pub entrypoint: Option<String>,
 }
 
 /// hearth extension: `[[tcp_listeners]] address = "127.0.0.1:6380"`.
@@ -445,6 +460,22 @@ impl Loader<'_> {
             Some((n, key)) => self.each(n, &key, Self::hyperdrive)?,
             None => Vec::new(),
         };
+        let services = match source("services") {
+            Some((n, key)) => self.each(n, &key, Self::service)?,
+            None => Vec::new(),
+        };
+        let version_metadata = match source("version_metadata") {
+            Some((n, key)) => {
+                self.fields(n, &key, &[("binding", None)])?;
+                Some(self.req_string(
+                    n,
+                    &key,
+                    "binding",
+                    "give the binding's name, e.g. { binding = \"CF_VERSION_METADATA\" }",
+                )?)
+            }
+            None => None,
+        };
         let tcp_listeners = match source("tcp_listeners") {
             Some((n, key)) => self.each(n, &key, Self::tcp_listener)?,
             None => Vec::new(),
@@ -470,6 +501,8 @@ impl Loader<'_> {
             durable_objects,
             migrations,
             hyperdrive,
+            services,
+            version_metadata,
             tcp_listeners,
             outbound,
             warnings: std::mem::take(&mut self.warnings),
@@ -970,6 +1003,39 @@ impl Loader<'_> {
             id: self.req_string(node, key, "id", "give the Hyperdrive configuration id")?,
             local_connection_string: self.opt_string(node, key, "localConnectionString")?,
             origin_connection_limit,
+        })
+    }
+
+    fn service(&mut self, node: &Node, key: &str) -> Result<ServiceBinding> {
+        self.fields(
+            node,
+            key,
+            &[
+                ("binding", None),
+                ("service", None),
+                ("entrypoint", None),
+                ("environment", Some("workers are reached by `name` only")),
+                ("props", Some("`ctx.props` from a binding is not supported")),
+                (
+                    "remote",
+                    Some("remote bindings are not supported; the worker must run in this hearth"),
+                ),
+            ],
+        )?;
+        Ok(ServiceBinding {
+            binding: self.req_string(
+                node,
+                key,
+                "binding",
+                "each service binding needs a binding name",
+            )?,
+            service: self.req_string(
+                node,
+                key,
+                "service",
+                "name the worker to bind to (its `name`)",
+            )?,
+            entrypoint: self.opt_string(node, key, "entrypoint")?,
         })
     }
 

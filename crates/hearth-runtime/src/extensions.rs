@@ -21,6 +21,7 @@ pub(crate) fn natives<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
     crate::bindings::durable::natives::install(ctx, &native)?;
     crate::bindings::kv::install(ctx, &native)?;
     crate::bindings::sockets::install(ctx, &native)?;
+    crate::bindings::services::install(ctx, &native)?;
     crate::node::install(ctx, &native)?;
     Ok(native)
 }

@@ -1,8 +1,9 @@
 //! Workers bindings: what a worker reaches through `env` (KV namespaces,
-//! Durable Object namespaces, Hyperdrive) and `cloudflare:sockets`. Each
+//! Durable Object namespaces, Hyperdrive, other workers) and `cloudflare:sockets`. Each
 //! binding keeps its natives, its JavaScript and its dispatch in one folder;
 //! its storage lives in its own crate (`hearth-kv`, `hearth-durable`, ...).
 
 pub mod durable;
 pub(crate) mod kv;
+pub mod services;
 pub(crate) mod sockets;

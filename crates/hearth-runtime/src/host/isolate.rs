@@ -242,17 +242,30 @@ impl Isolate {
             headers.push("cf-connecting-ip".into());
             headers.push(ip.to_string());
         }
-        let body_id = if body.is_end_stream() {
-            0
-        } else {
-            self.core.resources.borrow_mut().add(body)
+        let body = (!body.is_end_stream()).then_some(body);
+        let method = parts.method.as_str().to_string();
+        self.run_fetch(url, method, headers, body, None).await
+    }
+
+    /// Runs the fetch handler of `entrypoint` (`None`: the default export)
+    /// for a request given by parts; never fails, as [`Isolate::fetch`].
+    pub(crate) async fn run_fetch(
+        &self,
+        url: String,
+        method: String,
+        headers: Vec<String>,
+        body: Option<RequestBody>,
+        entrypoint: Option<&str>,
+    ) -> http::Response<ResponseBody> {
+        let body_id = match body {
+            Some(body) => self.core.resources.borrow_mut().add(body),
+            None => 0,
         };
         let (tx, rx) = oneshot::channel();
-        let method = parts.method.as_str().to_string();
         let pending = enter(&self.core, |ctx| {
             let run = || -> rquickjs::Result<Value> {
                 let run_fetch: Function = internal(&ctx)?.get("runFetch")?;
-                run_fetch.call((url, method, headers, body_id))
+                run_fetch.call((url, method, headers, body_id, entrypoint))
             };
             match run() {
                 // Still pending: it often settles in the microtasks that run

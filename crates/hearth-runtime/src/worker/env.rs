@@ -44,6 +44,23 @@ pub(crate) fn install<'js>(
             let binding: Value = hyperdrive_class.construct((info,))?;
             env.set(b.binding.as_str(), binding)?;
         }
+        let service_class: rquickjs::Constructor = internal.get("ServiceBinding")?;
+        for b in &worker.config().services {
+            let binding: Value =
+                service_class.construct((b.service.as_str(), b.entrypoint.as_deref()))?;
+            env.set(b.binding.as_str(), binding)?;
+        }
+        if let Some(name) = &worker.config().version_metadata {
+            let version = worker.version();
+            let info = Object::new(ctx.clone())?;
+            info.set("id", version.id.as_str())?;
+            info.set("tag", version.tag.as_str())?;
+            info.set("timestamp", version.timestamp.as_str())?;
+            let freeze: rquickjs::Function =
+                ctx.globals().get::<_, Object>("Object")?.get("freeze")?;
+            let info: Value = freeze.call((info,))?;
+            env.set(name.as_str(), info)?;
+        }
         internal.set("env", env)?;
         internal.set("workerName", worker.name())?;
         install_compat(ctx, worker, internal)

@@ -567,7 +567,7 @@ fn pump(core: &Rc<Core>, slot: &Rc<ObjectSlot>) {
 
 /// An exception thrown by an object's code, serialized for its caller (an
 /// exception that cannot be serialized becomes its description).
-fn thrown<'js>(ctx: &Ctx<'js>, error: Value<'js>) -> DoFailure {
+pub(crate) fn thrown<'js>(ctx: &Ctx<'js>, error: Value<'js>) -> DoFailure {
     match clone::serialize(ctx, &error, Purpose::Store) {
         Ok(bytes) => DoFailure::Threw(bytes),
         Err(_) => {
@@ -580,7 +580,7 @@ fn thrown<'js>(ctx: &Ctx<'js>, error: Value<'js>) -> DoFailure {
 /// An RPC call's outcome from `[ok, value]` (see `doDispatch` in durable.js):
 /// the serialized result, or the serialized exception, which is also what a
 /// result that cannot be serialized (a function, a class instance) gives.
-fn call_reply<'js>(ctx: &Ctx<'js>, outcome: Value<'js>) -> DoResult {
+pub(crate) fn call_reply<'js>(ctx: &Ctx<'js>, outcome: Value<'js>) -> DoResult {
     let parts = outcome
         .as_array()
         .and_then(|a| Some((a.get::<bool>(0).ok()?, a.get::<Value>(1).ok()?)));

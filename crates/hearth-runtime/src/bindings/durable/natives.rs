@@ -118,7 +118,7 @@ fn send_event<'js>(
 /// exception marked `remote` (as Cloudflare marks errors thrown by the
 /// object's code), an `Error` with `durableObjectReset` after a reset, or a
 /// `TypeError` when the runtime could not run the event.
-fn rethrow(ctx: &Ctx<'_>, failure: DoFailure) -> rquickjs::Error {
+pub(crate) fn rethrow(ctx: &Ctx<'_>, failure: DoFailure) -> rquickjs::Error {
     match failure {
         DoFailure::Threw(bytes) => match clone::deserialize(ctx, &bytes) {
             Ok(error) => {
