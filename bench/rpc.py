@@ -30,12 +30,12 @@ const config :Workerd.Config = (
   sockets = [ (name = "http", address = "127.0.0.1:{port}", http = (), service = "caller") ],
 );
 const caller :Workerd.Worker = (
-  modules = [ (name = "index.js", esModule = embed "{WORKERS / 'caller' / 'index.js'}") ],
+  modules = [ (name = "index.js", esModule = embed "caller.js") ],
   compatibilityDate = "2025-01-01",
   bindings = [ (name = "CALLEE", service = "callee") ],
 );
 const callee :Workerd.Worker = (
-  modules = [ (name = "index.js", esModule = embed "{WORKERS / 'callee' / 'index.js'}") ],
+  modules = [ (name = "index.js", esModule = embed "callee.js") ],
   compatibilityDate = "2025-01-01",
 );
 '''
@@ -56,6 +56,9 @@ class Server(durable.Server):
                    "-c", str(self.dir / "w" / "callee" / "wrangler.toml"),
                    "--persist-to", str(self.dir / "state")]
         else:
+            # capnp embeds files relative to the config.
+            for name in ["caller", "callee"]:
+                shutil.copy(WORKERS / name / "index.js", self.dir / f"{name}.js")
             (self.dir / "bench.capnp").write_text(workerd_config(self.port))
             cmd = [workerd_bin, "serve", str(self.dir / "bench.capnp")]
         self.log = open(self.dir / "server.log", "w")

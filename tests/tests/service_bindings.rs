@@ -63,6 +63,11 @@ fn fetch_reaches_the_other_workers_default_export() {
         get(&h, "/fetch"),
         j!({ "status": 201, "from": "auth", "text": "auth saw POST /login secret" })
     );
+    assert_eq!(
+        h.get("/stream"),
+        (200, "streamed from auth".into()),
+        "a streamed response crosses the binding and is returned as is"
+    );
 }
 
 #[test]

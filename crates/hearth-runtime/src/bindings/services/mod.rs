@@ -12,13 +12,14 @@
 use crate::bindings::durable::natives::rethrow;
 use crate::bindings::durable::{call_reply, DoFailure, DoReply};
 use crate::host::body::{full, BodyError, RequestBody};
-use crate::host::bytes::bytes_of;
+use crate::host::bytes::{bytes_of, new_u8};
 use crate::host::event_loop::{current, enter, settle, spawn_op};
 use crate::host::isolate::{caught, internal, on_settled, Isolate};
 use crate::web::fetch::flat_headers;
 use crate::web::structured_clone::{self as clone, Purpose};
 use bytes::Bytes;
 use http_body_util::BodyExt;
+use hyper::body::Body;
 use rquickjs::{Array, Ctx, Exception, Function, Object, Promise, Value};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -51,7 +52,8 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, native: &Object<'js>) -> rquickjs::Re
 }
 
 /// `serviceFetch(service, entrypoint, url, method, headers, body)`: resolves
-/// to `[status, statusText, headers, bodyId]`.
+/// to `[status, statusText, headers, body]`, the body as bytes when it was
+/// complete, else the id of a stream.
 fn service_fetch<'js>(
     ctx: Ctx<'js>,
     service: String,
@@ -76,17 +78,29 @@ fn service_fetch<'js>(
         let status = response.status();
         let status_text = status.canonical_reason().unwrap_or("").to_string();
         let header_list = flat_headers(response.headers());
-        let body: RequestBody = response
-            .into_body()
-            .map_err(|e| e as BodyError)
-            .boxed_unsync();
-        let id = core.resources.borrow_mut().add(body);
+        let body = response.into_body();
+        // A body the handler gave whole (a string, bytes) crosses as bytes;
+        // a streamed one as a stream the caller reads as it comes.
+        let body = if body.size_hint().exact().is_some() {
+            let bytes = body
+                .collect()
+                .await
+                .map_err(|e| format!("reading the response of {service} failed: {e}"))?
+                .to_bytes();
+            Ok(bytes)
+        } else {
+            let body: RequestBody = body.map_err(|e| e as BodyError).boxed_unsync();
+            Err(core.resources.borrow_mut().add(body))
+        };
         Ok(settle(move |ctx| {
             let out = Array::new(ctx.clone())?;
             out.set(0, status.as_u16())?;
             out.set(1, status_text)?;
             out.set(2, header_list)?;
-            out.set(3, id)?;
+            match body {
+                Ok(bytes) => out.set(3, new_u8(ctx, bytes.to_vec())?)?,
+                Err(id) => out.set(3, id)?,
+            }
             Ok(out.into_value())
         }))
     })

@@ -89,12 +89,14 @@
       const request = new Request(input, init);
       let body = internal.bodySource(request);
       if (body instanceof ReadableStream) body = await internal.collectBytes(body);
-      const [status, statusText, headerList, bodyId] = await native.serviceFetch(
+      const [status, statusText, headerList, answer] = await native.serviceFetch(
         this.#service, this.#entrypoint, request.url, request.method, internal.headersList(request.headers), body,
       );
+      const streamed = typeof answer === 'number';
       const empty = request.method === 'HEAD' || NULL_BODY_STATUS.includes(status);
-      if (empty) native.bodyCancel(bodyId);
-      return new Response(empty ? null : internal.nativeStream(bodyId), { status, statusText, headers: headerPairs(headerList) });
+      if (empty && streamed) native.bodyCancel(answer);
+      const responseBody = empty ? null : streamed ? internal.nativeStream(answer) : answer;
+      return new Response(responseBody, { status, statusText, headers: headerPairs(headerList) });
     }
   }
 
