@@ -125,3 +125,36 @@ fn streams_keeps_upstream_headers_and_marks_the_rewrite() {
         Some("text/plain; charset=utf-8")
     );
 }
+
+#[test]
+fn rpc_pair_gateway_calls_the_users_worker_over_rpc() {
+    let dir = example("rpc-pair");
+    let config = |w: &str| dir.path().join(w).join("wrangler.toml");
+    let (gateway, users) = (config("gateway"), config("users"));
+    let state = tempfile::tempdir().unwrap();
+    let h = Hearth::start(
+        dir.path(),
+        &[
+            "-c",
+            gateway.to_str().unwrap(),
+            "-c",
+            users.to_str().unwrap(),
+            "--persist-to",
+            state.path().to_str().unwrap(),
+        ],
+    );
+    let (status, created) = request(&format!("{}/users/ada", h.url), "POST", &[], None);
+    assert_eq!(status, 201, "{created}\n{}", h.logs());
+    assert!(created.contains("\"created\":\"ada\""), "{created}");
+    let (status, fetched) = h.get("/users/ada");
+    assert_eq!(status, 200, "{fetched}");
+    assert!(fetched.contains("\"name\":\"ada\""), "{fetched}");
+    let (status, rejected) = request(&format!("{}/users/Ada!", h.url), "POST", &[], None);
+    assert_eq!(
+        status, 400,
+        "the RangeError crossed as a RangeError: {rejected}"
+    );
+    assert!(rejected.contains("invalid user name"), "{rejected}");
+    assert_eq!(h.get("/count"), (200, "{\"users\":1}".into()));
+    assert_eq!(h.get("/users/bob").0, 404);
+}

@@ -66,6 +66,7 @@ pub(crate) fn load_workers(
         workers.push(load_worker(project, config, &dir, kv, hyperdrive)?);
     }
     check_script_names(&workers)?;
+    check_services(&workers)?;
     let mut workers = workers.into_iter();
     let primary = workers.next().expect("at least one configuration");
     Ok(Workers {
@@ -83,6 +84,32 @@ fn check_names(configs: &[Config]) -> Result<()> {
                 b.path.display(),
                 a.path.display(),
                 a.name
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Every service binding must name a loaded worker (and an export of it,
+/// checked when the worker's isolate starts).
+fn check_services(workers: &[Worker]) -> Result<()> {
+    for worker in workers {
+        let config = worker.config();
+        for (i, binding) in config.services.iter().enumerate() {
+            if workers.iter().any(|w| w.name() == binding.service) {
+                continue;
+            }
+            let loaded: Vec<&str> = workers.iter().map(|w| w.name()).collect();
+            bail!(
+                "{}: services[{i}] (binding \"{}\") names worker \"{}\", which this `hearth dev` \
+                 did not load (loaded: {}); pass that worker's configuration too, e.g. \
+                 `hearth dev -c {} -c path/to/{}/wrangler.toml`",
+                config.path.display(),
+                binding.binding,
+                binding.service,
+                loaded.join(", "),
+                config.path.display(),
+                binding.service
             );
         }
     }

@@ -86,6 +86,10 @@ pub struct Config {
     pub build: Option<Build>,
     /// `d1_databases` bindings.
     pub d1_databases: Vec<D1Database>,
+    /// `services` bindings: other workers, by name.
+    pub services: Vec<ServiceBinding>,
+    /// `version_metadata`: the binding's name.
+    pub version_metadata: Option<String>,
     /// hearth extension: raw TCP listeners from `[[tcp_listeners]]`
     /// (inheritable, like other non-binding settings).
     pub tcp_listeners: Vec<TcpListener>,
@@ -228,6 +232,17 @@ impl D1Database {
             .or(self.database_name.as_deref())
             .unwrap_or(&self.binding)
     }
+}
+
+/// One `services` entry: a binding to another worker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceBinding {
+    /// Name of the binding on `env`.
+    pub binding: String,
+    /// The `name` of the worker it reaches.
+    pub service: String,
+    /// The named export it reaches (`None`: the default export).
+    pub entrypoint: Option<String>,
 }
 
 /// hearth extension: `[[tcp_listeners]] address = "127.0.0.1:6380"`.
@@ -637,6 +652,23 @@ impl Loader<'_> {
                 .collect(),
             None => Vec::new(),
         };
+        };
+        let services = match source("services") {
+            Some((n, key)) => self.each(n, &key, Self::service)?,
+            None => Vec::new(),
+        };
+        let version_metadata = match source("version_metadata") {
+            Some((n, key)) => {
+                self.fields(n, &key, &[("binding", None)])?;
+                Some(self.req_string(
+                    n,
+                    &key,
+                    "binding",
+                    "give the binding's name, e.g. { binding = \"CF_VERSION_METADATA\" }",
+                )?)
+            }
+            None => None,
+        };
         let tcp_listeners = match source("tcp_listeners") {
             Some((n, key)) => self.each(n, &key, Self::tcp_listener)?,
             None => Vec::new(),
@@ -666,6 +698,8 @@ impl Loader<'_> {
             site,
             build,
             d1_databases,
+            services,
+            version_metadata,
             tcp_listeners,
             outbound,
             warnings: std::mem::take(&mut self.warnings),
@@ -1212,6 +1246,39 @@ impl Loader<'_> {
             migrations_table: self
                 .opt_string(node, key, "migrations_table")?
                 .unwrap_or_else(|| "d1_migrations".to_string()),
+        })
+    }
+
+    fn service(&mut self, node: &Node, key: &str) -> Result<ServiceBinding> {
+        self.fields(
+            node,
+            key,
+            &[
+                ("binding", None),
+                ("service", None),
+                ("entrypoint", None),
+                ("environment", Some("workers are reached by `name` only")),
+                ("props", Some("`ctx.props` from a binding is not supported")),
+                (
+                    "remote",
+                    Some("remote bindings are not supported; the worker must run in this hearth"),
+                ),
+            ],
+        )?;
+        Ok(ServiceBinding {
+            binding: self.req_string(
+                node,
+                key,
+                "binding",
+                "each service binding needs a binding name",
+            )?,
+            service: self.req_string(
+                node,
+                key,
+                "service",
+                "name the worker to bind to (its `name`)",
+            )?,
+            entrypoint: self.opt_string(node, key, "entrypoint")?,
         })
     }
 

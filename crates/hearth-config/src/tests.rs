@@ -751,3 +751,47 @@ fn d1_database_without_binding_names_the_key() {
         "{e}"
     );
 }
+
+#[test]
+fn parses_service_bindings_and_version_metadata() {
+    let cfg = load_str(
+        "wrangler.toml",
+        r#"name = "app"
+main = "index.js"
+services = [
+  { binding = "AUTH", service = "auth" },
+  { binding = "ADMIN", service = "auth", entrypoint = "AdminApi" },
+]
+version_metadata = { binding = "VERSION" }
+"#,
+        None,
+    )
+    .unwrap();
+    assert_eq!(
+        cfg.services,
+        [
+            ServiceBinding {
+                binding: "AUTH".into(),
+                service: "auth".into(),
+                entrypoint: None,
+            },
+            ServiceBinding {
+                binding: "ADMIN".into(),
+                service: "auth".into(),
+                entrypoint: Some("AdminApi".into()),
+            },
+        ]
+    );
+    assert_eq!(cfg.version_metadata.as_deref(), Some("VERSION"));
+    assert!(cfg.warnings.is_empty(), "{:?}", cfg.warnings);
+}
+
+#[test]
+fn a_service_binding_without_its_worker_names_the_key() {
+    let msg = err_str(
+        "wrangler.toml",
+        "name = \"app\"\nmain = \"index.js\"\n[[services]]\nbinding = \"AUTH\"\n",
+        None,
+    );
+    assert!(msg.contains("services[0].service"), "{msg}");
+}

@@ -17,8 +17,9 @@ mod node;
 mod web;
 mod worker;
 
-pub use bindings::durable::websocket::{accept_key, UpgradeLink};
 pub use host::body::{RequestBody, ResponseBody};
 pub use host::errors::StartupError;
 pub use host::isolate::{Isolate, ScheduledOutcome};
+pub use host::upgrade::UpgradeLink;
+pub use web::websocket::accept_key;
 pub use worker::{kv_namespace_id, HyperdriveBinding, Worker, WorkerOptions, DEFAULT_MEMORY_LIMIT};

@@ -94,6 +94,14 @@ pub(crate) fn run(
             shared,
             built: RefCell::new(HashMap::new()),
         });
+        // Service bindings call other workers' isolates on this thread.
+        let resolver = Rc::downgrade(&slot);
+        hearth_runtime::bindings::services::set_resolver(Box::new(move |name| {
+            resolver
+                .upgrade()
+                .ok_or_else(|| "the server is stopping".to_string())?
+                .isolate_of(Some(name))
+        }));
         let in_flight = Rc::new(tokio::sync::Notify::new());
         let open = Rc::new(std::cell::Cell::new(0usize));
         let every = slot.worker_names();

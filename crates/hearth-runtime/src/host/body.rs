@@ -47,3 +47,10 @@ pub(crate) fn full(bytes: impl Into<Bytes>) -> ResponseBody {
         .map_err(|never| match never {})
         .boxed_unsync()
 }
+
+/// The sending end of a [`ChannelBody`], as a resource JavaScript writes to.
+pub(crate) struct BodySink(pub(crate) mpsc::Sender<Result<Bytes, BodyError>>);
+
+/// Left in a request body's place in the resource table when the body grew
+/// past the size limit while being read, so the failed request gets a 413.
+pub(crate) struct Oversized;

@@ -6,7 +6,7 @@
 //! storage writes, body reads) runs as local tokio tasks started by
 //! [`spawn_op`]; when one finishes it re-enters JavaScript to settle its promise.
 
-use crate::bindings::durable::ObjectSlot;
+use crate::host::actor::Actor;
 use crate::host::errors::FatalKind;
 use crate::host::isolate::Core;
 use rquickjs::{Ctx, Function, Persistent, Promise, Value};
@@ -42,8 +42,8 @@ pub(crate) fn try_current() -> Option<Rc<Core>> {
 /// Runs `f` inside the isolate, then runs every queued microtask.
 ///
 /// The CPU deadline covers both: a promise chain that spins forever is cut off
-/// just like a synchronous loop. When the deadline stopped code of a Durable
-/// Object (see [`enter_as`]), that object is reset.
+/// just like a synchronous loop. When the deadline stopped code of an actor
+/// (see [`enter_as`]), that actor is reset.
 pub(crate) fn enter<R>(core: &Rc<Core>, f: impl FnOnce(Ctx<'_>) -> R) -> R {
     CURRENT.with(|c| c.borrow_mut().push(core.clone()));
     let outer = core.deadline.get();
@@ -60,39 +60,39 @@ pub(crate) fn enter<R>(core: &Rc<Core>, f: impl FnOnce(Ctx<'_>) -> R) -> R {
     result
 }
 
-/// [`enter`] on behalf of a Durable Object (`None`: plain worker code), so
-/// natives started by this run remember whose they are. Writes the run made
-/// outside the object's events are committed when it ends.
+/// [`enter`] on behalf of an actor (`None`: plain worker code), so natives
+/// started by this run remember whose they are. The actor hears when the
+/// run ends.
 pub(crate) fn enter_as<R>(
     core: &Rc<Core>,
-    object: Option<Weak<ObjectSlot>>,
+    actor: Option<Weak<dyn Actor>>,
     f: impl FnOnce(Ctx<'_>) -> R,
 ) -> R {
-    let slot = object.as_ref().and_then(Weak::upgrade);
-    let outer = core.running.replace(object);
+    let live = actor.as_ref().and_then(Weak::upgrade);
+    let outer = core.running.replace(actor);
     let result = enter(core, f);
     *core.running.borrow_mut() = outer;
-    if let Some(slot) = slot {
-        crate::bindings::durable::gate::commit_stray_writes(&slot);
+    if let Some(actor) = live {
+        actor.run_ended();
     }
     result
 }
 
-/// The Durable Object the running code belongs to, to hand to [`enter_as`]
-/// when a native operation it started completes.
-pub(crate) fn running_object(core: &Core) -> Option<Weak<ObjectSlot>> {
+/// The actor the running code belongs to, to hand to [`enter_as`] when a
+/// native operation it started completes.
+pub(crate) fn running_actor(core: &Core) -> Option<Weak<dyn Actor>> {
     core.running.borrow().clone()
 }
 
 /// Acts on limits the run that just ended broke, as the engine recorded
 /// them: the interrupt handler's CPU trip and the allocator's refusal. CPU
-/// spent by a Durable Object resets that object; by plain worker code, the
-/// isolate. Running out of memory condemns the isolate.
+/// spent by an actor resets that actor; by plain worker code, the isolate.
+/// Running out of memory condemns the isolate.
 fn judge_limits(core: &Rc<Core>) {
     if core.cpu_tripped.replace(false) {
         let culprit = core.running.borrow().as_ref().and_then(Weak::upgrade);
         match culprit {
-            Some(slot) => crate::bindings::durable::cpu_exceeded(core, &slot),
+            Some(actor) => actor.cpu_exceeded(core),
             None => core.condemn(FatalKind::Cpu),
         }
     }
@@ -142,7 +142,7 @@ where
     let pending = PendingPromise {
         resolve: Persistent::save(ctx, resolve),
         reject: Persistent::save(ctx, reject),
-        object: running_object(&core),
+        actor: running_actor(&core),
         core,
     };
     tokio::task::spawn_local(async move {
@@ -158,7 +158,7 @@ where
 struct PendingPromise {
     resolve: Persistent<Function<'static>>,
     reject: Persistent<Function<'static>>,
-    object: Option<Weak<ObjectSlot>>,
+    actor: Option<Weak<dyn Actor>>,
     core: Rc<Core>,
 }
 
@@ -167,7 +167,7 @@ impl PendingPromise {
         let PendingPromise {
             resolve,
             reject,
-            object,
+            actor,
             core,
         } = self;
         if !core.is_alive() {
@@ -177,7 +177,7 @@ impl PendingPromise {
             });
             return;
         }
-        enter_as(&core, object, |ctx| {
+        enter_as(&core, actor, |ctx| {
             let resolve = resolve.restore(&ctx)?;
             let reject = reject.restore(&ctx)?;
             let value = match outcome {

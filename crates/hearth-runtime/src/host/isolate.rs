@@ -1,11 +1,14 @@
 //! One QuickJS runtime running one worker on the current thread.
 
-use crate::host::body::{full, BodyError, ChannelBody, RequestBody, ResponseBody};
+use crate::host::actor::{Actor, Resident};
+use crate::host::body::{full, BodySink, ChannelBody, Oversized, RequestBody, ResponseBody};
 use crate::host::errors::{describe, FatalKind, StartupError};
 use crate::host::event_loop::enter;
 use crate::host::memory::{Budget, MeteredAllocator};
+use crate::host::resources::Resources;
+use crate::host::upgrade::UpgradeLink;
 use crate::loader::{ProjectLoader, ProjectResolver};
-use crate::worker::{EnvValue, Format, Worker};
+use crate::worker::{Format, Worker};
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue, StatusCode};
 use http_body_util::BodyExt;
@@ -13,7 +16,6 @@ use hyper::body::Body;
 use rquickjs::context::EvalOptions;
 use rquickjs::{Array, Context, Ctx, Function, Module, Object, Persistent, Runtime, Value};
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::net::IpAddr;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
@@ -21,47 +23,6 @@ use tokio::sync::{mpsc, oneshot};
 
 /// Chunks buffered between a streaming response and its client.
 const STREAM_BUFFER_CHUNKS: usize = 8;
-
-/// Native resources an isolate's JavaScript refers to by number.
-#[derive(Default)]
-pub(crate) struct Resources {
-    next_id: u32,
-    /// Incoming bodies (requests, fetch responses) JavaScript reads from.
-    pub(crate) bodies: HashMap<u32, RequestBody>,
-    /// Outgoing streamed bodies JavaScript writes to.
-    pub(crate) sinks: HashMap<u32, mpsc::Sender<Result<Bytes, BodyError>>>,
-    /// Request bodies that grew past the size limit while being read.
-    pub(crate) oversized: std::collections::HashSet<u32>,
-    /// Open TCP sockets (`cloudflare:sockets`, Socket Worker connections).
-    pub(crate) sockets: HashMap<u32, crate::bindings::sockets::SocketEntry>,
-}
-
-impl Resources {
-    fn next(&mut self) -> u32 {
-        self.next_id = self.next_id.wrapping_add(1).max(1);
-        self.next_id
-    }
-
-    /// Registers a body for JavaScript to pull from; returns its id.
-    pub(crate) fn add_body(&mut self, body: RequestBody) -> u32 {
-        let id = self.next();
-        self.bodies.insert(id, body);
-        id
-    }
-
-    /// Registers an open socket; returns its id.
-    pub(crate) fn add_socket(&mut self, socket: crate::bindings::sockets::SocketEntry) -> u32 {
-        let id = self.next();
-        self.sockets.insert(id, socket);
-        id
-    }
-
-    fn add_sink(&mut self, sender: mpsc::Sender<Result<Bytes, BodyError>>) -> u32 {
-        let id = self.next();
-        self.sinks.insert(id, sender);
-        id
-    }
-}
 
 /// The state behind an [`Isolate`], shared with the tasks it started.
 ///
@@ -81,14 +42,14 @@ pub(crate) struct Core {
     pub(crate) cpu_tripped: Rc<Cell<bool>>,
     /// The isolate's memory: its limit, and whether an allocation was refused.
     pub(crate) budget: Rc<Budget>,
-    /// The Durable Object whose code the current run belongs to, if any (so
-    /// a CPU overrun resets that object rather than the isolate).
-    pub(crate) running: RefCell<Option<std::rc::Weak<crate::bindings::durable::ObjectSlot>>>,
+    /// The actor whose code the current run belongs to, if any (so a CPU
+    /// overrun resets that actor rather than the isolate).
+    pub(crate) running: RefCell<Option<std::rc::Weak<dyn Actor>>>,
+    /// Native resources JavaScript refers to by number, and each API's
+    /// per-isolate state.
     pub(crate) resources: RefCell<Resources>,
-    /// Durable Objects living in this isolate.
-    pub(crate) objects: RefCell<crate::bindings::durable::Objects>,
-    /// WebSockets of this isolate.
-    pub(crate) sockets: RefCell<crate::bindings::durable::websocket::Sockets>,
+    /// What must go down with the isolate when it is condemned.
+    residents: RefCell<Vec<Rc<dyn Resident>>>,
     /// Set when the isolate hit its memory cap or CPU limit; the server then
     /// replaces it.
     fatal: RefCell<Option<String>>,
@@ -121,7 +82,15 @@ impl Core {
         }
         let explained = kind.explain(self.cpu_limit, self.worker.memory_limit());
         *self.fatal.borrow_mut() = Some(explained);
-        crate::bindings::durable::retire_all(self, kind);
+        let residents = self.residents.borrow().clone();
+        for resident in residents {
+            resident.condemned(self, kind);
+        }
+    }
+
+    /// Registers something that must hear when the isolate is condemned.
+    pub(crate) fn add_resident(&self, resident: Rc<dyn Resident>) {
+        self.residents.borrow_mut().push(resident);
     }
 
     /// Logs an exception thrown by user code. Returns the message to show:
@@ -196,8 +165,7 @@ impl Isolate {
             budget,
             running: RefCell::new(None),
             resources: RefCell::default(),
-            objects: RefCell::default(),
-            sockets: RefCell::default(),
+            residents: RefCell::default(),
             fatal: RefCell::new(None),
             alive: Cell::new(true),
         });
@@ -210,7 +178,7 @@ impl Isolate {
                 .clone()
                 .restore(&ctx)
                 .map_err(|e| e.to_string())?;
-            install_env(&ctx, worker, &internal)?;
+            crate::worker::env::install(&ctx, worker, &internal)?;
             Ok(internals)
         });
         let internals = started.map_err(StartupError::new)?;
@@ -234,6 +202,11 @@ impl Isolate {
     /// The worker this isolate runs.
     pub fn worker(&self) -> &Worker {
         &self.core.worker
+    }
+
+    /// The isolate's state, for bindings that add entry points of their own.
+    pub(crate) fn core(&self) -> &Rc<Core> {
+        &self.core
     }
 
     /// Runs the worker's fetch handler for one request.
@@ -270,17 +243,30 @@ impl Isolate {
             headers.push("cf-connecting-ip".into());
             headers.push(ip.to_string());
         }
-        let body_id = if body.is_end_stream() {
-            0
-        } else {
-            self.core.resources.borrow_mut().add_body(body)
+        let body = (!body.is_end_stream()).then_some(body);
+        let method = parts.method.as_str().to_string();
+        self.run_fetch(url, method, headers, body, None).await
+    }
+
+    /// Runs the fetch handler of `entrypoint` (`None`: the default export)
+    /// for a request given by parts; never fails, as [`Isolate::fetch`].
+    pub(crate) async fn run_fetch(
+        &self,
+        url: String,
+        method: String,
+        headers: Vec<String>,
+        body: Option<RequestBody>,
+        entrypoint: Option<&str>,
+    ) -> http::Response<ResponseBody> {
+        let body_id = match body {
+            Some(body) => self.core.resources.borrow_mut().add(body),
+            None => 0,
         };
         let (tx, rx) = oneshot::channel();
-        let method = parts.method.as_str().to_string();
         let pending = enter(&self.core, |ctx| {
             let run = || -> rquickjs::Result<Value> {
                 let run_fetch: Function = internal(&ctx)?.get("runFetch")?;
-                run_fetch.call((url, method, headers, body_id))
+                run_fetch.call((url, method, headers, body_id, entrypoint))
             };
             match run() {
                 // Still pending: it often settles in the microtasks that run
@@ -312,13 +298,17 @@ impl Isolate {
         let outcome = rx
             .await
             .unwrap_or_else(|_| Err("the handler never produced a response".into()));
+        // A body that grew past the limit left this mark in its place.
+        let oversized = body_id != 0
+            && self
+                .core
+                .resources
+                .borrow_mut()
+                .take::<Oversized>(body_id)
+                .is_some();
         match outcome {
             Ok(response) => response,
-            Err(_)
-                if body_id != 0 && self.core.resources.borrow_mut().oversized.remove(&body_id) =>
-            {
-                too_large_response()
-            }
+            Err(_) if oversized => too_large_response(),
             Err(message) => {
                 let message = self
                     .core
@@ -326,55 +316,6 @@ impl Isolate {
                 error_response(&message)
             }
         }
-    }
-
-    /// Hands an accepted TCP connection to the worker's `connect(socket, env,
-    /// ctx)` handler (Socket Workers) and returns once the connection is
-    /// closed. `handler` names the export to use (default: the default
-    /// export). A handler that throws or rejects closes this connection only.
-    pub async fn connect(&self, stream: tokio::net::TcpStream, handler: Option<&str>) {
-        let (done_tx, done_rx) = oneshot::channel::<()>();
-        let (id, remote, local) =
-            crate::bindings::sockets::register_inbound(&self.core, stream, done_tx);
-        let core = self.core.clone();
-        enter(&self.core, |ctx| {
-            let fail = {
-                let core = core.clone();
-                move |message: String| {
-                    core.report("uncaught exception in connect handler", &message);
-                    crate::bindings::sockets::close(&core, id);
-                }
-            };
-            let run = || -> rquickjs::Result<rquickjs::Promise> {
-                let run: Function = internal(&ctx)?.get("runConnect")?;
-                run.call((id, remote, local, handler))
-            };
-            match run() {
-                Ok(promise) => {
-                    let attached = on_settled(
-                        &ctx,
-                        &promise,
-                        |_, _| {},
-                        move |ctx, e| fail(describe(ctx, e)),
-                    );
-                    if let Err(e) = attached {
-                        tracing::error!("cannot await the connect handler: {e}");
-                    }
-                }
-                Err(e) => fail(caught(&ctx, e)),
-            }
-        });
-        let _ = done_rx.await;
-    }
-
-    /// Runs a Durable Object event on this isolate (this thread owns the object).
-    pub fn deliver_durable(&self, envelope: crate::bindings::durable::Envelope) {
-        crate::bindings::durable::deliver(&self.core, envelope);
-    }
-
-    /// Evicts Durable Objects that have been idle for a while.
-    pub fn evict_idle_objects(&self) {
-        crate::bindings::durable::evict_idle(&self.core);
     }
 
     /// Runs the worker's scheduled handler (cron trigger) once.
@@ -627,15 +568,19 @@ fn build_response<'js>(ctx: &Ctx<'js>, parts: &Array<'js>) -> Outcome {
 /// A 101 response whose `webSocket` the server connects once the client's
 /// connection is upgraded (the link rides in the response's extensions).
 fn upgrade_response<'js>(ctx: &Ctx<'js>, headers: Vec<String>, socket: Value<'js>) -> Outcome {
-    let id = || -> rquickjs::Result<Option<u32>> {
-        let ws_id: Function = internal(ctx)?.get("wsId")?;
-        ws_id.call((socket,))
+    let link = || -> rquickjs::Result<Option<u32>> {
+        let upgrade_link: Function = internal(ctx)?.get("upgradeLink")?;
+        upgrade_link.call((socket,))
     };
-    let id = id()
+    let link = link()
         .map_err(|e| caught(ctx, e))?
+        .and_then(|id| {
+            crate::host::event_loop::current()
+                .resources
+                .borrow_mut()
+                .take::<UpgradeLink>(id)
+        })
         .ok_or("a 101 response needs a webSocket (the client end of a WebSocketPair)")?;
-    let link =
-        crate::bindings::durable::websocket::link_local(&crate::host::event_loop::current(), id)?;
     let mut builder = http::Response::builder().status(StatusCode::SWITCHING_PROTOCOLS);
     for pair in headers.chunks(2) {
         if let [name, value] = pair {
@@ -659,7 +604,7 @@ fn upgrade_response<'js>(ctx: &Ctx<'js>, headers: Vec<String>, socket: Value<'js
 fn stream_body<'js>(ctx: &Ctx<'js>, stream: Value<'js>) -> Result<ResponseBody, String> {
     let (sender, rx) = mpsc::channel(STREAM_BUFFER_CHUNKS);
     let core = crate::host::event_loop::current();
-    let id = core.resources.borrow_mut().add_sink(sender);
+    let id = core.resources.borrow_mut().add(BodySink(sender));
     let pump = || -> rquickjs::Result<()> {
         let pump: Function = internal(ctx)?.get("pumpBody")?;
         pump.call((stream, id))
@@ -692,97 +637,6 @@ fn eval_script(ctx: &Ctx<'_>, name: &str, source: &str) -> Result<(), String> {
     options.filename = Some(name.to_string());
     ctx.eval_with_options::<(), _>(source, options)
         .map_err(|e| caught(ctx, e))
-}
-
-/// Builds `env` from vars and secrets; bindings are added by their modules.
-fn install_env<'js>(ctx: &Ctx<'js>, worker: &Worker, internal: &Object<'js>) -> Result<(), String> {
-    let build = || -> rquickjs::Result<()> {
-        let env = Object::new(ctx.clone())?;
-        for (key, value) in worker.env_values() {
-            match value {
-                EnvValue::Text(s) => env.set(key.as_str(), s.as_str())?,
-                EnvValue::Json(v) => env.set(key.as_str(), ctx.json_parse(v.to_string())?)?,
-            }
-        }
-        let do_class: rquickjs::Constructor = internal.get("DurableObjectNamespace")?;
-        for binding in &worker.config().durable_objects {
-            let script = binding.script_name.as_deref().unwrap_or(worker.name());
-            let namespace: Value = do_class.construct((binding.class_name.as_str(), script))?;
-            env.set(binding.name.as_str(), namespace)?;
-        }
-        let kv_class: rquickjs::Constructor = internal.get("KVNamespace")?;
-        for (binding, id) in worker.kv_bindings() {
-            let namespace: Value = kv_class.construct((id.as_str(),))?;
-            env.set(binding.as_str(), namespace)?;
-        }
-        let d1_class: rquickjs::Constructor = internal.get("D1Database")?;
-        for (binding, _) in worker.d1_bindings() {
-            let database: Value = d1_class.construct((binding.as_str(),))?;
-            env.set(binding.as_str(), database)?;
-        }
-        let hyperdrive_class: rquickjs::Constructor = internal.get("Hyperdrive")?;
-        for b in worker.hyperdrive() {
-            let info = Object::new(ctx.clone())?;
-            info.set("connectionString", b.connection_string.as_str())?;
-            info.set("host", b.host.as_str())?;
-            info.set("port", b.port)?;
-            info.set("user", b.user.as_str())?;
-            info.set("password", b.password.as_str())?;
-            info.set("database", b.database.as_str())?;
-            let binding: Value = hyperdrive_class.construct((info,))?;
-            env.set(b.binding.as_str(), binding)?;
-        }
-        if let Some(binding) = worker
-            .config()
-            .assets
-            .as_ref()
-            .and_then(|a| a.binding.as_ref())
-        {
-            let assets_class: rquickjs::Constructor = internal.get("AssetsBinding")?;
-            let fetcher: Value = assets_class.construct(())?;
-            env.set(binding.as_str(), fetcher)?;
-        }
-        if let Some(manifest) = worker.site_manifest() {
-            let site_class: rquickjs::Constructor = internal.get("StaticContent")?;
-            let content: Value = site_class.construct(())?;
-            env.set("__STATIC_CONTENT", content)?;
-            // Service workers read the manifest as a global string.
-            if worker.format() == Format::ServiceWorker {
-                env.set("__STATIC_CONTENT_MANIFEST", manifest)?;
-            }
-        }
-        internal.set("env", env)?;
-        internal.set("workerName", worker.name())?;
-        install_compat(ctx, worker, internal)
-    };
-    build().map_err(|e| caught(ctx, e))
-}
-
-/// The compatibility changes the prelude's JavaScript consults, as
-/// `__hearth_internal.compat`, and the globals that only exist from a date.
-fn install_compat<'js>(
-    ctx: &Ctx<'js>,
-    worker: &Worker,
-    internal: &Object<'js>,
-) -> rquickjs::Result<()> {
-    let compatibility = &worker.config().compatibility;
-    let flags = Object::new(ctx.clone())?;
-    for flag in [
-        "formdata_parser_supports_files",
-        "nodejs_compat_v2",
-        "nodejs_compat_populate_process_env",
-    ] {
-        flags.set(flag, compatibility.is_on(flag))?;
-    }
-    internal.set("compat", flags)?;
-    let globals = ctx.globals();
-    if !compatibility.is_on("global_navigator") {
-        globals.remove("navigator")?;
-    } else if !compatibility.is_on("enable_navigator_language") {
-        let navigator: Object = globals.get("navigator")?;
-        navigator.remove("language")?;
-    }
-    Ok(())
 }
 
 /// Evaluates the entry module (or service-worker script) and registers its handlers.

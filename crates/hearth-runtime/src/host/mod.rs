@@ -4,6 +4,7 @@
 //! no binding by name: Durable Objects plug in through the hooks in
 //! [`isolate`].
 
+pub(crate) mod actor;
 pub(crate) mod body;
 pub(crate) mod bytes;
 pub(crate) mod egress;
@@ -11,4 +12,7 @@ pub(crate) mod errors;
 pub(crate) mod event_loop;
 pub(crate) mod isolate;
 pub(crate) mod memory;
+pub(crate) mod output_gate;
 pub(crate) mod prelude;
+pub(crate) mod resources;
+pub(crate) mod upgrade;

@@ -1,6 +1,8 @@
 //! A loaded Workers project: configuration, sources and bindings, shared by
 //! every isolate that runs it.
 
+pub(crate) mod env;
+
 use crate::host::errors::StartupError;
 use crate::loader::to_module_name;
 use hearth_config::{Config, ModuleKind};
@@ -87,9 +89,71 @@ struct Inner {
     durable_classes: Vec<String>,
     alarm_index: Option<Arc<AlarmIndex>>,
     memory_limit: usize,
+    /// This load's `version_metadata`: a fresh id, and when it was loaded.
+    version: VersionMetadata,
     /// Sources read once per load, so every isolate of one generation runs
     /// the same code even while files change on disk.
     sources: Mutex<HashMap<String, Arc<[u8]>>>,
+}
+
+/// What a `version_metadata` binding shows. Each load of the worker (start,
+/// or a reload after a change) is a new version, as each upload is on
+/// Cloudflare; every isolate of one load shows the same values.
+pub(crate) struct VersionMetadata {
+    /// A random UUID (version 4), as Cloudflare's version ids are.
+    pub(crate) id: String,
+    /// Version tags are set by `wrangler versions upload`; there is none.
+    pub(crate) tag: String,
+    /// When this version was loaded, as an ISO 8601 string.
+    pub(crate) timestamp: String,
+}
+
+impl VersionMetadata {
+    fn fresh() -> VersionMetadata {
+        let mut bytes: [u8; 16] = rand::random();
+        bytes[6] = (bytes[6] & 0x0f) | 0x40;
+        bytes[8] = (bytes[8] & 0x3f) | 0x80;
+        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let id = format!(
+            "{}-{}-{}-{}-{}",
+            &hex[0..8],
+            &hex[8..12],
+            &hex[12..16],
+            &hex[16..20],
+            &hex[20..32]
+        );
+        VersionMetadata {
+            id,
+            tag: String::new(),
+            timestamp: iso_now(),
+        }
+    }
+}
+
+/// Now as `YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC).
+fn iso_now() -> String {
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0);
+    let (days, rem) = (ms.div_euclid(86_400_000), ms.rem_euclid(86_400_000));
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rem / 3_600_000,
+        rem / 60_000 % 60,
+        rem / 1000 % 60,
+        rem % 1000
+    )
 }
 
 /// A plain value placed on `env` (or on the global scope for service workers).
@@ -239,8 +303,14 @@ impl Worker {
             durable_classes,
             alarm_index,
             memory_limit,
+            version: VersionMetadata::fresh(),
             sources: Mutex::new(sources),
         })))
+    }
+
+    /// The `version_metadata` binding's values for this load of the worker.
+    pub(crate) fn version(&self) -> &VersionMetadata {
+        &self.0.version
     }
 
     /// The worker's name from its configuration.

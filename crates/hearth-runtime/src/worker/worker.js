@@ -19,6 +19,23 @@
     get props() {
       return {};
     }
+    // Loopback service bindings to this worker's own entrypoints.
+    get exports() {
+      return exportsProxy();
+    }
+  }
+
+  let loopback = null;
+  function exportsProxy() {
+    if (loopback === null) {
+      loopback = new Proxy({}, {
+        get(_, name) {
+          if (typeof name !== 'string' || !internal.exports || !(name in internal.exports)) return undefined;
+          return new internal.ServiceBinding(internal.workerName, name === 'default' ? null : name);
+        },
+      });
+    }
+    return loopback;
   }
 
   class FetchEvent extends Event {
@@ -135,10 +152,33 @@
     edgeRequestKeepAliveStatus: 1, requestPriority: '', clientAcceptEncoding: '',
   });
 
-  internal.runFetch = function (url, method, headers, bodyId) {
+  // The named export a service binding's `entrypoint` reaches.
+  function namedEntrypoint(name) {
+    const target = internal.exports ? internal.exports[name] : undefined;
+    if (target === undefined || target === null) throw new Error(`Worker "${internal.workerName}" has no export named "${name}" to use as an entrypoint.`);
+    return target;
+  }
+
+  // A named entrypoint's fetch(): a WorkerEntrypoint class instantiated per
+  // call, or an object of handlers.
+  function fetchEntrypoint(name, request) {
+    const target = namedEntrypoint(name);
+    const ctx = new ExecutionContext();
+    if (typeof target === 'function') {
+      const instance = new target(ctx, internal.env);
+      if (typeof instance.fetch !== 'function') throw new Error(`Entrypoint "${name}" has no fetch() method.`);
+      return instance.fetch(request);
+    }
+    if (typeof target.fetch !== 'function') throw new Error(`Entrypoint "${name}" has no fetch() handler.`);
+    return target.fetch(request, internal.env, ctx);
+  }
+
+  internal.runFetch = function (url, method, headers, bodyId, entrypoint) {
     const request = internal.makeRequest(url, method, headers, bodyId ? internal.nativeStream(bodyId) : null, LOCAL_CF);
     let result;
-    if (internal.exports) {
+    if (entrypoint !== undefined && entrypoint !== null) {
+      result = fetchEntrypoint(entrypoint, request);
+    } else if (internal.exports) {
       const ctx = new ExecutionContext();
       // Plain handler objects (the common case) are called directly, without
       // building an argument array.
@@ -166,6 +206,32 @@
   };
 
   internal.finishFetch = toParts;
+
+  // JavaScript RPC through a service binding: calls method `name` (`kind`
+  // 'call') or reads property `name` (`kind` 'get') on a fresh instance of
+  // the entrypoint's WorkerEntrypoint class. Resolves to [true, result] or
+  // [false, exception]; the host serializes either (as for Durable Objects).
+  internal.runRpc = async function (entrypoint, kind, name, args) {
+    const label = entrypoint === undefined || entrypoint === null ? 'default' : entrypoint;
+    const target = label === 'default' ? entry : namedEntrypoint(label);
+    if (typeof target !== 'function' || !(target.prototype instanceof WorkerEntrypoint))
+      return [false, new TypeError(`The RPC receiver does not implement the method "${name}": entrypoint "${label}" of worker "${internal.workerName}" is not a class extending WorkerEntrypoint.`)];
+    const receiver = new target(new ExecutionContext(), internal.env);
+    const forbidden = name === 'constructor' || name === 'fetch' && kind === 'get' || Object.prototype.hasOwnProperty.call(Object.prototype, name);
+    try {
+      if (kind === 'get') {
+        if (forbidden || !(name in receiver)) return [true, undefined];
+        return [true, await receiver[name]];
+      }
+      if (forbidden || typeof receiver[name] !== 'function')
+        return [false, new TypeError(`The RPC receiver does not implement the method "${name}".`)];
+      return [true, await receiver[name](...args)];
+    } catch (err) {
+      // Running out of memory resets the isolate; it is not a result.
+      if (err instanceof InternalError && err.message === 'out of memory') throw err;
+      return [false, err];
+    }
+  };
 
   internal.runScheduled = async function (cron, scheduledTime) {
     if (internal.exports) {

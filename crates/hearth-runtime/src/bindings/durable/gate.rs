@@ -1,6 +1,6 @@
-//! The output gate for WebSocket messages: what an object sends after a
-//! storage write leaves only once that write is durable, like its HTTP
-//! replies. "After a write" covers writes still open in the running event
+//! An object's output gate (see [`crate::host::output_gate`]) as its
+//! storage numbers writes: what an object sends after a storage write
+//! leaves only once that write is durable, like its HTTP replies. "After a write" covers writes still open in the running event
 //! and writes committed but not yet `fsync`ed. A message that follows no
 //! pending write goes out at once, unless earlier ones are still held (the
 //! order of messages is kept).
@@ -28,21 +28,14 @@ fn barrier(slot: &ObjectSlot) -> u64 {
 /// below the barrier, and are released as soon as those are durable.
 pub(crate) fn must_wait(slot: &ObjectSlot) -> Option<u64> {
     let needed = barrier(slot);
-    (needed > slot.durable_commits.get()).then_some(needed)
+    slot.gate.must_wait(needed).then_some(needed)
 }
 
 /// Holds `send` until writes number `seq` are durable, behind whatever is
 /// already held, and starts the commit and `fsync` that release it. If the
 /// writes cannot be stored, the message is dropped with them.
 pub(crate) fn hold(slot: &Rc<ObjectSlot>, seq: u64, send: Box<dyn FnOnce()>) {
-    slot.held.borrow_mut().push((
-        seq,
-        Box::new(move |stored: Result<(), String>| {
-            if stored.is_ok() {
-                send();
-            }
-        }),
-    ));
+    slot.gate.hold_message(seq, send);
     flush(slot);
 }
 

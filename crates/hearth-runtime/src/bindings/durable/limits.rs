@@ -7,8 +7,8 @@
 //! the isolate that replaces it.
 
 use super::{
-    drop_instance, flush, pump, schedule_retry, set_alarm, websocket, DoFailure, DoResult,
-    ObjectSlot, Router,
+    drop_instance, flush, hibernation, pump, schedule_retry, set_alarm, take_all, DoFailure,
+    DoResult, ObjectSlot, Router,
 };
 use crate::host::errors::FatalKind;
 use crate::host::isolate::Core;
@@ -70,7 +70,7 @@ pub(crate) fn cpu_exceeded(core: &Rc<Core>, slot: &Rc<ObjectSlot>) {
     if abandon_event(slot, &message) == Some(true) {
         schedule_retry(core, slot);
     }
-    websocket::close_owned(
+    hibernation::close_all(
         core,
         &slot.class,
         &slot.id,
@@ -96,14 +96,7 @@ pub(crate) fn retire_all(core: &Core, kind: FatalKind) {
                 .into()
         }
     };
-    let slots: Vec<Rc<ObjectSlot>> = core
-        .objects
-        .borrow_mut()
-        .slots
-        .drain()
-        .map(|(_, slot)| slot)
-        .collect();
-    for slot in slots {
+    for slot in take_all(core) {
         slot.retired.set(true);
         if abandon_event(&slot, &message) == Some(true) {
             // The alarm was cleared when it started; bring it back.
@@ -114,7 +107,7 @@ pub(crate) fn retire_all(core: &Core, kind: FatalKind) {
             let _ = slot.storage.borrow_mut().end_event();
             flush(&slot);
         }
-        websocket::close_owned(
+        hibernation::close_all(
             core,
             &slot.class,
             &slot.id,
@@ -163,13 +156,13 @@ fn abandon_event(slot: &Rc<ObjectSlot>, message: &str) -> Option<bool> {
     let reply = running.reply.borrow_mut().take()?;
     slot.busy.set(false);
     let error = DoFailure::Reset(message.to_string());
-    if needed > slot.durable_commits.get() {
-        slot.held.borrow_mut().push((
+    if slot.gate.must_wait(needed) {
+        slot.gate.hold(
             needed,
             Box::new(move |stored: Result<(), String>| {
                 let _ = reply.send(stored.map_err(DoFailure::from).and(Err(error)));
             }),
-        ));
+        );
         flush(slot);
     } else {
         let _ = reply.send(Err(error));

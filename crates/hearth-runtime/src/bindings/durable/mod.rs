@@ -10,16 +10,20 @@
 //! while the previous one ran, so throughput does not pay one `fsync` per event.
 
 pub(crate) mod gate;
+pub(crate) mod hibernation;
 mod limits;
 pub(crate) mod natives;
-pub(crate) mod websocket;
 
-pub(crate) use limits::{cpu_exceeded, retire_all, stopped_by_limit};
+use limits::retire_all;
 
-use crate::host::errors::describe;
+use crate::host::actor::{Actor, Resident};
+use crate::host::errors::{describe, FatalKind};
 use crate::host::event_loop::{enter, enter_as};
-use crate::host::isolate::{on_settled, Core};
+use crate::host::isolate::{on_settled, Core, Isolate};
+use crate::host::output_gate::OutputGate;
+use crate::host::upgrade::UpgradeLink;
 use crate::web::structured_clone::{self as clone, Purpose};
+use crate::web::websocket::{socket, Payload};
 use bytes::Bytes;
 use hearth_durable::{AlarmIndex, ObjectStorage};
 use rquickjs::{Ctx, Function, IntoJs, Value};
@@ -76,7 +80,7 @@ pub enum DoEvent {
         /// The socket's resource id on the owner thread.
         socket: u32,
         /// Text or binary payload.
-        data: websocket::Payload,
+        data: Payload,
     },
     /// A hibernatable WebSocket closed.
     WsClose {
@@ -101,7 +105,7 @@ pub struct FetchReply {
     /// The buffered body.
     pub body: Bytes,
     /// For a 101 with a WebSocket: where to send the client's upgraded connection.
-    pub websocket: Option<websocket::UpgradeLink>,
+    pub websocket: Option<UpgradeLink>,
 }
 
 /// An object's answer to an event.
@@ -242,10 +246,6 @@ pub fn shard_of(id: &str, shards: usize) -> usize {
         .unwrap_or(0)
 }
 
-/// A reply held until its writes are durable; released with the error
-/// instead if they could not be committed.
-type HeldReply = (u64, Box<dyn FnOnce(Result<(), String>)>);
-
 /// One live object on this thread: its storage, queue and gates.
 pub(crate) struct ObjectSlot {
     pub(crate) class: String,
@@ -255,9 +255,9 @@ pub(crate) struct ObjectSlot {
     queue: RefCell<VecDeque<Envelope>>,
     busy: Cell<bool>,
     last_used: Cell<Instant>,
-    durable_commits: Cell<u64>,
     flushing: Cell<bool>,
-    held: RefCell<Vec<HeldReply>>,
+    /// Replies and WebSocket messages waiting for the writes they follow.
+    gate: OutputGate,
     alarm_retries: Cell<u32>,
     /// The event now running, for a reset to answer (see `limits`).
     running: RefCell<Option<limits::Running>>,
@@ -267,72 +267,142 @@ pub(crate) struct ObjectSlot {
     retired: Cell<bool>,
 }
 
-/// The objects living in one isolate.
+/// The objects living in one isolate (its resources' state).
 #[derive(Default)]
 pub(crate) struct Objects {
     slots: HashMap<(String, String), Rc<ObjectSlot>>,
+    /// `setWebSocketAutoResponse()` pairs, per object.
+    pub(crate) auto_responses: HashMap<(String, String), (String, String)>,
+    /// Whether the isolate knows to retire them when it is condemned.
+    resident: bool,
 }
 
-impl Core {
-    /// The object `class`/`id`, opening its storage on first use.
-    pub(crate) fn object(
-        &self,
-        class: &str,
-        id: &str,
-        name: Option<&str>,
-    ) -> Result<Rc<ObjectSlot>, String> {
-        if let Some(slot) = self
-            .objects
-            .borrow()
-            .slots
-            .get(&(class.to_string(), id.to_string()))
-        {
-            if slot.name.borrow().is_none() && name.is_some() {
-                *slot.name.borrow_mut() = name.map(str::to_string);
-            }
-            return Ok(slot.clone());
+/// The objects of an isolate, as something that goes down with it.
+struct ObjectsResident;
+
+impl Resident for ObjectsResident {
+    fn condemned(&self, core: &Core, kind: FatalKind) {
+        retire_all(core, kind);
+    }
+}
+
+/// Takes every object out of the isolate's registry.
+pub(crate) fn take_all(core: &Core) -> Vec<Rc<ObjectSlot>> {
+    let mut resources = core.resources.borrow_mut();
+    resources
+        .state::<Objects>()
+        .slots
+        .drain()
+        .map(|(_, slot)| slot)
+        .collect()
+}
+
+/// The object `class`/`id`, opening its storage on first use.
+pub(crate) fn object(
+    core: &Core,
+    class: &str,
+    id: &str,
+    name: Option<&str>,
+) -> Result<Rc<ObjectSlot>, String> {
+    if let Some(slot) = live_object(core, class, id) {
+        if slot.name.borrow().is_none() && name.is_some() {
+            *slot.name.borrow_mut() = name.map(str::to_string);
         }
-        if !self.worker.durable_classes().iter().any(|c| c == class) {
-            return Err(format!("no Durable Object binding uses class \"{class}\""));
-        }
-        hearth_durable::ObjectId::parse(id).map_err(|e| e.to_string())?;
-        let path = self
-            .worker
-            .state_dir()
-            .join("do")
-            .join(class)
-            .join(format!("{id}.sqlite3"));
-        let storage = ObjectStorage::open(&path).map_err(|e| e.to_string())?;
-        let slot = Rc::new(ObjectSlot {
-            class: class.to_string(),
-            id: id.to_string(),
-            name: RefCell::new(name.map(str::to_string)),
-            storage: RefCell::new(storage),
-            queue: RefCell::default(),
-            busy: Cell::new(false),
-            last_used: Cell::new(Instant::now()),
-            durable_commits: Cell::new(0),
-            flushing: Cell::new(false),
-            held: RefCell::default(),
-            alarm_retries: Cell::new(0),
-            running: RefCell::default(),
-            resetting: Cell::new(false),
-            retired: Cell::new(false),
-        });
-        self.objects
-            .borrow_mut()
+        return Ok(slot);
+    }
+    if !core.worker.durable_classes().iter().any(|c| c == class) {
+        return Err(format!("no Durable Object binding uses class \"{class}\""));
+    }
+    hearth_durable::ObjectId::parse(id).map_err(|e| e.to_string())?;
+    let path = core
+        .worker
+        .state_dir()
+        .join("do")
+        .join(class)
+        .join(format!("{id}.sqlite3"));
+    let storage = ObjectStorage::open(&path).map_err(|e| e.to_string())?;
+    let slot = Rc::new(ObjectSlot {
+        class: class.to_string(),
+        id: id.to_string(),
+        name: RefCell::new(name.map(str::to_string)),
+        storage: RefCell::new(storage),
+        queue: RefCell::default(),
+        busy: Cell::new(false),
+        last_used: Cell::new(Instant::now()),
+        flushing: Cell::new(false),
+        gate: OutputGate::default(),
+        alarm_retries: Cell::new(0),
+        running: RefCell::default(),
+        resetting: Cell::new(false),
+        retired: Cell::new(false),
+    });
+    let first = {
+        let mut resources = core.resources.borrow_mut();
+        let objects = resources.state::<Objects>();
+        objects
             .slots
             .insert((class.to_string(), id.to_string()), slot.clone());
-        Ok(slot)
+        !std::mem::replace(&mut objects.resident, true)
+    };
+    if first {
+        core.add_resident(Rc::new(ObjectsResident));
+    }
+    Ok(slot)
+}
+
+/// An object that is already live, for natives called from its code.
+pub(crate) fn live_object(core: &Core, class: &str, id: &str) -> Option<Rc<ObjectSlot>> {
+    core.resources
+        .borrow()
+        .state_ref::<Objects>()?
+        .slots
+        .get(&(class.to_string(), id.to_string()))
+        .cloned()
+}
+
+impl ObjectSlot {
+    /// The object as the actor the event loop runs code for.
+    fn as_actor(self: &Rc<Self>) -> std::rc::Weak<dyn Actor> {
+        let actor: Rc<dyn Actor> = self.clone();
+        Rc::downgrade(&actor)
+    }
+}
+
+/// How an object plugs into the event loop: its runs end by committing what
+/// it wrote outside events, a CPU overrun resets it, and its WebSocket
+/// messages pass its output gate.
+impl Actor for ObjectSlot {
+    fn run_ended(self: Rc<Self>) {
+        gate::commit_stray_writes(&self);
     }
 
-    /// An object that is already live, for natives called from its code.
-    pub(crate) fn live_object(&self, class: &str, id: &str) -> Option<Rc<ObjectSlot>> {
-        self.objects
-            .borrow()
-            .slots
-            .get(&(class.to_string(), id.to_string()))
-            .cloned()
+    fn cpu_exceeded(self: Rc<Self>, core: &Rc<Core>) {
+        limits::cpu_exceeded(core, &self);
+    }
+
+    fn stopped_by_limit(self: Rc<Self>, core: &Rc<Core>, message: &str) -> bool {
+        limits::stopped_by_limit(core, &self, message)
+    }
+
+    fn output_barrier(&self) -> Option<u64> {
+        gate::must_wait(self)
+    }
+
+    fn hold_output(self: Rc<Self>, seq: u64, send: Box<dyn FnOnce()>) {
+        gate::hold(&self, seq, send);
+    }
+}
+
+/// Durable Objects' entry points, called by the server on the owner thread.
+impl Isolate {
+    /// Runs a Durable Object event on this isolate (this thread owns the object).
+    pub fn deliver_durable(&self, envelope: Envelope) {
+        deliver(self.core(), envelope);
+    }
+
+    /// Evicts Durable Objects that have been idle for a while.
+    pub fn evict_idle_objects(&self) {
+        evict_idle(self.core());
     }
 }
 
@@ -345,7 +415,12 @@ pub(crate) fn deliver(core: &Rc<Core>, envelope: Envelope) {
             .send(Err("the Durable Object's isolate was reset".into()));
         return;
     }
-    let slot = match core.object(&envelope.class, &envelope.id, envelope.name.as_deref()) {
+    let slot = match object(
+        core,
+        &envelope.class,
+        &envelope.id,
+        envelope.name.as_deref(),
+    ) {
         Ok(slot) => slot,
         Err(message) => {
             let _ = envelope.reply.send(Err(message.into()));
@@ -382,7 +457,7 @@ fn pump(core: &Rc<Core>, slot: &Rc<ObjectSlot>) {
         reply: reply.clone(),
         is_alarm,
     });
-    let started = enter_as(core, Some(Rc::downgrade(slot)), |ctx| {
+    let started = enter_as(core, Some(slot.as_actor()), |ctx| {
         let dispatch = || -> rquickjs::Result<rquickjs::Promise> {
             let f: Function = crate::host::isolate::internal(&ctx)?.get("doDispatch")?;
             let name = slot.name.borrow().clone();
@@ -496,7 +571,7 @@ fn pump(core: &Rc<Core>, slot: &Rc<ObjectSlot>) {
 
 /// An exception thrown by an object's code, serialized for its caller (an
 /// exception that cannot be serialized becomes its description).
-fn thrown<'js>(ctx: &Ctx<'js>, error: Value<'js>) -> DoFailure {
+pub(crate) fn thrown<'js>(ctx: &Ctx<'js>, error: Value<'js>) -> DoFailure {
     match clone::serialize(ctx, &error, Purpose::Store) {
         Ok(bytes) => DoFailure::Threw(bytes),
         Err(_) => {
@@ -509,7 +584,7 @@ fn thrown<'js>(ctx: &Ctx<'js>, error: Value<'js>) -> DoFailure {
 /// An RPC call's outcome from `[ok, value]` (see `doDispatch` in durable.js):
 /// the serialized result, or the serialized exception, which is also what a
 /// result that cannot be serialized (a function, a class instance) gives.
-fn call_reply<'js>(ctx: &Ctx<'js>, outcome: Value<'js>) -> DoResult {
+pub(crate) fn call_reply<'js>(ctx: &Ctx<'js>, outcome: Value<'js>) -> DoResult {
     let parts = outcome
         .as_array()
         .and_then(|a| Some((a.get::<bool>(0).ok()?, a.get::<Value>(1).ok()?)));
@@ -554,8 +629,8 @@ fn fetch_reply<'js>(
     };
     let websocket = if socket != 0 {
         // Its messages leave through this object's output gate.
-        websocket::set_owner(core, socket, &slot.class, &slot.id);
-        Some(websocket::link_local(core, socket)?)
+        hibernation::set_returned_by(core, socket, &slot.class, &slot.id);
+        Some(socket::link_local(core, socket)?)
     } else {
         None
     };
@@ -589,13 +664,13 @@ fn finish(
     };
     slot.busy.set(false);
     slot.last_used.set(Instant::now());
-    if needed > slot.durable_commits.get() {
-        slot.held.borrow_mut().push((
+    if slot.gate.must_wait(needed) {
+        slot.gate.hold(
             needed,
             Box::new(move |stored: Result<(), String>| {
                 drop(reply.send(stored.map_err(DoFailure::from).and(result)))
             }),
-        ));
+        );
         flush(slot);
     } else {
         let _ = reply.send(result);
@@ -639,22 +714,11 @@ fn flush(slot: &Rc<ObjectSlot>) {
                 );
                 format!("Durable Object storage failed: {e}")
             });
-            if stored.is_ok() {
-                slot.durable_commits.set(target);
-            }
-            let ready: Vec<HeldReply> = {
-                let mut held = slot.held.borrow_mut();
-                let (ready, waiting) = held.drain(..).partition(|(seq, _)| *seq <= target);
-                *held = waiting;
-                ready
-            };
-            for (_, release) in ready {
-                release(stored.clone());
-            }
+            slot.gate.reached(target, stored);
             // Another pass only if events ended during this one; what still
             // waits for a running event is flushed when that event ends.
             let more = slot.storage.borrow().writing_events() > target;
-            if slot.held.borrow().is_empty() || !more {
+            if slot.gate.is_empty() || !more {
                 break;
             }
         }
@@ -724,18 +788,19 @@ pub fn now_ms() -> f64 {
 /// Drops objects idle for [`idle_eviction`] with nothing queued, running or
 /// waiting; their constructor runs again on the next event.
 pub(crate) fn evict_idle(core: &Rc<Core>) {
-    if websocket::has_open_sockets(core) {
+    if socket::has_listened_sockets(core) {
         return;
     }
     let idle: Vec<Rc<ObjectSlot>> = core
-        .objects
+        .resources
         .borrow()
-        .slots
-        .values()
+        .state_ref::<Objects>()
+        .into_iter()
+        .flat_map(|o| o.slots.values())
         .filter(|s| {
             !s.busy.get()
                 && s.queue.borrow().is_empty()
-                && s.held.borrow().is_empty()
+                && s.gate.is_empty()
                 && !s.flushing.get()
                 && s.last_used.get().elapsed() >= idle_eviction()
         })
@@ -746,8 +811,9 @@ pub(crate) fn evict_idle(core: &Rc<Core>) {
         if let Err(e) = slot.storage.borrow_mut().commit() {
             tracing::error!("commit of evicted Durable Object {} failed: {e}", slot.id);
         }
-        core.objects
+        core.resources
             .borrow_mut()
+            .state::<Objects>()
             .slots
             .remove(&(slot.class.clone(), slot.id.clone()));
         drop_instance(core, &slot);

@@ -1,18 +1,18 @@
 //! The natives behind Durable Object namespaces, stubs, storage and
-//! WebSockets. Stubs send events through the process's router; storage calls
+//! WebSocket hibernation. Stubs send events through the process's router; storage calls
 //! act on the live object of the calling code.
 
-use crate::bindings::durable::websocket::{self, Hibernation};
+use crate::bindings::durable::hibernation;
 use crate::bindings::durable::{self, DoEvent, DoFailure, DoReply, Envelope, ObjectSlot, Router};
 use crate::host::bytes::{bytes_of, new_array_buffer, new_u8};
-use crate::host::event_loop::{current, running_object, settle, spawn_op};
+use crate::host::event_loop::{current, running_actor, settle, spawn_op};
 use crate::web::structured_clone::{self as clone, Purpose};
+use crate::web::websocket::socket;
 use bytes::Bytes;
 use hearth_durable::{ListOptions, ObjectId, SqlValue};
 use rquickjs::{Array, Ctx, Exception, Function, Object, Promise, Value};
 use std::rc::Rc;
 use tokio::sync::oneshot;
-use tokio_tungstenite::tungstenite::Message;
 
 pub(crate) fn install<'js>(ctx: &Ctx<'js>, native: &Object<'js>) -> rquickjs::Result<()> {
     native.set(
@@ -44,54 +44,26 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, native: &Object<'js>) -> rquickjs::Re
     native.set("doDatabaseSize", Function::new(ctx.clone(), database_size)?)?;
     native.set("doGetAlarm", Function::new(ctx.clone(), get_alarm)?)?;
     native.set("doSetAlarm", Function::new(ctx.clone(), set_alarm)?)?;
-    native.set(
-        "wsPair",
-        Function::new(ctx.clone(), || websocket::new_pair(&current()))?,
-    )?;
-    native.set(
-        "wsAccept",
-        Function::new(ctx.clone(), |id: u32| websocket::accept(&current(), id))?,
-    )?;
-    native.set("wsSend", Function::new(ctx.clone(), ws_send)?)?;
-    native.set("wsClose", Function::new(ctx.clone(), ws_close)?)?;
-    native.set(
-        "wsSetAttachment",
-        Function::new(ctx.clone(), |ctx: Ctx<'js>, id: u32, value: Value<'js>| {
-            let bytes = clone::serialize(&ctx, &value, Purpose::Store)?;
-            websocket::set_attachment(&current(), id, Some(bytes));
-            rquickjs::Result::Ok(())
-        })?,
-    )?;
-    native.set(
-        "wsGetAttachment",
-        Function::new(
-            ctx.clone(),
-            |ctx: Ctx<'js>, id: u32| match websocket::attachment(&current(), id) {
-                Some(bytes) => clone::deserialize(&ctx, &bytes),
-                None => Ok(Value::new_null(ctx.clone())),
-            },
-        )?,
-    )?;
     native.set("wsHibernate", Function::new(ctx.clone(), ws_hibernate)?)?;
     native.set(
         "wsList",
         Function::new(
             ctx.clone(),
             |class: String, object: String, tag: Option<String>| {
-                websocket::list(&current(), &class, &object, tag.as_deref())
+                hibernation::list(&current(), &class, &object, tag.as_deref())
             },
         )?,
     )?;
     native.set(
         "wsTags",
-        Function::new(ctx.clone(), |id: u32| websocket::tags(&current(), id))?,
+        Function::new(ctx.clone(), |id: u32| hibernation::tags(&current(), id))?,
     )?;
     native.set(
         "wsAutoResponse",
         Function::new(
             ctx.clone(),
             |class: String, object: String, request: Option<String>, response: Option<String>| {
-                websocket::set_auto_response(&current(), &class, &object, request.zip(response));
+                hibernation::set_auto_response(&current(), &class, &object, request.zip(response));
             },
         )?,
     )?;
@@ -146,7 +118,7 @@ fn send_event<'js>(
 /// exception marked `remote` (as Cloudflare marks errors thrown by the
 /// object's code), an `Error` with `durableObjectReset` after a reset, or a
 /// `TypeError` when the runtime could not run the event.
-fn rethrow(ctx: &Ctx<'_>, failure: DoFailure) -> rquickjs::Error {
+pub(crate) fn rethrow(ctx: &Ctx<'_>, failure: DoFailure) -> rquickjs::Error {
     match failure {
         DoFailure::Threw(bytes) => match clone::deserialize(ctx, &bytes) {
             Ok(error) => {
@@ -210,7 +182,7 @@ fn do_fetch<'js>(
             };
             let socket = r
                 .websocket
-                .map(|link| websocket::add_remote(&core, link))
+                .map(|link| socket::add_remote(&core, link))
                 .unwrap_or(0);
             let out = Array::new(ctx.clone())?;
             out.set(0, r.status)?;
@@ -256,14 +228,14 @@ const CROSS_OBJECT_IO: &str = "Cannot perform I/O on behalf of a different Durab
 /// cannot be used by another object or by plain worker code.
 fn object(ctx: &Ctx<'_>, class: &str, id: &str) -> rquickjs::Result<Rc<ObjectSlot>> {
     let core = current();
-    let slot = core.live_object(class, id).ok_or_else(|| {
+    let slot = durable::live_object(&core, class, id).ok_or_else(|| {
         Exception::throw_internal(
             ctx,
             "this Durable Object's storage is not available here (the object was evicted)",
         )
     })?;
-    let caller = running_object(&core).and_then(|running| running.upgrade());
-    if !caller.is_some_and(|caller| Rc::ptr_eq(&caller, &slot)) {
+    let caller = running_actor(&core).and_then(|running| running.upgrade());
+    if !caller.is_some_and(|caller| std::ptr::addr_eq(Rc::as_ptr(&caller), Rc::as_ptr(&slot))) {
         return Err(Exception::throw_message(ctx, CROSS_OBJECT_IO));
     }
     Ok(slot)
@@ -485,34 +457,6 @@ fn set_alarm(
     Ok(())
 }
 
-fn ws_send<'js>(ctx: Ctx<'js>, id: u32, data: Value<'js>) -> rquickjs::Result<()> {
-    let message = match data.as_string() {
-        Some(s) => Message::Text(s.to_string()?.into()),
-        None => Message::Binary(
-            bytes_of(&data)
-                .ok_or_else(|| Exception::throw_type(&ctx, "send() takes a string or bytes"))?
-                .into(),
-        ),
-    };
-    websocket::send(&current(), id, message).map_err(|e| Exception::throw_type(&ctx, &e))
-}
-
-fn ws_close(ctx: Ctx<'_>, id: u32, code: u16, reason: String) -> rquickjs::Result<()> {
-    if !(code == 1000 || (3000..=4999).contains(&code)) {
-        return Err(Exception::throw_range(
-            &ctx,
-            &format!("Invalid WebSocket close code {code}: use 1000 or 3000-4999"),
-        ));
-    }
-    if reason.len() > 123 {
-        return Err(Exception::throw_type(
-            &ctx,
-            "WebSocket close reason must be at most 123 bytes",
-        ));
-    }
-    websocket::close(&current(), id, code, reason).map_err(|e| Exception::throw_type(&ctx, &e))
-}
-
 fn ws_hibernate(
     ctx: Ctx<'_>,
     id: u32,
@@ -521,15 +465,6 @@ fn ws_hibernate(
     name: Option<String>,
     tags: Vec<String>,
 ) -> rquickjs::Result<()> {
-    websocket::hibernate(
-        &current(),
-        id,
-        Hibernation {
-            class,
-            id: object,
-            name,
-            tags,
-        },
-    )
-    .map_err(|e| Exception::throw_type(&ctx, &e))
+    hibernation::hibernate(&current(), id, class, object, name, tags)
+        .map_err(|e| Exception::throw_type(&ctx, &e))
 }

@@ -10,8 +10,10 @@
 
 use crate::host::bytes::{new_u8, require_bytes};
 use crate::host::egress::{addresses, io_message, Conn, Egress};
+use crate::host::errors::describe;
+use crate::host::event_loop::enter;
 use crate::host::event_loop::{current, settle, spawn_op};
-use crate::host::isolate::Core;
+use crate::host::isolate::{caught, internal, on_settled, Core, Isolate};
 use rquickjs::{Array, Ctx, Exception, Function, Object, Value};
 use std::rc::Rc;
 use tokio::io::{AsyncReadExt, AsyncWriteExt, ReadHalf, WriteHalf};
@@ -74,7 +76,7 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, native: &Object<'js>) -> rquickjs::Re
     native.set(
         "socketClose",
         Function::new(ctx.clone(), |id: u32| {
-            current().resources.borrow_mut().sockets.remove(&id);
+            current().resources.borrow_mut().take::<SocketEntry>(id);
         })?,
     )?;
     Ok(())
@@ -109,13 +111,13 @@ pub(crate) fn register_inbound(
 ) -> (u32, String, String) {
     let (remote, local) = prepare(&stream);
     let entry = SocketEntry::new(Conn::Plain(stream), Some(done));
-    let id = core.resources.borrow_mut().add_socket(entry);
+    let id = core.resources.borrow_mut().add(entry);
     (id, remote, local)
 }
 
 /// Closes socket `id` of `core` (dropping both halves closes the connection).
 pub(crate) fn close(core: &Core, id: u32) {
-    core.resources.borrow_mut().sockets.remove(&id);
+    core.resources.borrow_mut().take::<SocketEntry>(id);
 }
 
 fn socket_connect<'js>(
@@ -142,7 +144,7 @@ fn socket_connect<'js>(
         let id = core
             .resources
             .borrow_mut()
-            .add_socket(SocketEntry::new(dialed.conn, None));
+            .add(SocketEntry::new(dialed.conn, None));
         Ok(settle(move |ctx| {
             opened_info(ctx, id, dialed.remote, dialed.local)
         }))
@@ -153,8 +155,7 @@ fn lookup(id: u32) -> Option<Handles> {
     let core = current();
     let resources = core.resources.borrow();
     resources
-        .sockets
-        .get(&id)
+        .get::<SocketEntry>(id)
         .map(|e| (e.reader.clone(), e.writer.clone(), e.interrupt.subscribe()))
 }
 
@@ -254,8 +255,7 @@ fn socket_start_tls<'js>(
     let found = {
         let resources = core.resources.borrow();
         resources
-            .sockets
-            .get(&id)
+            .get::<SocketEntry>(id)
             .map(|e| (e.reader.clone(), e.writer.clone(), e.interrupt.clone()))
     };
     spawn_op(&ctx, async move {
@@ -279,4 +279,45 @@ fn socket_start_tls<'js>(
         *w = Some(wh);
         Ok(settle(|ctx| Ok(Value::new_undefined(ctx.clone()))))
     })
+}
+
+/// Socket Workers: the entry point for connections a `[[tcp]]` listener accepts.
+impl Isolate {
+    /// Hands an accepted TCP connection to the worker's `connect(socket, env,
+    /// ctx)` handler (Socket Workers) and returns once the connection is
+    /// closed. `handler` names the export to use (default: the default
+    /// export). A handler that throws or rejects closes this connection only.
+    pub async fn connect(&self, stream: tokio::net::TcpStream, handler: Option<&str>) {
+        let (done_tx, done_rx) = oneshot::channel::<()>();
+        let (id, remote, local) = register_inbound(self.core(), stream, done_tx);
+        let core = self.core().clone();
+        enter(&core, |ctx| {
+            let fail = {
+                let core = core.clone();
+                move |message: String| {
+                    core.report("uncaught exception in connect handler", &message);
+                    close(&core, id);
+                }
+            };
+            let run = || -> rquickjs::Result<rquickjs::Promise> {
+                let run: Function = internal(&ctx)?.get("runConnect")?;
+                run.call((id, remote, local, handler))
+            };
+            match run() {
+                Ok(promise) => {
+                    let attached = on_settled(
+                        &ctx,
+                        &promise,
+                        |_, _| {},
+                        move |ctx, e| fail(describe(ctx, e)),
+                    );
+                    if let Err(e) = attached {
+                        tracing::error!("cannot await the connect handler: {e}");
+                    }
+                }
+                Err(e) => fail(caught(&ctx, e)),
+            }
+        });
+        let _ = done_rx.await;
+    }
 }

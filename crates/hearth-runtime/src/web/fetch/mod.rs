@@ -4,7 +4,7 @@
 //! [`crate::host::egress`]: the `[outbound]` policy and the CA bundle apply
 //! as they do to `connect()`.
 
-use crate::host::body::{BodyError, RequestBody};
+use crate::host::body::{BodyError, BodySink, Oversized, RequestBody};
 use crate::host::bytes::{new_u8, require_bytes};
 use crate::host::egress::{DialError, Egress};
 use crate::host::event_loop::{current, settle, spawn_op};
@@ -22,15 +22,15 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, native: &Object<'js>) -> rquickjs::Re
     native.set(
         "bodyCancel",
         Function::new(ctx.clone(), |id: u32| {
-            current().resources.borrow_mut().bodies.remove(&id);
+            current().resources.borrow_mut().take::<RequestBody>(id);
         })?,
     )?;
     native.set("sinkWrite", Function::new(ctx.clone(), sink_write)?)?;
     native.set(
         "sinkClose",
         Function::new(ctx.clone(), |id: u32, error: Option<String>| {
-            let sender = current().resources.borrow_mut().sinks.remove(&id);
-            if let (Some(sender), Some(message)) = (sender, error) {
+            let sink = current().resources.borrow_mut().take::<BodySink>(id);
+            if let (Some(BodySink(sender)), Some(message)) = (sink, error) {
                 // The client sees a truncated body, as on Cloudflare.
                 let _ = sender.try_send(Err(message.into()));
             }
@@ -44,7 +44,7 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, native: &Object<'js>) -> rquickjs::Re
 /// at the end.
 fn body_pull<'js>(ctx: Ctx<'js>, id: u32) -> rquickjs::Result<rquickjs::Promise<'js>> {
     let core = current();
-    let body = core.resources.borrow_mut().bodies.remove(&id);
+    let body = core.resources.borrow_mut().take::<RequestBody>(id);
     spawn_op(&ctx, async move {
         let Some(mut body) = body else {
             return Ok(settle(|ctx| Ok(Value::new_null(ctx.clone()))));
@@ -56,7 +56,7 @@ fn body_pull<'js>(ctx: Ctx<'js>, id: u32) -> rquickjs::Result<rquickjs::Promise<
                     if e.downcast_ref::<http_body_util::LengthLimitError>()
                         .is_some()
                     {
-                        core.resources.borrow_mut().oversized.insert(id);
+                        core.resources.borrow_mut().put_back(id, Oversized);
                     }
                     return Err(format!("reading the body failed: {e}"));
                 }
@@ -67,7 +67,7 @@ fn body_pull<'js>(ctx: Ctx<'js>, id: u32) -> rquickjs::Result<rquickjs::Promise<
                     if data.is_empty() {
                         continue;
                     }
-                    core.resources.borrow_mut().bodies.insert(id, body);
+                    core.resources.borrow_mut().put_back(id, body);
                     return Ok(settle(move |ctx| new_u8(ctx, data.to_vec())));
                 }
             }
@@ -80,7 +80,12 @@ fn body_pull<'js>(ctx: Ctx<'js>, id: u32) -> rquickjs::Result<rquickjs::Promise<
 fn sink_write<'js>(ctx: Ctx<'js>, id: u32, chunk: Value<'js>) -> rquickjs::Result<Value<'js>> {
     let bytes = Bytes::from(require_bytes(&ctx, &chunk, "response body chunk")?);
     let core = current();
-    let Some(sender) = core.resources.borrow().sinks.get(&id).cloned() else {
+    let Some(sender) = core
+        .resources
+        .borrow()
+        .get::<BodySink>(id)
+        .map(|sink| sink.0.clone())
+    else {
         return Err(Exception::throw_type(
             &ctx,
             "the client closed the connection",
@@ -159,7 +164,7 @@ fn fetch<'js>(
             .into_body()
             .map_err(|e| Box::new(e) as BodyError)
             .boxed_unsync();
-        let id = core.resources.borrow_mut().add_body(body);
+        let id = core.resources.borrow_mut().add(body);
         Ok(settle(move |ctx| {
             let out = Array::new(ctx.clone())?;
             out.set(0, status.as_u16())?;

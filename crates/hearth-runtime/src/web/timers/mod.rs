@@ -3,7 +3,7 @@
 //! Timer bookkeeping (ids, intervals, clearing) lives in JavaScript; the
 //! native side only sleeps and then asks JavaScript to fire timer `id`.
 
-use crate::host::event_loop::{current, enter_as, running_object};
+use crate::host::event_loop::{current, enter_as, running_actor};
 use rquickjs::{Ctx, Function, Object};
 use std::time::Duration;
 
@@ -12,7 +12,7 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, native: &Object<'js>) -> rquickjs::Re
         "timerStart",
         Function::new(ctx.clone(), |id: f64, delay_ms: f64| {
             let core = current();
-            let object = running_object(&core);
+            let object = running_actor(&core);
             let delay = Duration::from_secs_f64((delay_ms.max(0.0)) / 1000.0);
             tokio::task::spawn_local(async move {
                 tokio::time::sleep(delay).await;

@@ -6,11 +6,11 @@
 //! rustls with the webpki roots plus the configured CA bundle), then the
 //! upgrade request goes out over hyper's
 //! HTTP/1 client. A 101 answer becomes a socket that the worker `accept()`s
-//! (its frames then run through tokio-tungstenite, see
-//! `bindings::durable::websocket`); any other answer is an ordinary response with a
+//! (its frames then run through tokio-tungstenite, see `socket.rs`); any
+//! other answer is an ordinary response with a
 //! streamed body.
 
-use crate::bindings::durable::websocket;
+use super::socket;
 use crate::host::body::{BodyError, RequestBody};
 use crate::host::egress::Egress;
 use crate::host::event_loop::{current, settle, spawn_op};
@@ -152,13 +152,13 @@ fn ws_connect<'js>(
             let upgraded = hyper::upgrade::on(&mut response)
                 .await
                 .map_err(|e| failed(e.to_string()))?;
-            websocket::add_connected(&core, upgraded)
+            socket::add_connected(&core, upgraded)
         } else {
             let body: RequestBody = response
                 .into_body()
                 .map_err(|e| Box::new(e) as BodyError)
                 .boxed_unsync();
-            core.resources.borrow_mut().add_body(body)
+            core.resources.borrow_mut().add(body)
         };
         Ok(settle(move |ctx| {
             let out = Array::new(ctx.clone())?;

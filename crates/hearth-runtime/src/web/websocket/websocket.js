@@ -175,6 +175,9 @@
   }
   internal.wsWrap = wrap;
   internal.wsId = (ws) => (ws instanceof WebSocket ? ws[ID] : undefined);
+  // For a 101 response: the id of the link the host hands the client's
+  // upgraded connection through (undefined without a WebSocket).
+  internal.upgradeLink = (ws) => (ws instanceof WebSocket ? native.wsLink(ws[ID]) : undefined);
 
   class WebSocketPair {
     constructor() {

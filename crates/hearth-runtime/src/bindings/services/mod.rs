@@ -1,0 +1,191 @@
+//! Service bindings: `env.B.fetch()` and JavaScript RPC to another worker's
+//! entrypoints (`services = [{ binding, service, entrypoint }]`), and
+//! `ctx.exports` loopback bindings to the worker's own.
+//!
+//! Every event-loop thread has an isolate of every worker the process
+//! serves, so a call runs on the caller's thread, in the target worker's
+//! isolate there, which the server hands over through [`set_resolver`]. RPC
+//! is Durable Object RPC's machinery without an object: arguments and
+//! results cross through the structured-clone serializer, an exception
+//! crosses with its class and message (marked `remote`, as on Cloudflare).
+
+use crate::bindings::durable::natives::rethrow;
+use crate::bindings::durable::{call_reply, DoFailure, DoReply};
+use crate::host::body::{full, BodyError, RequestBody};
+use crate::host::bytes::{bytes_of, new_u8};
+use crate::host::event_loop::{current, enter, settle, spawn_op};
+use crate::host::isolate::{caught, internal, on_settled, Isolate};
+use crate::web::fetch::flat_headers;
+use crate::web::structured_clone::{self as clone, Purpose};
+use bytes::Bytes;
+use http_body_util::BodyExt;
+use hyper::body::Body;
+use rquickjs::{Array, Ctx, Exception, Function, Object, Promise, Value};
+use std::cell::RefCell;
+use std::rc::Rc;
+use tokio::sync::oneshot;
+
+/// Finds this thread's isolate of a worker by name.
+pub type Resolver = Box<dyn Fn(&str) -> Result<Rc<Isolate>, String>>;
+
+thread_local! {
+    static RESOLVER: RefCell<Option<Resolver>> = const { RefCell::new(None) };
+}
+
+/// Installs how this thread finds the isolate of a worker by name (the
+/// server's per-thread isolates).
+pub fn set_resolver(resolver: Resolver) {
+    RESOLVER.with(|r| *r.borrow_mut() = Some(resolver));
+}
+
+fn resolve(service: &str) -> Result<Rc<Isolate>, String> {
+    RESOLVER.with(|r| match r.borrow().as_ref() {
+        Some(resolve) => resolve(service),
+        None => Err("service bindings need a running hearth server".into()),
+    })
+}
+
+pub(crate) fn install<'js>(ctx: &Ctx<'js>, native: &Object<'js>) -> rquickjs::Result<()> {
+    native.set("serviceFetch", Function::new(ctx.clone(), service_fetch)?)?;
+    native.set("serviceCall", Function::new(ctx.clone(), service_call)?)?;
+    Ok(())
+}
+
+/// `serviceFetch(service, entrypoint, url, method, headers, body)`: resolves
+/// to `[status, statusText, headers, body]`, the body as bytes when it was
+/// complete, else the id of a stream.
+fn service_fetch<'js>(
+    ctx: Ctx<'js>,
+    service: String,
+    entrypoint: Option<String>,
+    url: String,
+    method: String,
+    headers: Vec<String>,
+    body: Value<'js>,
+) -> rquickjs::Result<Promise<'js>> {
+    let body = if let Some(s) = body.as_string() {
+        Some(Bytes::from(s.to_string()?))
+    } else {
+        bytes_of(&body).map(Bytes::from)
+    };
+    let core = current();
+    spawn_op(&ctx, async move {
+        let target = resolve(&service)?;
+        let body = body.map(full);
+        let response = target
+            .run_fetch(url, method, headers, body, entrypoint.as_deref())
+            .await;
+        let status = response.status();
+        let status_text = status.canonical_reason().unwrap_or("").to_string();
+        let header_list = flat_headers(response.headers());
+        let body = response.into_body();
+        // A body the handler gave whole (a string, bytes) crosses as bytes;
+        // a streamed one as a stream the caller reads as it comes.
+        let body = if body.size_hint().exact().is_some() {
+            let bytes = body
+                .collect()
+                .await
+                .map_err(|e| format!("reading the response of {service} failed: {e}"))?
+                .to_bytes();
+            Ok(bytes)
+        } else {
+            let body: RequestBody = body.map_err(|e| e as BodyError).boxed_unsync();
+            Err(core.resources.borrow_mut().add(body))
+        };
+        Ok(settle(move |ctx| {
+            let out = Array::new(ctx.clone())?;
+            out.set(0, status.as_u16())?;
+            out.set(1, status_text)?;
+            out.set(2, header_list)?;
+            match body {
+                Ok(bytes) => out.set(3, new_u8(ctx, bytes.to_vec())?)?,
+                Err(id) => out.set(3, id)?,
+            }
+            Ok(out.into_value())
+        }))
+    })
+}
+
+/// `serviceCall(service, entrypoint, kind, name, args)`: calls method
+/// `name` (`kind` "call") or reads property `name` (`kind` "get") of the
+/// entrypoint; resolves to the result or rejects with the remote exception.
+fn service_call<'js>(
+    ctx: Ctx<'js>,
+    service: String,
+    entrypoint: Option<String>,
+    kind: String,
+    name: String,
+    args: Value<'js>,
+) -> rquickjs::Result<Promise<'js>> {
+    let args = clone::serialize(&ctx, &args, Purpose::Rpc)?;
+    spawn_op(&ctx, async move {
+        let target = resolve(&service)?;
+        let result = target
+            .run_rpc(entrypoint.as_deref(), &kind, &name, args)
+            .await;
+        Ok(settle(move |ctx| match result {
+            Ok(DoReply::Call(bytes)) => clone::deserialize(ctx, &bytes),
+            Ok(_) => Err(Exception::throw_internal(
+                ctx,
+                "unexpected reply to an RPC call",
+            )),
+            Err(failure) => Err(rethrow(ctx, failure)),
+        }))
+    })
+}
+
+/// Service bindings' entry point: RPC into one of the worker's entrypoints.
+impl Isolate {
+    /// Calls method `name` (`kind` "call") or reads property `name` (`kind`
+    /// "get") of `entrypoint` (`None`: the default export) with the
+    /// structured-serialized `args`.
+    pub(crate) async fn run_rpc(
+        &self,
+        entrypoint: Option<&str>,
+        kind: &str,
+        name: &str,
+        args: Vec<u8>,
+    ) -> Result<DoReply, DoFailure> {
+        let (tx, rx) = oneshot::channel();
+        let tx = Rc::new(RefCell::new(Some(tx)));
+        let core = self.core().clone();
+        enter(&core, |ctx| {
+            let run = || -> rquickjs::Result<Promise> {
+                let run: Function = internal(&ctx)?.get("runRpc")?;
+                let args = clone::deserialize(&ctx, &args)?;
+                run.call((entrypoint, kind, name, args))
+            };
+            let promise = match run() {
+                Ok(p) => p,
+                Err(e) => {
+                    let message = caught(&ctx, e);
+                    if let Some(tx) = tx.borrow_mut().take() {
+                        let _ = tx.send(Err(DoFailure::Failed(message)));
+                    }
+                    return;
+                }
+            };
+            let (ok_tx, err_tx) = (tx.clone(), tx.clone());
+            let attached = on_settled(
+                &ctx,
+                &promise,
+                move |ctx, value| {
+                    if let Some(tx) = ok_tx.borrow_mut().take() {
+                        let _ = tx.send(call_reply(ctx, value));
+                    }
+                },
+                move |ctx, error| {
+                    if let Some(tx) = err_tx.borrow_mut().take() {
+                        let message = crate::host::errors::describe(ctx, error);
+                        let _ = tx.send(Err(DoFailure::Failed(message)));
+                    }
+                },
+            );
+            if let Err(e) = attached {
+                tracing::error!("cannot await an RPC call: {e}");
+            }
+        });
+        rx.await
+            .unwrap_or_else(|_| Err(DoFailure::Failed("the RPC call never finished".into())))
+    }
+}
