@@ -13,4 +13,5 @@ pub(crate) mod html_rewriter;
 pub(crate) mod structured_clone;
 pub(crate) mod timers;
 pub(crate) mod url;
+pub(crate) mod wasm;
 pub(crate) mod websocket;
