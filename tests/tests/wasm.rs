@@ -363,9 +363,18 @@ fn npm_wasm() -> Hearth {
     Hearth::start(&dir, &[])
 }
 
+/// One server for the packages: compiling their modules (several MB of
+/// wasm) once is what takes time.
 #[test]
-fn photon_resizes_and_encodes_a_png_made_by_jsquash() {
+fn npm_packages_that_ship_wasm() {
     let hearth = npm_wasm();
+    photon_resizes_and_encodes_a_png_made_by_jsquash(&hearth);
+    resvg_renders_an_svg(&hearth);
+    brotli_wasm_round_trips(&hearth);
+    hash_wasm_fails_as_on_cloudflare(&hearth);
+}
+
+fn photon_resizes_and_encodes_a_png_made_by_jsquash(hearth: &Hearth) {
     // A 1000x750 PNG encoded by @jsquash/png (wasm) ...
     let (status, png, _) = hearth_tests::request_full(
         &format!("{}/make-png?w=1000&h=750", hearth.url),
@@ -403,19 +412,15 @@ fn photon_resizes_and_encodes_a_png_made_by_jsquash() {
     );
 }
 
-#[test]
-fn resvg_renders_an_svg() {
-    let hearth = npm_wasm();
-    let result = get(&hearth, "/resvg");
+fn resvg_renders_an_svg(hearth: &Hearth) {
+    let result = get(hearth, "/resvg");
     assert_eq!(result["size"], json!([400, 200]), "{result}");
     assert_eq!(result["center"], json!([0, 80, 255, 255]));
     assert_eq!(result["corner"], json!([255, 255, 255, 255]));
 }
 
-#[test]
-fn brotli_wasm_round_trips() {
-    let hearth = npm_wasm();
-    let result = get(&hearth, "/brotli");
+fn brotli_wasm_round_trips(hearth: &Hearth) {
+    let result = get(hearth, "/brotli");
     assert_eq!(result["same"], true, "{result}");
     assert!(
         result["compressedBytes"].as_u64().unwrap() < 1000,
@@ -423,12 +428,10 @@ fn brotli_wasm_round_trips() {
     );
 }
 
-#[test]
-fn hash_wasm_fails_as_on_cloudflare() {
+fn hash_wasm_fails_as_on_cloudflare(hearth: &Hearth) {
     // hash-wasm compiles the wasm it embeds as base64 at run time, which
     // Cloudflare (workerd) refuses; hearth refuses it the same way.
-    let hearth = npm_wasm();
-    let result = get(&hearth, "/hash");
+    let result = get(hearth, "/hash");
     assert_eq!(
         result["error"],
         json!({"name": "CompileError", "message": "WebAssembly.compile(): Wasm code generation disallowed by embedder"}),

@@ -226,15 +226,17 @@ impl Cache {
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();
-        let loaded = LOADED.get_or_init(Mutex::default);
-        if let Some(module) = loaded.lock().expect("module map poisoned").get(&key) {
+        // Held while loading: isolates starting together compile a module
+        // once, the others wait for it.
+        let mut loaded = LOADED
+            .get_or_init(Mutex::default)
+            .lock()
+            .expect("module map poisoned");
+        if let Some(module) = loaded.get(&key) {
             return Ok(module.clone());
         }
         let module = self.load(&key, bytes)?;
-        loaded
-            .lock()
-            .expect("module map poisoned")
-            .insert(key, module.clone());
+        loaded.insert(key, module.clone());
         Ok(module)
     }
 
