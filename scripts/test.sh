@@ -17,6 +17,8 @@ command -v initdb >/dev/null || compgen -G '/usr/lib/postgresql/*/bin/initdb' >/
 command -v mariadbd >/dev/null || command -v mysqld >/dev/null ||
   [ -x /usr/sbin/mariadbd ] || [ -x /usr/sbin/mysqld ] || apt_missing+=(mariadb-server)
 command -v openssl >/dev/null || apt_missing+=(openssl)
+# clang and lld build the C test module of tests/tests/wasm.rs (--target=wasm32).
+{ command -v clang >/dev/null && command -v wasm-ld >/dev/null; } || apt_missing+=(clang lld)
 if ((${#apt_missing[@]})); then
   echo "installing: ${apt_missing[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -283,10 +283,11 @@ def workerd_config(wrangler: dict, workdir: Path, port: int,
     # workerd needs every module listed; the first one is the entry point.
     modules = [main] + sorted(
         str(p.relative_to(workdir)) for p in workdir.rglob("*")
-        if p.suffix in (".js", ".mjs") and str(p.relative_to(workdir)) != main
+        if p.suffix in (".js", ".mjs", ".wasm") and str(p.relative_to(workdir)) != main
         and "node_modules" not in p.parts
     )
-    mods = ",\n    ".join(f"(name = {_q(m)}, esModule = embed {_q(m)})" for m in modules)
+    kind = lambda m: "wasm" if m.endswith(".wasm") else "esModule"
+    mods = ",\n    ".join(f"(name = {_q(m)}, {kind(m)} = embed {_q(m)})" for m in modules)
     source = (workdir / main).read_text(encoding="utf-8", errors="replace")
     if any(line.lstrip().startswith("export") for line in source.splitlines()):
         script = f"modules = [\n    {mods}\n  ]"

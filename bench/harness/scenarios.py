@@ -15,10 +15,13 @@ optional bench.toml with harness-only settings:
     order            sort key for the run and the report (default 100)
     wrk_script       Lua file in the scenario folder passed to `wrk -s`
                      (for POST bodies, headers, several paths, ...)
+    prepare          shell command run in the scenario folder when it is
+                     loaded (e.g. building a .wasm module from C)
 """
 
 from __future__ import annotations
 
+import subprocess
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,6 +94,8 @@ def load_scenarios(workers_dir: Path, only: list[str] | None = None) -> list[Sce
         settings = {}
         if (d / "bench.toml").is_file():
             settings = tomllib.loads((d / "bench.toml").read_text())
+        if settings.get("prepare"):
+            subprocess.run(settings["prepare"], shell=True, cwd=d, check=True)
         scenarios.append(Scenario(d.name, d, wrangler, settings))
     if only:
         missing = set(only) - {s.name for s in scenarios}

@@ -19,6 +19,7 @@ pub(crate) fn natives<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
     crate::web::websocket::install(ctx, &native)?;
     crate::web::html_rewriter::install(ctx, &native)?;
     crate::web::cache::install(ctx, &native)?;
+    crate::web::wasm::install(ctx, &native)?;
     crate::loader::data::install(ctx, &native)?;
     crate::bindings::durable::natives::install(ctx, &native)?;
     crate::bindings::kv::install(ctx, &native)?;

@@ -30,6 +30,9 @@ const STREAM_BUFFER_CHUNKS: usize = 8;
 pub(crate) struct Core {
     /// Set once the prelude has run; dropped before the runtime.
     internals: std::cell::OnceCell<Internals>,
+    /// The isolate's WebAssembly store; holds JavaScript values, so it is
+    /// dropped before the runtime too.
+    pub(crate) wasm: crate::web::wasm::State,
     pub(crate) ctx: Context,
     pub(crate) rt: Runtime,
     pub(crate) worker: Worker,
@@ -156,6 +159,7 @@ impl Isolate {
             .map_err(|e| StartupError::new(format!("cannot create a JavaScript context: {e}")))?;
         let core = Rc::new(Core {
             internals: std::cell::OnceCell::new(),
+            wasm: Default::default(),
             ctx,
             rt,
             worker: worker.clone(),

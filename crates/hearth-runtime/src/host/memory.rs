@@ -31,6 +31,17 @@ impl Budget {
         self.exceeded.get()
     }
 
+    /// Charges `more` bytes held outside the allocator (WebAssembly linear
+    /// memory and tables): `false`, with the breach recorded, when they do
+    /// not fit. Never given back: such memory lives as long as the isolate.
+    pub(crate) fn charge(&self, more: usize) -> bool {
+        let fits = self.admit(more);
+        if fits {
+            self.used.set(self.used.get() + more);
+        }
+        fits
+    }
+
     /// Whether `more` bytes fit; records the breach when they do not.
     fn admit(&self, more: usize) -> bool {
         let fits = self

@@ -134,7 +134,9 @@ fn may_import(worker: &Worker, base: &str, name: &str) -> bool {
             .any(|p| base.starts_with(p))
     };
     match name {
-        INTERNAL_MODULE => own(base) || file_kind(worker, base) == Ok(FileKind::Data),
+        INTERNAL_MODULE => {
+            own(base) || matches!(file_kind(worker, base), Ok(FileKind::Data | FileKind::Wasm))
+        }
         CJS_MODULE => {
             own(base)
                 || base.starts_with(CJS_PREFIX)
@@ -308,6 +310,8 @@ fn resolve(worker: &Worker, base: &str, name: &str, kind: Kind) -> Result<String
             return Err(unsupported_node(name, base));
         }
     }
+    // `./x.wasm?module`, as npm packages written for Workers import wasm.
+    let name = name.strip_suffix("?module").unwrap_or(name);
     let root = worker.root();
     let base_dir = Path::new(base).parent().unwrap_or(Path::new(""));
     if name.starts_with("./") || name.starts_with("../") || name.starts_with('/') || name == "." {
@@ -672,10 +676,18 @@ fn load(worker: &Worker, name: &str) -> Result<String, String> {
                  export default native.moduleData({literal});"
             ))
         }
-        FileKind::Wasm => Err(
-            "WebAssembly modules are not supported by hearth yet (QuickJS has no WebAssembly)"
-                .into(),
-        ),
+        FileKind::Wasm => {
+            // Compiled now (or read from the cache), so an invalid module
+            // fails start-up naming the file and wasmtime's reason.
+            crate::web::wasm::cache(worker)
+                .module(&bytes)
+                .map_err(|e| format!("{name} is not a valid WebAssembly module: {e}"))?;
+            let literal = serde_json::to_string(name).expect("strings serialize");
+            Ok(format!(
+                "import {{ internal }} from \"{INTERNAL_MODULE}\";\n\
+                 export default internal.wasm.bundleModule({literal});"
+            ))
+        }
     }
 }
 
@@ -737,6 +749,11 @@ fn file_kind(worker: &Worker, name: &str) -> Result<FileKind, String> {
     }
     if ext == "mjs" {
         return Ok(FileKind::Esm);
+    }
+    if ext == "wasm" && in_node_modules(name) {
+        // wrangler's default rule (`**/*.wasm` is CompiledWasm) applies
+        // inside packages too.
+        return Ok(FileKind::Wasm);
     }
     if !in_node_modules(name) {
         match worker.module_kind(name) {

@@ -16,4 +16,5 @@ pub(crate) mod structured_clone;
 pub(crate) mod timers;
 pub(crate) mod url;
 pub(crate) mod url_pattern;
+pub(crate) mod wasm;
 pub(crate) mod websocket;
