@@ -426,3 +426,62 @@ fn client_obeys_the_outbound_policy() {
         "{v}"
     );
 }
+
+// ---- what Express's dependencies need besides node:http ----------------------
+
+#[test]
+fn querystring_tty_set_immediate_and_call_sites() {
+    let dir = write_project(&[
+        (
+            "wrangler.toml",
+            "name = \"q\"\nmain = \"index.js\"\ncompatibility_date = \"2025-09-15\"\n\
+             compatibility_flags = [\"nodejs_compat\"]\n",
+        ),
+        (
+            "index.js",
+            r#"import qs from 'node:querystring';
+import tty from 'tty';
+function sites() {
+  const prep = Error.prepareStackTrace;
+  Error.prepareStackTrace = (_, s) => s;
+  const o = {};
+  Error.captureStackTrace(o);
+  const s = o.stack;
+  Error.prepareStackTrace = prep;
+  return s;
+}
+export default { async fetch() {
+  const immediate = await new Promise((resolve) => setImmediate((v) => resolve(v), 'ran'));
+  const site = sites()[0];
+  return Response.json({
+    parsed: qs.parse('a=1&b=x+y&b=%7E&c&bad=%E0%A4%A'),
+    limited: Object.keys(qs.parse('a=1&b=2&c=3', null, null, { maxKeys: 2 })),
+    custom: qs.parse('a:1;b:2', ';', ':'),
+    stringified: qs.stringify({ a: [1, 2], b: 'x y', c: true, d: null, e: "!'()*~" }),
+    unescaped: qs.unescape('%41%zz'),
+    isatty: tty.isatty(1),
+    immediate,
+    clearImmediate: typeof clearImmediate,
+    callSite: [typeof site.getFileName(), site.isEval(), site.getTypeName(), typeof site.getThis()],
+  });
+} };
+"#,
+        ),
+    ]);
+    let h = Hearth::start(dir.path(), &[]);
+    let (status, text) = h.get("/");
+    assert_eq!(status, 200, "{text}\n{}", h.logs());
+    let v = parse(&text);
+    assert_eq!(
+        v["parsed"],
+        json!({ "a": "1", "b": ["x y", "~"], "c": "", "bad": "\u{fffd}%A" })
+    );
+    assert_eq!(v["limited"], json!(["a", "b"]));
+    assert_eq!(v["custom"], json!({ "a": "1", "b": "2" }));
+    assert_eq!(v["stringified"], "a=1&a=2&b=x%20y&c=true&d=&e=!'()*~");
+    assert_eq!(v["unescaped"], "A%zz");
+    assert_eq!(v["isatty"], false);
+    assert_eq!(v["immediate"], "ran");
+    assert_eq!(v["clearImmediate"], "function");
+    assert_eq!(v["callSite"], json!(["string", false, null, "undefined"]));
+}
