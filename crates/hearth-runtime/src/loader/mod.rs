@@ -232,6 +232,14 @@ fn node_disabled(worker: &Worker, name: &str, base: &str) -> Option<String> {
     })
 }
 
+/// Whether `node:{bare}` is a module this worker can load (for
+/// `process.getBuiltinModule`, which answers `undefined` otherwise).
+pub(crate) fn node_builtin_available(worker: &Worker, bare: &str) -> bool {
+    node_builtin(bare).is_some()
+        && node_module_allowed(worker, bare)
+        && node_disabled(worker, bare, "").is_none()
+}
+
 fn node_builtin(name: &str) -> Option<&'static str> {
     NODE_BUILTINS
         .iter()

@@ -352,6 +352,9 @@ export const tests = [
           (() => { try { req.respond(0); } catch (e) { return e.name; } })(),
           (() => { try { req.respond(v.byteLength + 1); } catch (e) { return e.name; } })(),
           (() => { try { req.respondWithNewView(new Uint8Array(2)); } catch (e) { return e.name; } })(),
+          // A zero-length or detached view is a TypeError before any position check.
+          (() => { try { req.respondWithNewView(new Uint8Array(0)); } catch (e) { return e.name; } })(),
+          (() => { try { const b = new ArrayBuffer(4); b.transfer(); req.respondWithNewView(new Uint8Array(b)); } catch (e) { return e.name; } })(),
         ];
         v[0] = 9;
         req.respondWithNewView(new Uint8Array(v.buffer, v.byteOffset, 1));
@@ -360,7 +363,8 @@ export const tests = [
     });
     const r = await s.getReader({ mode: 'byob' }).read(new Uint8Array(4));
     assert.deepEqual(Array.from(r.value), [9]);
-    assert.deepEqual(checks, ['TypeError', 'RangeError', 'RangeError']);
+    assert.deepEqual(checks, ['TypeError', 'RangeError', 'RangeError', 'TypeError', 'TypeError']);
+    assert.equal(ReadableByteStreamController.length, 0);
     let stale;
     const e = new ReadableStream({
       type: 'bytes',

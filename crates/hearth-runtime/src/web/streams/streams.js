@@ -715,7 +715,9 @@
 
   class ReadableByteStreamController extends ReadableStreamDefaultController {
     #c;
-    constructor(key, record) {
+    // No declared parameters: the interface's constructor has length 0.
+    constructor() {
+      const [key, record] = arguments;
       super(key, record);
       this.#c = record;
     }
@@ -741,6 +743,13 @@
     respondWithNewView(view) {
       if (!ArrayBuffer.isView(view)) throw new TypeError("Failed to execute 'respondWithNewView': parameter 1 is not an ArrayBufferView");
       if (this.#c.byobRequest !== this.#entry) throw new TypeError('This BYOB request has been invalidated');
+      if (view.buffer.detached) throw new TypeError('The view\'s buffer has been detached');
+      // The streams standard checks the stream's state before the view's position.
+      if (this.#c.stream.state === 'closed') {
+        if (view.byteLength !== 0) throw new TypeError('The view\'s length must be 0 when calling respondWithNewView() on a closed stream');
+      } else if (view.byteLength === 0) {
+        throw new TypeError('The view\'s length must be greater than 0 when calling respondWithNewView() on a readable stream');
+      }
       const own = this.#view;
       if (view.buffer !== own.buffer || view.byteOffset !== own.byteOffset) throw new RangeError('The view must start where the BYOB request view starts, in the same buffer');
       if (view.byteLength > own.byteLength) throw new RangeError('The view is larger than the BYOB request view');

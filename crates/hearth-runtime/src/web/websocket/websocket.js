@@ -48,6 +48,11 @@
     static OPEN = OPEN;
     static CLOSING = CLOSING;
     static CLOSED = CLOSED;
+    // workerd's longer names for the same states, which some libraries use.
+    static READY_STATE_CONNECTING = CONNECTING;
+    static READY_STATE_OPEN = OPEN;
+    static READY_STATE_CLOSING = CLOSING;
+    static READY_STATE_CLOSED = CLOSED;
     #accepted = false;
     #pending = [];
     #closeRequest = null;
@@ -143,6 +148,12 @@
     }
     _markAccepted() {
       this.#accepted = true;
+    }
+  }
+  // Interface constants live on the prototype too (WebIDL).
+  for (const name of ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED']) {
+    for (const key of [name, `READY_STATE_${name}`]) {
+      Object.defineProperty(WebSocket.prototype, key, { value: WebSocket[key], enumerable: true });
     }
   }
   for (const type of ['message', 'close', 'error', 'open']) {
