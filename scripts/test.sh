@@ -42,9 +42,9 @@ if [ ! -d "$browser_tools/node_modules/playwright-core" ]; then
 fi
 
 # npm projects the TypeScript/npm and database-driver tests run
-# (tests/tests/npm_ts.rs, pg_drivers.rs, mysql_drivers.rs): their node_modules are
-# git-ignored, so install them from the committed lock files.
-for project in tests/fixtures/npm-* tests/fixtures/*-driver examples/hono-zod; do
+# (tests/tests/npm_ts.rs, pg_drivers.rs, mysql_drivers.rs, node_http.rs): their
+# node_modules are git-ignored, so install them from the committed lock files.
+for project in tests/fixtures/npm-* tests/fixtures/*-driver tests/fixtures/node-http-express examples/hono-zod; do
   if [ -f "$project/package-lock.json" ] && [ ! -d "$project/node_modules" ]; then
     npm ci --silent --no-audit --no-fund --prefix "$project"
   fi

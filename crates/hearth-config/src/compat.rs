@@ -124,14 +124,14 @@ pub static FLAGS: &[Flag] = &[
         "disable_nodejs_http_modules",
         &["nodejs_compat"],
         "2025-08-15",
-        Missing,
+        Implemented,
     ),
     implied(
         "enable_nodejs_http_server_modules",
         "disable_nodejs_http_server_modules",
         &["enable_nodejs_http_modules"],
         "2025-09-01",
-        Missing,
+        Implemented,
     ),
     implied(
         "enable_nodejs_fs_module",
@@ -783,7 +783,7 @@ mod tests {
             &[
                 "frobnicate",
                 "nodejs_compat",
-                "enable_nodejs_http_modules",
+                "enable_nodejs_http2_module",
                 "url_original",
                 "global_fetch_strictly_public",
             ],
@@ -792,7 +792,7 @@ mod tests {
         let w = c.warnings().join("\n");
         assert!(w.contains("`frobnicate` is unknown"), "{w}");
         assert!(
-            w.contains("`enable_nodejs_http_modules` is not honoured"),
+            w.contains("`enable_nodejs_http2_module` is not honoured"),
             "{w}"
         );
         assert!(w.contains("`url_original` is not honoured"), "{w}");

@@ -41,9 +41,17 @@ const BUILTINS: &[(&str, &str)] = &[
         "cloudflare:sockets",
         include_str!("../bindings/sockets/module.js"),
     ),
+    (
+        "cloudflare:node",
+        include_str!("../node/cloudflare_node.js"),
+    ),
     (CJS_MODULE, include_str!("../node/_cjs.js")),
     ("hearth:node-globals", include_str!("../node/_globals.js")),
     ("hearth:node-errors", include_str!("../node/_errors.js")),
+    (
+        "hearth:http-common",
+        include_str!("../node/_http_common.js"),
+    ),
 ];
 
 /// Node.js builtins available with `nodejs_compat`, by name without `node:`.
@@ -62,6 +70,8 @@ const NODE_BUILTINS: &[(&str, &str)] = &[
     ("events", include_str!("../node/events.js")),
     ("fs", include_str!("../node/fs.js")),
     ("fs/promises", include_str!("../node/fs_promises.js")),
+    ("http", include_str!("../node/http.js")),
+    ("https", include_str!("../node/https.js")),
     ("net", include_str!("../node/net.js")),
     ("os", include_str!("../node/os.js")),
     ("path", include_str!("../node/path.js")),
@@ -85,6 +95,7 @@ const NODE_BUILTINS: &[(&str, &str)] = &[
         include_str!("../node/timers_promises.js"),
     ),
     ("tls", include_str!("../node/tls.js")),
+    ("tty", include_str!("../node/tty.js")),
     ("url", include_str!("../node/url.js")),
     ("util", include_str!("../node/util.js")),
     ("util/types", include_str!("../node/util_types.js")),
@@ -96,16 +107,13 @@ const NODE_UNSUPPORTED: &[&str] = &[
     "child_process",
     "cluster",
     "dgram",
-    "http",
     "http2",
-    "https",
     "module",
     "perf_hooks",
     "punycode",
     "readline",
     "repl",
     "sys",
-    "tty",
     "v8",
     "vm",
     "worker_threads",
@@ -201,13 +209,28 @@ fn nodejs_fs(worker: &Worker) -> bool {
         .is_on("enable_nodejs_fs_module")
 }
 
+/// Whether `node:http` and `node:https` are on: `enable_nodejs_http_modules`,
+/// by flag or by date (2025-08-15, with `nodejs_compat`), as on Workers.
+fn nodejs_http(worker: &Worker) -> bool {
+    worker
+        .config()
+        .compatibility
+        .is_on("enable_nodejs_http_modules")
+}
+
 /// The error for a Node.js module the worker's configuration turns off.
 fn node_disabled(worker: &Worker, name: &str, base: &str) -> Option<String> {
     let bare = name.strip_prefix("node:").unwrap_or(name);
-    (matches!(bare, "fs" | "fs/promises") && !nodejs_fs(worker)).then(|| {
-        format!(
+    if matches!(bare, "fs" | "fs/promises") && !nodejs_fs(worker) {
+        return Some(format!(
             "cannot import '{name}' from {base}: node:fs needs compatibility_date 2025-09-15 \
              or later, or the enable_nodejs_fs_module compatibility flag"
+        ));
+    }
+    (matches!(bare, "http" | "https") && !nodejs_http(worker)).then(|| {
+        format!(
+            "cannot import '{name}' from {base}: node:{bare} needs compatibility_date \
+             2025-08-15 or later, or the enable_nodejs_http_modules compatibility flag"
         )
     })
 }

@@ -1,9 +1,11 @@
 // hearth:node-globals — what `nodejs_compat_v2` adds to the global scope:
-// `Buffer`, `process` and `global`, as workerd does, and the helpers of code
+// `Buffer`, `process`, `global`, `setImmediate` and `clearImmediate`, as
+// workerd does, and the helpers of code
 // whose `async` hearth lowered. The entry module imports this first, so npm
 // packages see them while they load.
 import { Buffer } from 'node:buffer';
 import process from 'node:process';
+import { setImmediate, clearImmediate } from 'node:timers';
 import { internal } from 'hearth:internal';
 
 const hide = (name, value) =>
@@ -12,6 +14,8 @@ if (internal.compat.nodejs_compat_v2) {
   if (typeof globalThis.Buffer === 'undefined') hide('Buffer', Buffer);
   if (typeof globalThis.process === 'undefined') hide('process', process);
   if (typeof globalThis.global === 'undefined') hide('global', globalThis);
+  if (typeof globalThis.setImmediate === 'undefined') hide('setImmediate', setImmediate);
+  if (typeof globalThis.clearImmediate === 'undefined') hide('clearImmediate', clearImmediate);
 }
 
 // Helpers for code hearth transpiles with `async` lowered to generators (so

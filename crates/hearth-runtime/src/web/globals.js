@@ -22,4 +22,40 @@
     });
   }
   hide(globalThis, 'navigator', { userAgent: 'Cloudflare-Workers', hardwareConcurrency: 1, language: 'en' });
+
+  // V8's CallSite methods QuickJS's call sites lack (handed to
+  // Error.prepareStackTrace): depd, under Express, body-parser, http-errors
+  // and send, calls isEval/getThis/getTypeName while it is imported.
+  const previous = Error.prepareStackTrace;
+  const holder = {};
+  Error.prepareStackTrace = (_, sites) => sites;
+  Error.captureStackTrace(holder);
+  const sites = holder.stack;
+  Error.prepareStackTrace = previous;
+  const site = Array.isArray(sites) && sites.length ? Object.getPrototypeOf(sites[0]) : null;
+  if (site) {
+    const missing = {
+      getThis: () => undefined,
+      getTypeName: () => null,
+      getMethodName: () => null,
+      getEvalOrigin: () => undefined,
+      getScriptNameOrSourceURL() {
+        return this.getFileName();
+      },
+      getScriptHash: () => '',
+      getPromiseIndex: () => null,
+      isEval: () => false,
+      isToplevel: () => false,
+      isAsync: () => false,
+      isPromiseAll: () => false,
+      toString() {
+        const where = `${this.getFileName() ?? '<anonymous>'}:${this.getLineNumber()}:${this.getColumnNumber()}`;
+        const name = this.getFunctionName();
+        return name ? `${name} (${where})` : where;
+      },
+    };
+    for (const name of Object.keys(missing)) {
+      if (!(name in site)) hide(site, name, missing[name]);
+    }
+  }
 })();

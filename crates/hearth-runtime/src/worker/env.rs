@@ -105,6 +105,7 @@ fn install_compat<'js>(
         "formdata_parser_supports_files",
         "nodejs_compat_v2",
         "nodejs_compat_populate_process_env",
+        "enable_nodejs_http_server_modules",
     ] {
         flags.set(flag, compatibility.is_on(flag))?;
     }
