@@ -78,15 +78,18 @@ export function chunkBytes(chunk, encoding) {
 // fetch's to decide.
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection']);
 
-/** Fetch `Headers` from an outgoing message's header store. */
+/**
+ * Header pairs for fetch from an outgoing message's header store (pairs, not
+ * a Headers object: Request and Response copy their init's headers anyway).
+ */
 export function toFetchHeaders(store, { dropHost = false } = {}) {
-  const headers = new Headers();
+  const pairs = [];
   for (const [lower, [, value]] of store) {
     if (HOP_BY_HOP.has(lower) || (dropHost && lower === 'host')) continue;
-    if (Array.isArray(value)) for (const v of value) headers.append(lower, String(v));
-    else headers.append(lower, String(value));
+    if (Array.isArray(value)) for (const v of value) pairs.push([lower, String(v)]);
+    else pairs.push([lower, String(value)]);
   }
-  return headers;
+  return pairs;
 }
 
 // ---- OutgoingMessage: the header store and state of ClientRequest and

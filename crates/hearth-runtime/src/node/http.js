@@ -428,7 +428,7 @@ function respond(res, body) {
   res.headersSent = true;
   res._headerSent = true;
   const headers = toFetchHeaders(res.headerStore());
-  if (res.sendDate && !headers.has('date')) headers.set('date', new Date().toUTCString());
+  if (res.sendDate && !res.hasHeader('date')) headers.push(['date', new Date().toUTCString()]);
   const status = res.statusCode;
   try {
     state.resolve(
@@ -666,17 +666,21 @@ Server.prototype[Symbol.asyncDispose] = function () {
 
 /** One Request through the server's 'request' listeners, to a Response. */
 function handle(server, request, env, ctx) {
-  const url = new URL(request.url);
+  // request.url is absolute and serialized: its path starts at the first '/'
+  // after the authority (cheaper than parsing it again with URL).
+  const href = request.url;
+  const pathStart = href.indexOf('/', href.indexOf('//') + 2);
+  const hash = href.indexOf('#');
   const req = new server.IncomingMessage(null);
   req.socket = fakeSocket(req, {
     remoteAddress: request.headers.get('cf-connecting-ip') ?? '127.0.0.1',
-    encrypted: url.protocol === 'https:' || request.headers.get('x-forwarded-proto') === 'https',
+    encrypted: href.startsWith('https:') || request.headers.get('x-forwarded-proto') === 'https',
     localAddress: request.headers.get('host') ?? '127.0.0.1',
     localPort: server[kPort],
   });
   setIncomingHeaders(req, request.headers);
   req.method = request.method;
-  req.url = url.pathname + url.search;
+  req.url = pathStart < 0 ? '/' : href.slice(pathStart, hash < 0 ? undefined : hash);
   setIncomingBody(req, request.body);
   req.cloudflare = { env, ctx, cf: request.cf };
   const res = new server.ServerResponse(req, { highWaterMark: server.highWaterMark });
