@@ -131,6 +131,7 @@ pub(crate) fn run(args: D1Args) -> Result<()> {
     let _ = (args.local, args.yes);
     let project = ProjectArgs {
         dir: PathBuf::from("."),
+        script: None,
         config: args.config,
         env: args.env,
         vars: Vec::new(),
