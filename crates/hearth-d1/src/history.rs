@@ -356,6 +356,9 @@ fn bookmark_at(conn: &Connection, at_ms: i64) -> Result<String, D1Error> {
     }
 }
 
+/// A history row: sequence number, changeset, snapshot.
+type Entry = (i64, Option<Vec<u8>>, Option<Vec<u8>>);
+
 /// What `restore` did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Restored {
@@ -422,7 +425,7 @@ fn restore_in(conn: &Connection, target: &Target) -> Result<Restored, D1Error> {
     let before = snapshot(conn)?;
     // Newest first: the oldest snapshot entry after the target gives the
     // state before it; changesets after that one are skipped.
-    let entries: Vec<(i64, Option<Vec<u8>>, Option<Vec<u8>>)> = {
+    let entries: Vec<Entry> = {
         let mut stmt = conn
             .prepare(&format!(
                 "SELECT seq, changeset, snapshot FROM {TABLE} WHERE seq > ?1 ORDER BY seq DESC"

@@ -29,3 +29,6 @@ pub use db::{
 };
 pub use error::D1Error;
 pub use value::Value;
+
+#[cfg(test)]
+mod tests;
