@@ -12,6 +12,8 @@ pub(crate) fn natives<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
     crate::web::encoding::install(ctx, &native)?;
     crate::web::structured_clone::install(ctx, &native)?;
     crate::web::url::install(ctx, &native)?;
+    crate::web::url_pattern::install(ctx, &native)?;
+    crate::web::compression::install(ctx, &native)?;
     crate::web::crypto::install(ctx, &native)?;
     crate::web::fetch::install(ctx, &native)?;
     crate::web::websocket::install(ctx, &native)?;

@@ -33,6 +33,12 @@ pub(crate) fn current() -> Rc<Core> {
     })
 }
 
+/// The isolate whose JavaScript is running on this thread, if any: for
+/// engine callbacks that may also fire outside [`enter`] (start-up).
+pub(crate) fn try_current() -> Option<Rc<Core>> {
+    CURRENT.with(|c| c.borrow().last().cloned())
+}
+
 /// Runs `f` inside the isolate, then runs every queued microtask.
 ///
 /// The CPU deadline covers both: a promise chain that spins forever is cut off

@@ -167,6 +167,7 @@ impl Isolate {
         let watched = deadline.clone();
         let cpu_tripped = Rc::new(Cell::new(false));
         let tripped = cpu_tripped.clone();
+        rt.set_host_promise_rejection_tracker(Some(Box::new(crate::web::events::track_rejection)));
         rt.set_interrupt_handler(Some(Box::new(move || {
             let stop = watched.get().is_some_and(|d| Instant::now() > d);
             if stop {
@@ -444,6 +445,14 @@ pub(crate) fn internal<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
         .internal
         .clone()
         .restore(ctx)
+}
+
+/// [`internal`], or `None` while no isolate is entered or its prelude has not
+/// finished (engine callbacks such as the rejection tracker can fire then).
+pub(crate) fn try_internal<'js>(ctx: &Ctx<'js>) -> Option<Object<'js>> {
+    let core = crate::host::event_loop::try_current()?;
+    let internals = core.internals.get()?;
+    internals.internal.clone().restore(ctx).ok()
 }
 
 /// The native object (see `extensions.rs`) and the prelude's internal object.

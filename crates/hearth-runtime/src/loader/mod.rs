@@ -66,6 +66,7 @@ const NODE_BUILTINS: &[(&str, &str)] = &[
     ("path", include_str!("../node/path.js")),
     ("path/posix", include_str!("../node/path.js")),
     ("process", include_str!("../node/process.js")),
+    ("querystring", include_str!("../node/querystring.js")),
     ("stream", include_str!("../node/stream.js")),
     (
         "stream/consumers",
@@ -100,7 +101,6 @@ const NODE_UNSUPPORTED: &[&str] = &[
     "module",
     "perf_hooks",
     "punycode",
-    "querystring",
     "readline",
     "repl",
     "sys",
@@ -207,6 +207,14 @@ fn node_disabled(worker: &Worker, name: &str, base: &str) -> Option<String> {
              or later, or the enable_nodejs_fs_module compatibility flag"
         )
     })
+}
+
+/// Whether `node:{bare}` is a module this worker can load (for
+/// `process.getBuiltinModule`, which answers `undefined` otherwise).
+pub(crate) fn node_builtin_available(worker: &Worker, bare: &str) -> bool {
+    node_builtin(bare).is_some()
+        && node_module_allowed(worker, bare)
+        && node_disabled(worker, bare, "").is_none()
 }
 
 fn node_builtin(name: &str) -> Option<&'static str> {

@@ -6,6 +6,8 @@
 // builtins that CommonJS code requires are handed over with `esm`, `value`
 // and `builtin`. A factory runs on its first `require`, as in Node.js.
 
+import { native } from 'hearth:internal';
+
 const factories = new Map();
 const cache = new Map();
 
@@ -27,6 +29,20 @@ export function esm(name, ns) {
 export function builtin(name, ns) {
   if (cache.has(name)) return;
   cache.set(name, { exports: 'default' in ns ? ns.default : ns, loaded: true });
+}
+
+// A Node.js builtin by `name` or `node:name`, loaded on first use, as
+// `require` and `process.getBuiltinModule` see it; undefined if the worker has
+// no such module.
+export function loadBuiltin(spec) {
+  const bare = spec.startsWith('node:') ? spec.slice(5) : spec;
+  const key = 'node:' + bare;
+  if (!cache.has(key)) {
+    const ns = native.builtinModule(bare);
+    if (ns === undefined) return undefined;
+    builtin(key, ns);
+  }
+  return cache.get(key).exports;
 }
 
 export function value(name, v) {
@@ -62,9 +78,9 @@ export function require(name) {
   const req = (spec) => {
     const target = entry.deps[spec];
     if (target === undefined) {
-      // Required dynamically, or not installed: bare builtins still work.
-      const builtinName = spec.startsWith('node:') ? spec : 'node:' + spec;
-      if (cache.has(builtinName)) return cache.get(builtinName).exports;
+      // Required dynamically, or not installed: builtins still work.
+      const exports = loadBuiltin(spec);
+      if (exports !== undefined) return exports;
       throw notFound(spec, name);
     }
     return require(target);

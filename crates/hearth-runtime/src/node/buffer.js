@@ -1,16 +1,11 @@
 // node:buffer — Buffer as a Uint8Array subclass, as in Node.js.
 //
 // Encodings: utf8/utf-8, hex, base64, base64url, latin1/binary, ascii,
-// utf16le/ucs2. UTF-8 goes through the native TextEncoder/TextDecoder.
+// utf16le/ucs2. UTF-8, hex and base64 are hearth's native codecs.
 
+import { native } from 'hearth:internal';
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-const B64_LOOKUP = new Int16Array(256).fill(-1);
-for (let i = 0; i < 64; i++) B64_LOOKUP[B64.charCodeAt(i)] = i;
-B64_LOOKUP['-'.charCodeAt(0)] = 62;
-B64_LOOKUP['_'.charCodeAt(0)] = 63;
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
 export const kMaxLength = 2 ** 31 - 1;
 export const constants = { MAX_LENGTH: kMaxLength, MAX_STRING_LENGTH: 2 ** 29 - 24 };
@@ -33,35 +28,9 @@ function normalizeEncoding(enc) {
 function bytesFromString(str, encoding) {
   switch (normalizeEncoding(encoding)) {
     case 'utf8': return encoder.encode(str);
-    case 'hex': {
-      const len = str.length >>> 1;
-      const out = new Uint8Array(len);
-      let n = 0;
-      for (; n < len; n++) {
-        const byte = parseInt(str.substr(n * 2, 2), 16);
-        if (Number.isNaN(byte)) break;
-        out[n] = byte;
-      }
-      return n === len ? out : out.subarray(0, n);
-    }
-    case 'base64': case 'base64url': {
-      const out = new Uint8Array(Math.ceil((str.length * 3) / 4));
-      let bits = 0, acc = 0, n = 0;
-      for (let i = 0; i < str.length; i++) {
-        const v = B64_LOOKUP[str.charCodeAt(i) & 255];
-        if (v < 0 || str.charCodeAt(i) > 255) {
-          if (str[i] === '=') break;
-          continue;
-        }
-        acc = (acc << 6) | v;
-        bits += 6;
-        if (bits >= 8) {
-          bits -= 8;
-          out[n++] = (acc >> bits) & 255;
-        }
-      }
-      return out.subarray(0, n);
-    }
+    case 'hex': return native.hexDecode(str);
+    // Either alphabet decodes, as in Node.js.
+    case 'base64': case 'base64url': return native.base64Decode(str);
     case 'latin1': case 'ascii': {
       const out = new Uint8Array(str.length);
       for (let i = 0; i < str.length; i++) out[i] = str.charCodeAt(i) & 255;
@@ -82,30 +51,9 @@ function bytesFromString(str, encoding) {
 function stringFromBytes(bytes, encoding) {
   switch (normalizeEncoding(encoding)) {
     case 'utf8': return decoder.decode(bytes);
-    case 'hex': {
-      let s = '';
-      for (let i = 0; i < bytes.length; i++) s += HEX[bytes[i]];
-      return s;
-    }
-    case 'base64': case 'base64url': {
-      const url = normalizeEncoding(encoding) === 'base64url';
-      const alphabet = url ? B64.slice(0, 62) + '-_' : B64;
-      let s = '';
-      let i = 0;
-      for (; i + 2 < bytes.length; i += 3) {
-        const n = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
-        s += alphabet[n >> 18] + alphabet[(n >> 12) & 63] + alphabet[(n >> 6) & 63] + alphabet[n & 63];
-      }
-      const rest = bytes.length - i;
-      if (rest === 1) {
-        const n = bytes[i] << 16;
-        s += alphabet[n >> 18] + alphabet[(n >> 12) & 63] + (url ? '' : '==');
-      } else if (rest === 2) {
-        const n = (bytes[i] << 16) | (bytes[i + 1] << 8);
-        s += alphabet[n >> 18] + alphabet[(n >> 12) & 63] + alphabet[(n >> 6) & 63] + (url ? '' : '=');
-      }
-      return s;
-    }
+    case 'hex': return native.hexEncode(bytes);
+    case 'base64': return native.base64Encode(bytes, false);
+    case 'base64url': return native.base64Encode(bytes, true);
     case 'latin1': {
       let s = '';
       for (let i = 0; i < bytes.length; i += 4096)

@@ -4,6 +4,7 @@
 import { EventEmitter } from 'node:events';
 
 import { internal } from 'hearth:internal';
+import { loadBuiltin } from 'hearth:cjs';
 
 // Text vars and secrets, from compatibility_date 2025-04-01 (or with the
 // nodejs_compat_populate_process_env flag); an empty object before.
@@ -61,6 +62,10 @@ Object.assign(process, {
     queueMicrotask(() => fn(...args));
   },
   hrtime,
+  getBuiltinModule(id) {
+    if (typeof id !== 'string') throw new TypeError('The "id" argument must be of type string');
+    return loadBuiltin(id);
+  },
   uptime: () => performance.now() / 1000,
   cwd: () => '/bundle',
   chdir: () => {

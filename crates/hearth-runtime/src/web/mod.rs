@@ -5,12 +5,15 @@
 //! and easy to audit.
 
 pub(crate) mod cache;
+pub(crate) mod compression;
 pub(crate) mod console;
 pub(crate) mod crypto;
 pub(crate) mod encoding;
+pub(crate) mod events;
 pub(crate) mod fetch;
 pub(crate) mod html_rewriter;
 pub(crate) mod structured_clone;
 pub(crate) mod timers;
 pub(crate) mod url;
+pub(crate) mod url_pattern;
 pub(crate) mod websocket;

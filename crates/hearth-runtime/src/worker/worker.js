@@ -50,18 +50,32 @@
     noRetry() {}
   }
 
-  const globalListener = (type, handler) => {
-    if (!(type in listeners)) return;
+  // fetch and scheduled listeners are the worker's handlers; any other type
+  // (unhandledrejection, rejectionhandled, error, ...) is an ordinary event
+  // on the global scope.
+  const globalEvents = internal.globalEvents;
+  const globalListener = function addEventListener(type, handler, options = undefined) {
+    if (!(type in listeners)) return globalEvents.addEventListener(type, handler, options);
     listeners[type].push(typeof handler === 'function' ? handler : (e) => handler.handleEvent(e));
   };
   Object.defineProperty(globalThis, 'addEventListener', { value: globalListener, writable: true, configurable: true });
   Object.defineProperty(globalThis, 'removeEventListener', {
-    value(type, handler) {
+    value: function removeEventListener(type, handler, options = undefined) {
       if (type in listeners) listeners[type] = listeners[type].filter((h) => h !== handler);
+      else globalEvents.removeEventListener(type, handler, options);
     },
     writable: true,
     configurable: true,
   });
+  Object.defineProperty(globalThis, 'dispatchEvent', {
+    value: function dispatchEvent(event) { return globalEvents.dispatchEvent(event); },
+    writable: true,
+    configurable: true,
+  });
+  // Promises the host consumes itself (a fetch handler's result) are not
+  // unhandled rejections; only tracked while someone listens for those.
+  internal.hostPromises = new WeakSet();
+  const watchRejections = () => internal.hasListeners(globalEvents, 'unhandledrejection');
   globalThis.FetchEvent = FetchEvent;
   globalThis.ScheduledEvent = ScheduledEvent;
   globalThis.ExecutionContext = ExecutionContext;
@@ -144,7 +158,10 @@
     // A Response (or anything else) is finished here; a promise goes back to
     // the host, which reads it directly when already settled (the common
     // `async fetch` without awaits) and only subscribes when it is pending.
-    if (result instanceof Promise) return result;
+    if (result instanceof Promise) {
+      if (watchRejections()) internal.hostPromises.add(result);
+      return result;
+    }
     return toParts(result);
   };
 

@@ -102,6 +102,35 @@ export const tests = [
     assert.deepEqual(order, ['sync', 'micro', 'promise']);
     assert.throws(() => queueMicrotask(1), TypeError);
   `],
+  ['ErrorEvent, PromiseRejectionEvent, MessageEvent', `
+    const e = new ErrorEvent('error', { message: 'boom', filename: 'a.js', lineno: 3, colno: 4, error: 7, cancelable: true });
+    assert.ok(e instanceof Event);
+    assert.deepEqual([e.type, e.message, e.filename, e.lineno, e.colno, e.error, e.cancelable], ['error', 'boom', 'a.js', 3, 4, 7, true]);
+    const bare = new ErrorEvent('error');
+    assert.deepEqual([bare.message, bare.filename, bare.lineno, bare.error], ['', '', 0, null]);
+    const p = Promise.resolve();
+    const r = new PromiseRejectionEvent('unhandledrejection', { promise: p, reason: 'why' });
+    assert.equal(r.promise, p); assert.equal(r.reason, 'why');
+    assert.throws(() => new PromiseRejectionEvent('x'), TypeError);
+    assert.throws(() => new PromiseRejectionEvent('x', {}), TypeError);
+    const m = new MessageEvent('message', { data: { a: 1 }, origin: 'o', ports: [] });
+    assert.equal(m.data.a, 1); assert.equal(m.origin, 'o'); assert.ok(Object.isFrozen(m.ports));
+    assert.equal(new MessageEvent('message').data, null);
+    assert.equal(Object.prototype.toString.call(e), '[object ErrorEvent]');
+  `],
+  ['reportError dispatches a cancelable ErrorEvent on the global scope', `
+    const seen = [];
+    const listener = (e) => { seen.push([e.error.message, e.message, e.cancelable]); e.preventDefault(); };
+    __hearth_internal.globalEvents.addEventListener('error', listener);
+    reportError(new RangeError('bad'));
+    assert.deepEqual(seen, [['bad', 'Uncaught RangeError: bad', true]]);
+    // A throwing error listener does not recurse.
+    __hearth_internal.globalEvents.addEventListener('error', () => { throw new Error('listener'); });
+    globalThis.console = { error: (...args) => seen.push(['logged', String(args[args.length - 1])]) };
+    reportError('again');
+    assert.equal(seen.length, 3);
+    assert.throws(() => reportError(), TypeError);
+  `],
   ['AbortSignal.any: dependents are aborted before any abort event, events in order', `
     const c = new AbortController();
     const a1 = AbortSignal.any([c.signal]);

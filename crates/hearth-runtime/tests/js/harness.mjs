@@ -7,7 +7,10 @@ import path from 'node:path';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const srcDir = path.resolve(here, '../../src');
-export const FILES = ['web/events/events.js', 'web/encoding/encoding.js', 'web/url/url.js', 'web/streams/streams.js', 'web/fetch/types.js'];
+export const FILES = [
+  'web/encoding/encoding.js', 'web/events/events.js', 'web/url/url.js',
+  'web/streams/streams.js', 'web/fetch/types.js',
+];
 
 function loadQuickJS() {
   const bases = [process.env.QJS_NODE_MODULES, here + '/', '/tmp/jstest/'].filter(Boolean);
@@ -67,7 +70,8 @@ function components(u) {
   return [href, schemeEnd, ...spans, at, pathEnd, queryEnd];
 }
 
-// Prelude evaluated before the hearth files: assert helper and the native URL stub.
+// Prelude evaluated before the hearth files: assert helper and the natives the
+// files call, stubbed with Node's URL and text codecs.
 const PRELUDE = `
 globalThis.assert = {
   ok(v, m) { if (!v) throw new Error('assert.ok failed' + (m ? ': ' + m : '')); },
@@ -98,7 +102,29 @@ function fmt(v) {
     return x;
   });
 }
+const __ab = (b) => (b instanceof ArrayBuffer ? b : b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+// Strings cross to the host as JSON, which keeps NULs and lone surrogates.
+const __codec = (op, ...args) => {
+  const out = __host_codec(op, ...args.map((a) => (typeof a === 'string' ? JSON.stringify(a) : a)));
+  return typeof out === 'string' ? JSON.parse(out) : out;
+};
+const __decoded = (text, encoding) => {
+  if (text === undefined) throw new TypeError('The encoded data was not valid for encoding ' + encoding);
+  return text;
+};
 globalThis.__hearth_native = {
+  utf8Encode: (s) => new Uint8Array(__codec('encode', s)),
+  utf8EncodeInto(s, dest) {
+    const [read, written] = __codec('encodeInto', s, dest.length);
+    dest.set(new Uint8Array(__codec('encode', s), 0, written));
+    return { read, written };
+  },
+  utf8Decode: (b, fatal, ignoreBOM) => __decoded(__codec('utf8', __ab(b), fatal, ignoreBOM), 'utf-8'),
+  encodingName: (label) => __codec('name', label),
+  decoderNew: (name, fatal, ignoreBOM) => ({ id: __codec('new', name, fatal, ignoreBOM), name }),
+  decoderDecode: (d, b, stream) => __decoded(__codec('decode', d.id, __ab(b), stream), d.name),
+  atob: (s) => __codec('atob', s),
+  btoa: (s) => __codec('btoa', s),
   urlParse(input, base) { const r = __host_url('parse', String(input), base === undefined ? undefined : String(base)); return r === undefined ? null : JSON.parse(r); },
   urlSet(href, field, value) { return JSON.parse(__host_url('set', href, field, String(value))); },
   urlOrigin(href) { return __host_url('origin', href); },
@@ -144,6 +170,33 @@ export async function createContext() {
     } catch {
       return vm.undefined;
     }
+  });
+
+  // The text codec natives (mod.rs in web/encoding) over Node's codecs.
+  const decoders = new Map();
+  fn('__host_codec', (op, ...args) => {
+    const str = (i) => JSON.parse(vm.getString(args[i]));
+    const bool = (i) => vm.dump(args[i]) === true;
+    const bytes = (i) => { const view = vm.getArrayBuffer(args[i]); const copy = view.value.slice(); view.dispose(); return copy; };
+    const text = (make) => { try { return vm.newString(JSON.stringify(make())); } catch { return vm.undefined; } };
+    switch (vm.getString(op)) {
+      case 'encode': return vm.newArrayBuffer(new TextEncoder().encode(str(0)).buffer);
+      case 'encodeInto': {
+        const r = new TextEncoder().encodeInto(str(0), new Uint8Array(vm.getNumber(args[1])));
+        return vm.newString(JSON.stringify([r.read, r.written]));
+      }
+      case 'utf8': return text(() => new TextDecoder('utf-8', { fatal: bool(1), ignoreBOM: bool(2) }).decode(bytes(0)));
+      case 'name': return text(() => new TextDecoder(str(0)).encoding);
+      case 'new': {
+        const id = decoders.size + 1;
+        decoders.set(id, new TextDecoder(str(0), { fatal: bool(1), ignoreBOM: bool(2) }));
+        return vm.newNumber(id);
+      }
+      case 'decode': return text(() => decoders.get(vm.getNumber(args[0])).decode(bytes(1), { stream: bool(2) }));
+      case 'atob': return text(() => atob(str(0)));
+      case 'btoa': return text(() => btoa(str(0)));
+    }
+    throw new Error('unknown codec operation');
   });
 
   const evalOrThrow = (code, filename) => {

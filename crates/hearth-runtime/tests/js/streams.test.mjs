@@ -314,6 +314,79 @@ export const tests = [
     assert.equal((await s.readAllBytes(many)).length, 20000);
     await assert.rejects(s.readAllBytes(new ReadableStream({ start(c) { c.enqueue('str'); } })), TypeError);
   `),
+  ['byte source fills BYOB reads through byobRequest', `
+    let pulls = 0;
+    const stream = new ReadableStream({
+      type: 'bytes',
+      pull(c) {
+        pulls++;
+        const req = c.byobRequest;
+        assert.ok(req instanceof ReadableStreamBYOBRequest);
+        if (pulls === 3) { c.close(); req.respond(0); assert.equal(req.view, null); return; }
+        req.view.set([pulls, pulls + 1, pulls + 2].slice(0, req.view.byteLength));
+        req.respond(Math.min(3, req.view.byteLength));
+      },
+    });
+    const reader = stream.getReader({ mode: 'byob' });
+    const a = await reader.read(new Uint8Array(8));
+    assert.deepEqual(Array.from(a.value), [1, 2, 3]);
+    // A Uint16Array gets whole elements; the odd byte stays queued.
+    const b = await reader.read(new Uint16Array(2));
+    assert.equal(b.value.length, 1);
+    const c = await reader.read(new Uint8Array(4));
+    assert.deepEqual(Array.from(c.value), [4]);
+    const d = await reader.read(new Uint8Array(4));
+    assert.equal(d.done, true);
+    assert.equal(pulls, 3);
+  `],
+  ['byobRequest validation, respondWithNewView, invalidation by enqueue', `
+    let checks;
+    const s = new ReadableStream({
+      type: 'bytes',
+      start(c) { assert.equal(c.byobRequest, null); },
+      pull(c) {
+        const req = c.byobRequest;
+        assert.equal(c.byobRequest, req, 'the same request until answered');
+        const v = req.view;
+        checks = [
+          (() => { try { req.respond(0); } catch (e) { return e.name; } })(),
+          (() => { try { req.respond(v.byteLength + 1); } catch (e) { return e.name; } })(),
+          (() => { try { req.respondWithNewView(new Uint8Array(2)); } catch (e) { return e.name; } })(),
+          // A zero-length or detached view is a TypeError before any position check.
+          (() => { try { req.respondWithNewView(new Uint8Array(0)); } catch (e) { return e.name; } })(),
+          (() => { try { const b = new ArrayBuffer(4); b.transfer(); req.respondWithNewView(new Uint8Array(b)); } catch (e) { return e.name; } })(),
+        ];
+        v[0] = 9;
+        req.respondWithNewView(new Uint8Array(v.buffer, v.byteOffset, 1));
+        assert.throws(() => req.respond(1), TypeError);
+      },
+    });
+    const r = await s.getReader({ mode: 'byob' }).read(new Uint8Array(4));
+    assert.deepEqual(Array.from(r.value), [9]);
+    assert.deepEqual(checks, ['TypeError', 'RangeError', 'RangeError', 'TypeError', 'TypeError']);
+    assert.equal(ReadableByteStreamController.length, 0);
+    let stale;
+    const e = new ReadableStream({
+      type: 'bytes',
+      pull(c) { stale = c.byobRequest; c.enqueue(new Uint8Array([5])); },
+    });
+    const r2 = await e.getReader({ mode: 'byob' }).read(new Uint8Array(4));
+    assert.deepEqual(Array.from(r2.value), [5]);
+    assert.equal(stale.view, null);
+    assert.throws(() => stale.respond(1), TypeError);
+  `],
+  ['autoAllocateChunkSize gives default readers a byobRequest', `
+    const s = new ReadableStream({
+      type: 'bytes',
+      autoAllocateChunkSize: 32,
+      pull(c) { assert.equal(c.byobRequest.view.byteLength, 32); c.byobRequest.view[0] = 1; c.byobRequest.respond(1); },
+    });
+    const r = await s.getReader().read();
+    assert.ok(r.value instanceof Uint8Array); assert.deepEqual(Array.from(r.value), [1]);
+    assert.throws(() => new ReadableStream({ type: 'bytes', autoAllocateChunkSize: 0 }), TypeError);
+    const plain = new ReadableStream({ type: 'bytes', pull(c) { assert.equal(c.byobRequest, null); c.enqueue(new Uint8Array([2])); } });
+    assert.deepEqual(Array.from((await plain.getReader().read()).value), [2]);
+  `],
   t('releasing a writer rejects its pending closed and ready promises in place', `
     let resolveWrite;
     const ws = new WritableStream({ write() { return new Promise((r) => { resolveWrite = r; }); } });

@@ -47,7 +47,8 @@
         const [url, method, headerList, source] = internal.requestParts(request);
         const body = source instanceof ReadableStream ? await internal.collectBytes(source) : source;
         // An exception thrown by the object rejects with that exception.
-        return responseFromParts(await native.doFetch([cls, hex, script], name, url, method, headerList, body));
+        const cf = request.cf === undefined ? null : JSON.stringify(request.cf);
+        return responseFromParts(await native.doFetch([cls, hex, script], name, [url, method, headerList, body, cf]));
       },
     };
     return new Proxy(base, {
@@ -339,14 +340,14 @@
   internal.doEvict = (cls, hex) => instances.delete(`${cls}\u0000${hex}`);
 
   // Host → JavaScript: run one event on an object; resolves to the reply.
-  internal.doDispatch = async function (cls, hex, name, kind, [a, b, c, d]) {
+  internal.doDispatch = async function (cls, hex, name, kind, [a, b, c, d, e]) {
     const { state, object } = instance(cls, hex, name);
     const blocked = state._ready();
     if (blocked !== null) await blocked;
     switch (kind) {
       case 'fetch': {
         if (typeof object.fetch !== 'function') throw new Error(`Durable Object class "${cls}" has no fetch() handler.`);
-        const request = internal.makeRequest(a, b, c, d === null ? null : bytesStream(d));
+        const request = internal.makeRequest(a, b, c, d === null ? null : bytesStream(d), e == null ? undefined : JSON.parse(e));
         const response = await object.fetch(request);
         if (!(response instanceof Response)) throw new TypeError("Incorrect type for Promise: the Promise did not resolve to 'Response'.");
         const parts = internal.responseParts(response);

@@ -59,6 +59,8 @@ pub enum DoEvent {
         headers: Vec<String>,
         /// Body bytes, if any.
         body: Option<Bytes>,
+        /// The request's `cf` object as JSON, passed through as on Cloudflare.
+        cf: Option<String>,
     },
     /// `stub.method(...args)` (JavaScript RPC).
     Call {
@@ -391,6 +393,7 @@ fn pump(core: &Rc<Core>, slot: &Rc<ObjectSlot>) {
                     url,
                     headers,
                     body,
+                    cf,
                 } => {
                     let body = match body {
                         Some(b) => crate::host::bytes::new_u8(&ctx, b.to_vec())?,
@@ -401,6 +404,7 @@ fn pump(core: &Rc<Core>, slot: &Rc<ObjectSlot>) {
                         method.as_str().into_js(&ctx)?,
                         headers.clone().into_js(&ctx)?,
                         body,
+                        cf.as_deref().into_js(&ctx)?,
                     ];
                     ("fetch", args)
                 }

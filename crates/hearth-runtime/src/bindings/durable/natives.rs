@@ -175,11 +175,14 @@ fn do_fetch<'js>(
     ctx: Ctx<'js>,
     target: Vec<String>,
     name: Option<String>,
-    url: String,
-    method: String,
-    headers: Vec<String>,
-    body: Value<'js>,
+    request: Array<'js>,
 ) -> rquickjs::Result<Promise<'js>> {
+    // `[url, method, headers, body, cf]`, as durable.js packs them.
+    let url: String = request.get(0)?;
+    let method: String = request.get(1)?;
+    let headers: Vec<String> = request.get(2)?;
+    let body: Value = request.get(3)?;
+    let cf: Option<String> = request.get(4)?;
     let body = if let Some(s) = body.as_string() {
         Some(Bytes::from(s.to_string()?))
     } else {
@@ -196,6 +199,7 @@ fn do_fetch<'js>(
             url,
             headers,
             body,
+            cf,
         },
         move |ctx, reply| {
             let DoReply::Fetch(r) = reply else {

@@ -1,5 +1,7 @@
-// DOMException, Event, EventTarget, CustomEvent, AbortController/AbortSignal and
-// queueMicrotask. Evaluated first: later files rely on DOMException and AbortSignal.
+// DOMException, Event (and CustomEvent, ErrorEvent, PromiseRejectionEvent,
+// MessageEvent), EventTarget, AbortController/AbortSignal, queueMicrotask,
+// reportError and the global scope's error and rejection events. Later files
+// rely on DOMException and AbortSignal.
 (() => {
   'use strict';
 
@@ -163,6 +165,71 @@
   tag(CustomEvent);
   define('CustomEvent', CustomEvent);
 
+  class ErrorEvent extends Event {
+    #message; #filename; #lineno; #colno; #error;
+    constructor(type, eventInitDict = undefined) {
+      if (arguments.length === 0) {
+        throw new TypeError("Failed to construct 'ErrorEvent': 1 argument required, but only 0 present.");
+      }
+      super(type, eventInitDict);
+      const init = eventInitDict == null ? {} : eventInitDict;
+      this.#message = init.message === undefined ? '' : String(init.message);
+      this.#filename = init.filename === undefined ? '' : String(init.filename);
+      this.#lineno = init.lineno === undefined ? 0 : init.lineno >>> 0;
+      this.#colno = init.colno === undefined ? 0 : init.colno >>> 0;
+      this.#error = init.error === undefined ? null : init.error;
+    }
+    get message() { return this.#message; }
+    get filename() { return this.#filename; }
+    get lineno() { return this.#lineno; }
+    get colno() { return this.#colno; }
+    get error() { return this.#error; }
+  }
+  tag(ErrorEvent);
+  define('ErrorEvent', ErrorEvent);
+
+  class PromiseRejectionEvent extends Event {
+    #promise; #reason;
+    constructor(type, eventInitDict) {
+      if (arguments.length < 2) {
+        throw new TypeError(`Failed to construct 'PromiseRejectionEvent': 2 arguments required, but only ${arguments.length} present.`);
+      }
+      if (eventInitDict == null || typeof eventInitDict !== 'object' || !('promise' in eventInitDict)) {
+        throw new TypeError("Failed to construct 'PromiseRejectionEvent': required member promise is undefined.");
+      }
+      super(type, eventInitDict);
+      this.#promise = eventInitDict.promise;
+      this.#reason = eventInitDict.reason;
+    }
+    get promise() { return this.#promise; }
+    get reason() { return this.#reason; }
+  }
+  tag(PromiseRejectionEvent);
+  define('PromiseRejectionEvent', PromiseRejectionEvent);
+
+  class MessageEvent extends Event {
+    #data; #origin; #lastEventId; #source; #ports;
+    constructor(type, eventInitDict = undefined) {
+      if (arguments.length === 0) {
+        throw new TypeError("Failed to construct 'MessageEvent': 1 argument required, but only 0 present.");
+      }
+      super(type, eventInitDict);
+      const init = eventInitDict == null ? {} : eventInitDict;
+      this.#data = init.data === undefined ? null : init.data;
+      this.#origin = init.origin === undefined ? '' : String(init.origin);
+      this.#lastEventId = init.lastEventId === undefined ? '' : String(init.lastEventId);
+      this.#source = init.source === undefined ? null : init.source;
+      this.#ports = Object.freeze(init.ports === undefined ? [] : Array.from(init.ports));
+    }
+    get data() { return this.#data; }
+    get origin() { return this.#origin; }
+    get lastEventId() { return this.#lastEventId; }
+    get source() { return this.#source; }
+    get ports() { return this.#ports; }
+  }
+  tag(MessageEvent);
+  define('MessageEvent', MessageEvent);
+
   const flattenOptions = (options) => (typeof options === 'boolean' ? options : !!(options && options.capture));
 
   class EventTarget {
@@ -215,6 +282,10 @@
       }
     }
 
+    static {
+      eventTargetListeners = (target) => target.#listeners;
+    }
+
     dispatchEvent(event) {
       if (!(event instanceof Event)) {
         throw new TypeError("Failed to execute 'dispatchEvent' on 'EventTarget': parameter 1 is not of type 'Event'.");
@@ -252,8 +323,13 @@
       return !event.defaultPrevented;
     }
   }
+  var eventTargetListeners;
   tag(EventTarget);
   define('EventTarget', EventTarget);
+  internal.hasListeners = (target, type) => {
+    const list = eventTargetListeners(target).get(type);
+    return list !== undefined && list.length > 0;
+  };
 
   // Listener exceptions must not interrupt dispatch; surface them the way a host would.
   function reportError(err) {
@@ -391,6 +467,65 @@
   }
   tag(AbortController);
   define('AbortController', AbortController);
+
+  // The global scope's own events (error, unhandledrejection,
+  // rejectionhandled): the worker glue routes the global addEventListener
+  // here for every type other than its handler events.
+  const globalEvents = new EventTarget();
+  internal.globalEvents = globalEvents;
+  const logError = (...args) => {
+    if (typeof console !== 'undefined' && console && typeof console.error === 'function') console.error(...args);
+  };
+
+  let reporting = false;
+  define('reportError', function reportError(error) {
+    if (arguments.length === 0) throw new TypeError("Failed to execute 'reportError': 1 argument required, but only 0 present.");
+    let notCanceled = true;
+    // An error listener that throws is logged, not reported again.
+    if (!reporting) {
+      reporting = true;
+      try {
+        const message = error instanceof Error ? `Uncaught ${error.name}: ${error.message}` : `Uncaught ${String(error)}`;
+        notCanceled = globalEvents.dispatchEvent(new ErrorEvent('error', { error, message, cancelable: true }));
+      } finally {
+        reporting = false;
+      }
+    }
+    if (notCanceled) logError('Uncaught', error);
+  });
+
+  // HTML's "notify about rejected promises": the host reports each promise
+  // rejected without a handler, and each handler added later; after the
+  // current task, the ones still unhandled become `unhandledrejection`
+  // events (dispatched only when someone listens), and a later handler on a
+  // reported one a `rejectionhandled` event.
+  const pendingRejections = new Map();
+  const reportedRejections = new WeakSet();
+  let notifyScheduled = false;
+  const hasListeners = (type) => internal.hasListeners(globalEvents, type);
+  function notifyRejections() {
+    notifyScheduled = false;
+    const list = Array.from(pendingRejections);
+    pendingRejections.clear();
+    for (const [promise, reason] of list) {
+      if (internal.hostPromises !== undefined && internal.hostPromises.has(promise)) continue;
+      reportedRejections.add(promise);
+      globalEvents.dispatchEvent(new PromiseRejectionEvent('unhandledrejection', { promise, reason, cancelable: true }));
+    }
+  }
+  internal.trackRejection = (promise, reason, handled) => {
+    if (!handled) {
+      if (!hasListeners('unhandledrejection') && !hasListeners('rejectionhandled')) return;
+      pendingRejections.set(promise, reason);
+      if (!notifyScheduled) {
+        notifyScheduled = true;
+        setTimeout(notifyRejections, 0);
+      }
+    } else if (!pendingRejections.delete(promise) && reportedRejections.has(promise)) {
+      reportedRejections.delete(promise);
+      setTimeout(() => globalEvents.dispatchEvent(new PromiseRejectionEvent('rejectionhandled', { promise, reason })), 0);
+    }
+  };
 
   internal.abortSignal = abortSignal;
   internal.isAbortSignal = isAbortSignal;

@@ -1,4 +1,4 @@
-// WHATWG Streams: readable (default and a minimal byte flavour), writable and transform
+// WHATWG Streams: readable (default and byte streams), writable and transform
 // streams, queuing strategies, text encoding streams, and Cloudflare's
 // IdentityTransformStream/FixedLengthStream.
 //
@@ -137,7 +137,8 @@
 
   // Stream record: { state, storedError, disturbed, reader, controller, pub, isBytes }
   // Controller record: { stream, queue, queueTotalSize, started, closeRequested, pulling,
-  //   pullAgain, hwm, size, pullAlgorithm, cancelAlgorithm, pub }
+  //   pullAgain, hwm, size, pullAlgorithm, cancelAlgorithm, pub, byobRequest,
+  //   autoAllocateChunkSize } (the last two only matter for byte streams)
   // Reader record: { stream, byob, requests: Queue, closed: deferred, pub }
 
   let wrapReadableStream; // record -> new public ReadableStream (set in class static block)
@@ -146,10 +147,11 @@
     return { state: 'readable', storedError: undefined, disturbed: false, reader: null, controller: null, pub: null, isBytes };
   }
 
-  function setUpController(stream, startAlgorithm, pullAlgorithm, cancelAlgorithm, hwm, size) {
+  function setUpController(stream, startAlgorithm, pullAlgorithm, cancelAlgorithm, hwm, size, autoAllocateChunkSize = undefined) {
     const c = {
       stream, queue: new Queue(), queueTotalSize: 0, started: false, closeRequested: false,
       pulling: false, pullAgain: false, hwm, size, pullAlgorithm, cancelAlgorithm, pub: null,
+      byobRequest: null, autoAllocateChunkSize,
     };
     stream.controller = c;
     c.pub = stream.isBytes ? new ReadableByteStreamController(ILLEGAL, c) : new ReadableStreamDefaultController(ILLEGAL, c);
@@ -231,7 +233,11 @@
   function controllerEnqueue(c, chunk) {
     if (!canCloseOrEnqueue(c)) return;
     const stream = c.stream;
-    if (stream.isBytes) chunk = toByteChunk(chunk);
+    if (stream.isBytes) {
+      chunk = toByteChunk(chunk);
+      // The enqueued bytes answer the pending read instead.
+      c.byobRequest = null;
+    }
     const reader = stream.reader;
     if (reader !== null && !reader.byob && reader.requests.length > 0) {
       // A pending read takes the chunk directly without touching the queue.
@@ -264,6 +270,7 @@
   function controllerError(c, e) {
     const stream = c.stream;
     if (stream.state !== 'readable') return;
+    c.byobRequest = null;
     resetQueue(c);
     clearAlgorithms(c);
     readableStreamError(stream, e);
@@ -297,6 +304,7 @@
     if (stream.state === 'errored') return rejected(stream.storedError);
     readableStreamClose(stream);
     const c = stream.controller;
+    c.byobRequest = null;
     resetQueue(c);
     const result = c.cancelAlgorithm(reason);
     clearAlgorithms(c);
@@ -372,7 +380,10 @@
     while (requests.length > 0) requests.shift().error(e);
   }
 
-  // ---- BYOB reads (minimal: satisfied from the byte queue) ----------------
+  // ---- BYOB reads ----------------------------------------------------------
+  // A read(view) takes queued bytes first; otherwise it waits, and the source
+  // can write into the reader's own buffer through controller.byobRequest.
+  // Buffers are shared rather than transferred (detached), unlike the spec.
 
   function fillReadIntoRequests(c) {
     const reader = c.stream.reader;
@@ -443,6 +454,66 @@
       callPullIfNeeded(c);
     });
   }
+
+  // The byobRequest of the first pending read: a view onto the unfilled rest
+  // of the reader's buffer, or (for a default reader, when the source set
+  // autoAllocateChunkSize) onto a fresh buffer. null when nothing waits.
+  function currentByobRequest(c) {
+    if (c.byobRequest !== null) return c.byobRequest.pub;
+    const stream = c.stream;
+    const reader = stream.reader;
+    if (stream.state !== 'readable' || reader === null || reader.requests.length === 0 || c.queue.length > 0) return null;
+    const req = reader.requests.peek();
+    if (req.view === undefined) {
+      if (c.autoAllocateChunkSize === undefined) return null;
+      req.view = new Uint8Array(c.autoAllocateChunkSize);
+      req.allocated = true;
+    }
+    const filled = req.filled || 0;
+    const view = new Uint8Array(req.view.buffer, req.view.byteOffset + filled, req.view.byteLength - filled);
+    const entry = { req, pub: null };
+    entry.pub = new ReadableStreamBYOBRequest(ILLEGAL, c, entry, view);
+    c.byobRequest = entry;
+    return entry.pub;
+  }
+
+  // The source wrote `bytesWritten` bytes into the request's view.
+  function byobRespond(c, entry, bytesWritten) {
+    if (c.byobRequest !== entry) throw new TypeError('This BYOB request has been invalidated');
+    const n = Number(bytesWritten);
+    if (!Number.isInteger(n) || n < 0) throw new TypeError('bytesWritten must be a non-negative integer');
+    const stream = c.stream;
+    const req = entry.req;
+    if (stream.state === 'closed') {
+      // The read already finished (done) when the stream closed.
+      if (n !== 0) throw new TypeError('bytesWritten must be 0 when calling respond() on a closed stream');
+      c.byobRequest = null;
+      return;
+    }
+    if (n === 0) throw new TypeError('bytesWritten must be greater than 0 when calling respond() on a readable stream');
+    const filled = (req.filled || 0) + n;
+    if (filled > req.view.byteLength) throw new RangeError('bytesWritten out of range');
+    c.byobRequest = null;
+    req.filled = filled;
+    const elementSize = req.view.BYTES_PER_ELEMENT || 1;
+    // A typed view waits until at least one whole element is filled.
+    if (filled >= elementSize) {
+      stream.reader.requests.shift();
+      const usable = filled - (filled % elementSize);
+      if (usable < filled) {
+        const rest = new Uint8Array(req.view.buffer, req.view.byteOffset + usable, filled - usable).slice();
+        c.queue.push({ value: rest, size: rest.byteLength });
+        c.queueTotalSize += rest.byteLength;
+      }
+      if (req.allocated) req.chunk(new Uint8Array(req.view.buffer, req.view.byteOffset, usable));
+      else req.chunk(viewOf(req.view, usable / elementSize));
+    }
+    callPullIfNeeded(c);
+  }
+
+  const viewOf = (view, length) => (view instanceof DataView
+    ? new DataView(view.buffer, view.byteOffset, length)
+    : new view.constructor(view.buffer, view.byteOffset, length));
 
   // ---- tee ----------------------------------------------------------------
 
@@ -643,10 +714,49 @@
   tag(ReadableStreamDefaultController);
 
   class ReadableByteStreamController extends ReadableStreamDefaultController {
-    // BYOB requests are not exposed; sources always enqueue their own chunks.
-    get byobRequest() { return null; }
+    #c;
+    // No declared parameters: the interface's constructor has length 0.
+    constructor() {
+      const [key, record] = arguments;
+      super(key, record);
+      this.#c = record;
+    }
+    get byobRequest() { return currentByobRequest(this.#c); }
   }
   tag(ReadableByteStreamController);
+
+  class ReadableStreamBYOBRequest {
+    #c; #entry; #view;
+    constructor(key, controller, entry, view) {
+      if (key !== ILLEGAL) throw new TypeError('Illegal constructor');
+      this.#c = controller;
+      this.#entry = entry;
+      this.#view = view;
+    }
+    get view() { return this.#c.byobRequest === this.#entry ? this.#view : null; }
+    respond(bytesWritten) {
+      if (arguments.length === 0) throw new TypeError("Failed to execute 'respond' on 'ReadableStreamBYOBRequest': 1 argument required, but only 0 present.");
+      byobRespond(this.#c, this.#entry, bytesWritten);
+    }
+    // Buffers are not transferred here, so the new view must be on the
+    // request's buffer, starting where the request's view starts.
+    respondWithNewView(view) {
+      if (!ArrayBuffer.isView(view)) throw new TypeError("Failed to execute 'respondWithNewView': parameter 1 is not an ArrayBufferView");
+      if (this.#c.byobRequest !== this.#entry) throw new TypeError('This BYOB request has been invalidated');
+      if (view.buffer.detached) throw new TypeError('The view\'s buffer has been detached');
+      // The streams standard checks the stream's state before the view's position.
+      if (this.#c.stream.state === 'closed') {
+        if (view.byteLength !== 0) throw new TypeError('The view\'s length must be 0 when calling respondWithNewView() on a closed stream');
+      } else if (view.byteLength === 0) {
+        throw new TypeError('The view\'s length must be greater than 0 when calling respondWithNewView() on a readable stream');
+      }
+      const own = this.#view;
+      if (view.buffer !== own.buffer || view.byteOffset !== own.byteOffset) throw new RangeError('The view must start where the BYOB request view starts, in the same buffer');
+      if (view.byteLength > own.byteLength) throw new RangeError('The view is larger than the BYOB request view');
+      byobRespond(this.#c, this.#entry, view.byteLength);
+    }
+  }
+  tag(ReadableStreamBYOBRequest);
 
   class ReadableStreamDefaultReader {
     #r;
@@ -776,9 +886,13 @@
         if (String(source.type) !== 'bytes') throw new TypeError(`Failed to construct 'ReadableStream': '${source.type}' is not a valid ReadableStreamType`);
         isBytes = true;
       }
-      let hwm, size;
+      let hwm, size, autoAllocateChunkSize;
       if (isBytes) {
         if (strategy.size !== undefined) throw new RangeError('The strategy for a byte stream cannot have a size function');
+        if (source.autoAllocateChunkSize !== undefined) {
+          autoAllocateChunkSize = Number(source.autoAllocateChunkSize);
+          if (!Number.isInteger(autoAllocateChunkSize) || autoAllocateChunkSize <= 0) throw new TypeError('autoAllocateChunkSize must be a positive integer');
+        }
         hwm = extractHWM(strategy, 0);
         size = () => 1;
       } else {
@@ -795,6 +909,7 @@
         (reason) => promiseCall(cancel, source, reason),
         hwm,
         size,
+        autoAllocateChunkSize,
       );
     }
 
@@ -1712,7 +1827,7 @@
     ReadableStream, ReadableStreamDefaultReader, ReadableStreamBYOBReader, ReadableStreamDefaultController,
     ReadableByteStreamController, WritableStream, WritableStreamDefaultWriter, WritableStreamDefaultController,
     TransformStream, TransformStreamDefaultController, CountQueuingStrategy, ByteLengthQueuingStrategy,
-    TextEncoderStream, TextDecoderStream, IdentityTransformStream, FixedLengthStream,
+    TextEncoderStream, TextDecoderStream, IdentityTransformStream, FixedLengthStream, ReadableStreamBYOBRequest,
   ]) {
     define(cls.name, cls);
   }
@@ -1782,5 +1897,8 @@
       });
     },
     tee: (pub) => pub.tee(),
+    // Makes the next TransformStream constructed a byte transform over
+    // `transformer` (for subclasses such as CompressionStream).
+    nextByteTransformer(transformer) { pendingByteTransformer = transformer; },
   };
 })();

@@ -12,25 +12,12 @@
   // Server ends by id, for delivering events from the host.
   const servers = new Map();
 
-  class MessageEvent extends Event {
-    constructor(type, init = {}) {
-      super(type);
-      this.data = init.data;
-    }
-  }
   class CloseEvent extends Event {
     constructor(type, init = {}) {
       super(type);
       this.code = init.code === undefined ? 1005 : init.code;
       this.reason = init.reason || '';
       this.wasClean = !!init.wasClean;
-    }
-  }
-  class ErrorEvent extends Event {
-    constructor(type, init = {}) {
-      super(type);
-      this.message = init.message || '';
-      this.error = init.error;
     }
   }
 
@@ -61,6 +48,11 @@
     static OPEN = OPEN;
     static CLOSING = CLOSING;
     static CLOSED = CLOSED;
+    // workerd's longer names for the same states, which some libraries use.
+    static READY_STATE_CONNECTING = CONNECTING;
+    static READY_STATE_OPEN = OPEN;
+    static READY_STATE_CLOSING = CLOSING;
+    static READY_STATE_CLOSED = CLOSED;
     #accepted = false;
     #pending = [];
     #closeRequest = null;
@@ -158,6 +150,12 @@
       this.#accepted = true;
     }
   }
+  // Interface constants live on the prototype too (WebIDL).
+  for (const name of ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED']) {
+    for (const key of [name, `READY_STATE_${name}`]) {
+      Object.defineProperty(WebSocket.prototype, key, { value: WebSocket[key], enumerable: true });
+    }
+  }
   for (const type of ['message', 'close', 'error', 'open']) {
     Object.defineProperty(WebSocket.prototype, `on${type}`, {
       get() { return this[`_on${type}`] || null; },
@@ -205,7 +203,5 @@
 
   globalThis.WebSocket = WebSocket;
   globalThis.WebSocketPair = WebSocketPair;
-  globalThis.MessageEvent = MessageEvent;
   globalThis.CloseEvent = CloseEvent;
-  globalThis.ErrorEvent = globalThis.ErrorEvent || ErrorEvent;
 })();
