@@ -48,6 +48,20 @@ def seed_kv(scenario: Scenario, argv_prefix: list[str], workdir: Path, extra: li
         raise OSError(f"loading {seed} failed: {_last_line(r.stderr or r.stdout)}")
 
 
+def seed_d1(scenario: Scenario, argv_prefix: list[str], workdir: Path, extra: list[str]) -> None:
+    """Run a scenario's `d1_seed` SQL file (bench.toml) into the runtime's
+    local D1 database with its own `d1 execute --file`, before the server starts."""
+    seed = scenario.settings.get("d1_seed")
+    if not seed:
+        return
+    binding = scenario.settings["d1_binding"]
+    r = subprocess.run(argv_prefix + ["d1", "execute", binding, "--file", seed, "--yes"] + extra,
+                       cwd=workdir, capture_output=True, text=True, timeout=300,
+                       env={**os.environ, "WRANGLER_SEND_METRICS": "false", "CI": "true"})
+    if r.returncode != 0:
+        raise OSError(f"running {seed} failed: {_last_line(r.stderr or r.stdout)}")
+
+
 class Runtime:
     name = "?"
     #: Set by prepare() when the runtime cannot run at all; every scenario
@@ -97,6 +111,7 @@ class Hearth(Runtime):
 
     def command(self, scenario, workdir, port):
         seed_kv(scenario, [str(self.bin)], workdir, [])
+        seed_d1(scenario, [str(self.bin)], workdir, [])
         return ([str(self.bin), "dev", str(workdir), "--port", str(port),
                  "--ip", "127.0.0.1"], workdir)
 
@@ -189,6 +204,7 @@ class WranglerDev(Runtime):
     def command(self, scenario, workdir, port):
         state = workdir / ".wrangler-state"
         seed_kv(scenario, [str(self.bin)], workdir, ["--local", "--persist-to", str(state)])
+        seed_d1(scenario, [str(self.bin)], workdir, ["--local", "--persist-to", str(state)])
         return ([str(self.bin), "dev", "--local", "--ip", "127.0.0.1", "--port", str(port),
                  "--persist-to", str(state), "--show-interactive-dev-session=false",
                  "--log-level", "warn"], workdir)

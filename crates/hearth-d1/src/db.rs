@@ -3,8 +3,10 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{mpsc, Arc, Mutex};
+
 use std::time::{Duration, Instant};
+use tokio::sync::oneshot;
 
 use rusqlite::fallible_iterator::FallibleIterator;
 use rusqlite::limits::Limit;
@@ -48,12 +50,51 @@ pub struct D1Database {
     inner: Arc<Inner>,
 }
 
-#[derive(Debug)]
 struct Inner {
     path: PathBuf,
     /// Writers of this process queue here rather than in SQLite's busy
     /// handler, which sleeps in steps of up to 100 ms.
     writer: Mutex<()>,
+    /// The group-committing writer thread, started on the first
+    /// [`D1Database::submit`] of a write.
+    queue: Mutex<Option<mpsc::Sender<Job>>>,
+}
+
+impl std::fmt::Debug for Inner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("D1Database")
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
+/// A write for the writer thread: runs inside the group's transaction and
+/// returns what delivers its answer once the group's commit is known.
+type Job = Box<dyn FnOnce(&Connection) -> Deliver + Send>;
+type Deliver = Box<dyn FnOnce(Result<(), D1Error>) + Send>;
+
+/// Most writes committed together (one fsync).
+const MAX_GROUP: usize = 256;
+
+/// The answer of [`D1Database::submit`]: at once for reads, after the
+/// group commit for writes.
+pub enum Answer<T> {
+    /// Already known.
+    Now(Result<T, D1Error>),
+    /// Known once the write's group has been committed.
+    Later(oneshot::Receiver<Result<T, D1Error>>),
+}
+
+impl<T> Answer<T> {
+    /// Waits for the answer.
+    pub async fn wait(self) -> Result<T, D1Error> {
+        match self {
+            Answer::Now(r) => r,
+            Answer::Later(rx) => rx
+                .await
+                .unwrap_or_else(|_| Err(D1Error::Storage("the D1 writer stopped".into()))),
+        }
+    }
 }
 
 /// One statement and its positional parameters (`?` and `?NNN`).
@@ -162,6 +203,7 @@ impl D1Database {
             inner: Arc::new(Inner {
                 path: path.to_path_buf(),
                 writer: Mutex::new(()),
+                queue: Mutex::new(None),
             }),
         };
         // Create the file and its tables now, so errors show at start-up.
@@ -234,6 +276,86 @@ impl D1Database {
         )
     }
 
+    /// Like [`D1Database::query`], without blocking on writes: a single
+    /// read-only statement is answered at once on this thread; writes go to
+    /// the writer thread, which commits every write queued meanwhile in one
+    /// transaction (each in its own savepoint, so one failing write does not
+    /// affect the others) and answers each once that commit is on disk.
+    pub fn submit(&self, queries: Vec<Query>) -> Answer<Vec<QueryResult>> {
+        if queries.is_empty() || queries.iter().any(|q| is_blank(&q.sql)) {
+            return Answer::Now(Err(D1Error::Invalid("No SQL statements detected.".into())));
+        }
+        if let [single] = queries.as_slice() {
+            match self.with_conn(|conn| read_only(conn, single)) {
+                Ok(Some(result)) => return Answer::Now(Ok(vec![result])),
+                Ok(None) => {}
+                Err(e) => return Answer::Now(Err(e)),
+            }
+        }
+        self.enqueue(move |conn| {
+            let texts: Vec<&str> = queries.iter().map(|q| q.sql.as_str()).collect();
+            history::write_in_savepoint(conn, &texts, |conn| {
+                queries
+                    .iter()
+                    .map(|q| run_statements(conn, &q.sql, &q.params))
+                    .collect()
+            })
+        })
+    }
+
+    /// [`D1Database::exec`] through the writer thread (see [`D1Database::submit`]).
+    pub fn submit_exec(&self, sql: String) -> Answer<ExecResult> {
+        let lines: Vec<String> = sql
+            .trim()
+            .split('\n')
+            .filter(|l| !is_blank(l))
+            .map(str::to_string)
+            .collect();
+        if lines.is_empty() {
+            return Answer::Now(Err(D1Error::Invalid("No SQL statements detected.".into())));
+        }
+        self.enqueue(move |conn| {
+            let texts: Vec<&str> = lines.iter().map(String::as_str).collect();
+            history::write_in_savepoint(conn, &texts, |conn| exec_lines(conn, &texts))
+        })
+    }
+
+    fn enqueue<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Connection) -> Result<T, D1Error> + Send + 'static,
+    ) -> Answer<T> {
+        let (tx, rx) = oneshot::channel();
+        let job: Job = Box::new(move |conn| {
+            let outcome = work(conn);
+            Box::new(move |committed: Result<(), D1Error>| {
+                let _ = tx.send(committed.and(outcome));
+            })
+        });
+        match self.writer_queue() {
+            Ok(queue) => match queue.send(job) {
+                Ok(()) => Answer::Later(rx),
+                Err(_) => Answer::Now(Err(D1Error::Storage("the D1 writer stopped".into()))),
+            },
+            Err(e) => Answer::Now(Err(e)),
+        }
+    }
+
+    fn writer_queue(&self) -> Result<mpsc::Sender<Job>, D1Error> {
+        let mut queue = self.inner.queue.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(q) = queue.as_ref() {
+            return Ok(q.clone());
+        }
+        let (tx, rx) = mpsc::channel::<Job>();
+        let conn = open_connection(&self.inner.path)?;
+        let inner = Arc::downgrade(&self.inner);
+        std::thread::Builder::new()
+            .name("hearth-d1-writer".into())
+            .spawn(move || write_groups(conn, rx, inner))
+            .map_err(|e| D1Error::storage("cannot start the D1 writer", e))?;
+        *queue = Some(tx.clone());
+        Ok(tx)
+    }
+
     /// `exec()`: each line is one query, without parameters, all in one
     /// transaction. Blank lines and comment-only lines are skipped.
     pub fn exec(&self, sql: &str) -> Result<ExecResult, D1Error> {
@@ -241,23 +363,7 @@ impl D1Database {
         if lines.is_empty() {
             return Err(D1Error::Invalid("No SQL statements detected.".into()));
         }
-        self.with_writer(|conn| {
-            history::write(conn, &lines, |conn| {
-                let mut duration = 0.0;
-                for (i, line) in lines.iter().enumerate() {
-                    let result = run_statements(conn, line, &[]).map_err(|e| D1Error::Exec {
-                        line: i + 1,
-                        text: line.to_string(),
-                        message: e.to_string(),
-                    })?;
-                    duration += result.meta.duration;
-                }
-                Ok(ExecResult {
-                    count: lines.len(),
-                    duration,
-                })
-            })
-        })
+        self.with_writer(|conn| history::write(conn, &lines, |conn| exec_lines(conn, &lines)))
     }
 
     /// A SQL script (`d1 execute --file`, a migration): every statement in
@@ -285,6 +391,52 @@ impl D1Database {
     pub fn bookmark(&self) -> Result<String, D1Error> {
         self.with_conn(history::current_bookmark)
     }
+}
+
+/// The writer thread: takes every queued write, runs them in one
+/// transaction and commits once. It stops when the database is dropped.
+fn write_groups(conn: Connection, rx: mpsc::Receiver<Job>, inner: std::sync::Weak<Inner>) {
+    while let Ok(first) = rx.recv() {
+        let mut group = vec![first];
+        while group.len() < MAX_GROUP {
+            match rx.try_recv() {
+                Ok(job) => group.push(job),
+                Err(_) => break,
+            }
+        }
+        let Some(inner) = inner.upgrade() else { return };
+        let _writing = inner.writer.lock().unwrap_or_else(|e| e.into_inner());
+        // After the busy timeout (another process holding the write lock
+        // for 10 s), the group is dropped: each caller gets an error.
+        if conn.execute_batch("BEGIN IMMEDIATE").is_err() {
+            continue;
+        }
+        let delivers: Vec<Deliver> = group.into_iter().map(|job| job(&conn)).collect();
+        let committed = conn.execute_batch("COMMIT").map_err(|e| {
+            let _ = conn.execute_batch("ROLLBACK");
+            D1Error::sqlite(e)
+        });
+        for deliver in delivers {
+            deliver(committed.clone());
+        }
+    }
+}
+
+/// Runs `exec()`'s lines; an error names the line.
+fn exec_lines(conn: &Connection, lines: &[&str]) -> Result<ExecResult, D1Error> {
+    let mut duration = 0.0;
+    for (i, line) in lines.iter().enumerate() {
+        let result = run_statements(conn, line, &[]).map_err(|e| D1Error::Exec {
+            line: i + 1,
+            text: line.to_string(),
+            message: e.to_string(),
+        })?;
+        duration += result.meta.duration;
+    }
+    Ok(ExecResult {
+        count: lines.len(),
+        duration,
+    })
 }
 
 /// Whether `sql` holds nothing to run (whitespace and `--` comments only).
@@ -427,11 +579,10 @@ fn step(
 
 /// The database's size in bytes.
 fn size(conn: &Connection) -> u64 {
-    let pages: i64 = conn
-        .query_row("PRAGMA page_count", [], |r| r.get(0))
-        .unwrap_or(0);
-    let page_size: i64 = conn
-        .query_row("PRAGMA page_size", [], |r| r.get(0))
-        .unwrap_or(4096);
-    (pages * page_size) as u64
+    let read = |pragma: &str| -> i64 {
+        conn.prepare_cached(pragma)
+            .and_then(|mut s| s.query_row([], |r| r.get(0)))
+            .unwrap_or(0)
+    };
+    (read("PRAGMA page_count") * read("PRAGMA page_size")) as u64
 }

@@ -56,7 +56,13 @@ pub fn dump(db: &D1Database, options: &Options) -> Result<String, D1Error> {
                     "D1 Export error: cannot export databases with Virtual Tables (fts5)".into(),
                 ));
             } else if !options.no_schema {
-                out.push_str(&format!("{sql};\n"));
+                // As SQLite's shell (and wrangler): a quoted table name gets IF NOT EXISTS.
+                match sql.strip_prefix("CREATE TABLE ") {
+                    Some(rest) if rest.starts_with(['"', '\'']) => {
+                        out.push_str(&format!("CREATE TABLE IF NOT EXISTS {rest};\n"))
+                    }
+                    _ => out.push_str(&format!("{sql};\n")),
+                }
             }
             if options.no_data {
                 continue;
@@ -75,8 +81,14 @@ pub fn dump(db: &D1Database, options: &Options) -> Result<String, D1Error> {
                 .map(|c| quote(c))
                 .collect::<Vec<_>>()
                 .join(",");
+            // D1's own counters (`_cf_` tables) stay out of sqlite_sequence too.
+            let filter = if name == "sqlite_sequence" {
+                " WHERE substr(name, 1, 4) <> '_cf_'"
+            } else {
+                ""
+            };
             let mut stmt = conn
-                .prepare(&format!("SELECT {list} FROM {}", quote(name)))
+                .prepare(&format!("SELECT {list} FROM {}{filter}", quote(name)))
                 .map_err(D1Error::sqlite)?;
             let mut rows = stmt.query([]).map_err(D1Error::sqlite)?;
             while let Some(row) = rows.next().map_err(D1Error::sqlite)? {

@@ -17,6 +17,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use rusqlite::limits::Limit;
 use rusqlite::session::{invert_strm, ConflictAction, ConflictType, Session};
 use rusqlite::{params, Connection, OptionalExtension, MAIN_DB};
 
@@ -115,10 +116,51 @@ fn schema_version(conn: &Connection) -> Result<i64, D1Error> {
         .map_err(D1Error::sqlite)
 }
 
-/// The whole database as bytes, as this connection sees it.
+/// The user's tables, indexes, views and triggers (not the history) as a
+/// database image, as this connection sees them.
 fn snapshot(conn: &Connection) -> Result<Vec<u8>, D1Error> {
-    let data = conn.serialize(MAIN_DB).map_err(D1Error::sqlite)?;
+    let image = Connection::open_in_memory().map_err(D1Error::sqlite)?;
+    copy_schema_and_rows(conn, &image)?;
+    let data = image.serialize(MAIN_DB).map_err(D1Error::sqlite)?;
     Ok(data.to_vec())
+}
+
+/// Creates `from`'s user objects in `to` (which has none) and copies their rows.
+fn copy_schema_and_rows(from: &Connection, to: &Connection) -> Result<(), D1Error> {
+    let user = "name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND substr(name, 1, 4) <> '_cf_'";
+    let objects: Vec<(String, String, String)> = {
+        let mut stmt = from
+            .prepare(&format!(
+                "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND {user} ORDER BY rowid"
+            ))
+            .map_err(D1Error::sqlite)?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .map_err(D1Error::sqlite)?;
+        rows.collect::<Result<_, _>>().map_err(D1Error::sqlite)?
+    };
+    for (_, name, sql) in objects.iter().filter(|(kind, _, _)| kind == "table") {
+        to.execute_batch(sql).map_err(D1Error::sqlite)?;
+        copy_rows(from, to, name)?;
+    }
+    for (_, _, sql) in objects.iter().filter(|(kind, _, _)| kind != "table") {
+        to.execute_batch(sql).map_err(D1Error::sqlite)?;
+    }
+    let has_sequence = |c: &Connection| -> Result<bool, D1Error> {
+        c.query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_sequence'",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .map(|n| n > 0)
+        .map_err(D1Error::sqlite)
+    };
+    if has_sequence(to)? && has_sequence(from)? {
+        to.execute_batch("DELETE FROM sqlite_sequence WHERE substr(name, 1, 4) <> '_cf_'")
+            .map_err(D1Error::sqlite)?;
+        copy_rows(from, to, "sqlite_sequence")?;
+    }
+    Ok(())
 }
 
 /// Runs `f` in one `BEGIN IMMEDIATE` transaction, recording it in the
@@ -130,42 +172,7 @@ pub(crate) fn write<R>(
 ) -> Result<R, D1Error> {
     conn.execute_batch("BEGIN IMMEDIATE")
         .map_err(D1Error::sqlite)?;
-    let result = (|| {
-        let schema_before = schema_version(conn)?;
-        let before = if needs_snapshot(conn, texts)? {
-            Some(snapshot(conn)?)
-        } else {
-            None
-        };
-        let changes_before = conn.total_changes();
-        let mut session = Session::new(conn).map_err(D1Error::sqlite)?;
-        session.table_filter(Some(|t: &str| !t.starts_with("_cf_")));
-        session.attach::<&str>(None).map_err(D1Error::sqlite)?;
-        let out = f(conn)?;
-        let mut changeset = Vec::new();
-        if before.is_none() {
-            session
-                .changeset_strm(&mut changeset)
-                .map_err(D1Error::sqlite)?;
-        }
-        drop(session);
-        // A snapshot is kept only if the write changed something (not for
-        // a `CREATE TABLE IF NOT EXISTS` of a table that exists).
-        let before = match before {
-            Some(image)
-                if conn.total_changes() != changes_before
-                    || schema_version(conn)? != schema_before =>
-            {
-                Some(image)
-            }
-            _ => None,
-        };
-        if before.is_some() || !changeset.is_empty() {
-            record(conn, (!changeset.is_empty()).then_some(changeset), before)?;
-        }
-        Ok(out)
-    })();
-    match result {
+    match recorded(conn, texts, f) {
         Ok(out) => match conn.execute_batch("COMMIT") {
             Ok(()) => Ok(out),
             Err(e) => {
@@ -180,17 +187,81 @@ pub(crate) fn write<R>(
     }
 }
 
+/// Runs `f` inside a savepoint of the caller's transaction, recording it as
+/// one history entry; a failure rolls back to the savepoint only.
+pub(crate) fn write_in_savepoint<R>(
+    conn: &Connection,
+    texts: &[&str],
+    f: impl FnOnce(&Connection) -> Result<R, D1Error>,
+) -> Result<R, D1Error> {
+    conn.execute_batch("SAVEPOINT d1_write")
+        .map_err(D1Error::sqlite)?;
+    let result = recorded(conn, texts, f);
+    if result.is_err() {
+        let _ = conn.execute_batch("ROLLBACK TO d1_write");
+    }
+    conn.execute_batch("RELEASE d1_write")
+        .map_err(D1Error::sqlite)?;
+    result
+}
+
+/// Runs `f` inside the caller's transaction and records what it changed.
+fn recorded<R>(
+    conn: &Connection,
+    texts: &[&str],
+    f: impl FnOnce(&Connection) -> Result<R, D1Error>,
+) -> Result<R, D1Error> {
+    let schema_before = schema_version(conn)?;
+    let before = if needs_snapshot(conn, texts)? {
+        Some(snapshot(conn)?)
+    } else {
+        None
+    };
+    let changes_before = conn.total_changes();
+    let mut session = Session::new(conn).map_err(D1Error::sqlite)?;
+    session.table_filter(Some(|t: &str| !t.starts_with("_cf_")));
+    session.attach::<&str>(None).map_err(D1Error::sqlite)?;
+    let out = f(conn)?;
+    let mut changeset = Vec::new();
+    if before.is_none() {
+        session
+            .changeset_strm(&mut changeset)
+            .map_err(D1Error::sqlite)?;
+    }
+    drop(session);
+    // A snapshot is kept only if the write changed something (not for
+    // a `CREATE TABLE IF NOT EXISTS` of a table that exists).
+    let before = match before {
+        Some(image)
+            if conn.total_changes() != changes_before || schema_version(conn)? != schema_before =>
+        {
+            Some(image)
+        }
+        _ => None,
+    };
+    if before.is_some() || !changeset.is_empty() {
+        record(conn, (!changeset.is_empty()).then_some(changeset), before)?;
+    }
+    Ok(out)
+}
+
 fn record(
     conn: &Connection,
     changeset: Option<Vec<u8>>,
     snapshot: Option<Vec<u8>>,
 ) -> Result<(), D1Error> {
     let now = now_ms();
-    conn.prepare_cached(&format!(
-        "INSERT INTO {TABLE} (at_ms, changeset, snapshot) VALUES (?1, ?2, ?3)"
-    ))
-    .and_then(|mut s| s.execute(params![now, changeset, snapshot]))
-    .map_err(D1Error::sqlite)?;
+    // The history's own blobs are not bound by D1's 2 MB value limit.
+    conn.set_limit(Limit::SQLITE_LIMIT_LENGTH, i32::MAX)
+        .map_err(D1Error::sqlite)?;
+    let inserted = conn
+        .prepare_cached(&format!(
+            "INSERT INTO {TABLE} (at_ms, changeset, snapshot) VALUES (?1, ?2, ?3)"
+        ))
+        .and_then(|mut s| s.execute(params![now, changeset, snapshot]));
+    conn.set_limit(Limit::SQLITE_LIMIT_LENGTH, crate::MAX_VALUE_BYTES)
+        .map_err(D1Error::sqlite)?;
+    inserted.map_err(D1Error::sqlite)?;
     if conn.last_insert_rowid() % PRUNE_EVERY == 0 {
         prune(conn, now)?;
     }
@@ -285,6 +356,9 @@ fn bookmark_at(conn: &Connection, at_ms: i64) -> Result<String, D1Error> {
     }
 }
 
+/// A history row: sequence number, changeset, snapshot.
+type Entry = (i64, Option<Vec<u8>>, Option<Vec<u8>>);
+
 /// What `restore` did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Restored {
@@ -351,7 +425,7 @@ fn restore_in(conn: &Connection, target: &Target) -> Result<Restored, D1Error> {
     let before = snapshot(conn)?;
     // Newest first: the oldest snapshot entry after the target gives the
     // state before it; changesets after that one are skipped.
-    let entries: Vec<(i64, Option<Vec<u8>>, Option<Vec<u8>>)> = {
+    let entries: Vec<Entry> = {
         let mut stmt = conn
             .prepare(&format!(
                 "SELECT seq, changeset, snapshot FROM {TABLE} WHERE seq > ?1 ORDER BY seq DESC"
@@ -432,41 +506,7 @@ fn replace_contents(conn: &Connection, image: &[u8]) -> Result<(), D1Error> {
         conn.execute_batch(&format!("DROP {kind} IF EXISTS {}", quote(&name)))
             .map_err(D1Error::sqlite)?;
     }
-    let objects: Vec<(String, String, String)> = {
-        let mut stmt = snap
-            .prepare(&format!(
-                "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND {user} ORDER BY rowid"
-            ))
-            .map_err(D1Error::sqlite)?;
-        let rows = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .map_err(D1Error::sqlite)?;
-        rows.collect::<Result<_, _>>().map_err(D1Error::sqlite)?
-    };
-    for (_, name, sql) in objects.iter().filter(|(kind, _, _)| kind == "table") {
-        conn.execute_batch(sql).map_err(D1Error::sqlite)?;
-        copy_rows(&snap, conn, name)?;
-    }
-    for (_, _, sql) in objects.iter().filter(|(kind, _, _)| kind != "table") {
-        conn.execute_batch(sql).map_err(D1Error::sqlite)?;
-    }
-    let has_sequence = |c: &Connection| -> Result<bool, D1Error> {
-        c.query_row(
-            "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_sequence'",
-            [],
-            |r| r.get::<_, i64>(0),
-        )
-        .map(|n| n > 0)
-        .map_err(D1Error::sqlite)
-    };
-    if has_sequence(conn)? && has_sequence(&snap)? {
-        conn.execute_batch(&format!(
-            "DELETE FROM sqlite_sequence WHERE substr(name, 1, 4) <> '_cf_'"
-        ))
-        .map_err(D1Error::sqlite)?;
-        copy_rows(&snap, conn, "sqlite_sequence")?;
-    }
-    Ok(())
+    copy_schema_and_rows(&snap, conn)
 }
 
 /// Copies every row of `table` from `from` into the (empty) same table of `to`.

@@ -24,8 +24,11 @@ pub mod migrations;
 mod value;
 
 pub use db::{
-    database_file, D1Database, ExecResult, Meta, Query, QueryResult, BUSY_TIMEOUT, MAX_PARAMS,
-    MAX_SQL_LENGTH, MAX_VALUE_BYTES,
+    database_file, Answer, D1Database, ExecResult, Meta, Query, QueryResult, BUSY_TIMEOUT,
+    MAX_PARAMS, MAX_SQL_LENGTH, MAX_VALUE_BYTES,
 };
 pub use error::D1Error;
 pub use value::Value;
+
+#[cfg(test)]
+mod tests;

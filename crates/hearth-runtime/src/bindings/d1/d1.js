@@ -61,7 +61,7 @@
     async batch(statements) {
       if (!Array.isArray(statements) || !statements.every((s) => s instanceof D1PreparedStatement))
         throw new TypeError('D1_ERROR: batch() takes an array of prepared statements');
-      return this._run(statements).map(toResult);
+      return (await this._run(statements)).map(toResult);
     }
 
     // The bookmark of the latest write this session has seen; null until it ran a query.
@@ -70,12 +70,14 @@
       return this.#constraint;
     }
 
-    _run(statements) {
-      const out = native.d1Query(
+    // Reads answer at once; writes resolve once committed to disk.
+    async _run(statements) {
+      let out = native.d1Query(
         this.#binding,
         statements.map((s) => s.statement),
         statements.map((s) => s.params),
       );
+      if (out instanceof Promise) out = await out;
       if (typeof out === 'string') throw failure('D1_ERROR', out);
       if (this.#constraint !== null) {
         // One primary, no replicas: every query sees every committed write,
@@ -87,8 +89,8 @@
       return out;
     }
 
-    _exec(query) {
-      const out = native.d1Exec(this.#binding, String(query));
+    async _exec(query) {
+      const out = await native.d1Exec(this.#binding, String(query));
       if (typeof out === 'string') throw failure('D1_EXEC_ERROR', out);
       return { count: out[0], duration: out[1] };
     }
@@ -107,7 +109,7 @@
     }
 
     async first(colName) {
-      const [columns, rows] = this.#session._run([this])[0];
+      const [columns, rows] = (await this.#session._run([this]))[0];
       if (rows.length === 0) return null;
       const row = objects(columns, [rows[0]])[0];
       if (colName !== undefined) {
@@ -119,15 +121,15 @@
     }
 
     async run() {
-      return toResult(this.#session._run([this])[0]);
+      return toResult((await this.#session._run([this]))[0]);
     }
 
     async all() {
-      return toResult(this.#session._run([this])[0]);
+      return toResult((await this.#session._run([this]))[0]);
     }
 
     async raw(options) {
-      const [columns, rows] = this.#session._run([this])[0];
+      const [columns, rows] = (await this.#session._run([this]))[0];
       return options && options.columnNames ? [columns, ...rows] : rows;
     }
   }

@@ -1,12 +1,13 @@
-//! The natives behind D1 bindings (`env.DB`), over `hearth-d1`. Queries run
-//! synchronously on the isolate's thread (SQLite answers a point query in
-//! microseconds); a write has been committed to disk (`synchronous=FULL`)
-//! when the native returns, so its promise resolves only once durable.
+//! The natives behind D1 bindings (`env.DB`), over `hearth-d1`. A single
+//! read-only statement runs synchronously on the isolate's thread (SQLite
+//! answers a point query in microseconds); writes go to the database's
+//! writer thread, which commits every write queued meanwhile with one fsync
+//! (`synchronous=FULL`), and their promises resolve only once on disk.
 
 use crate::host::bytes::bytes_of;
-use crate::host::event_loop::current;
-use hearth_d1::{D1Database, D1Error, Meta, Query, QueryResult, Value as SqlValue};
-use rquickjs::{Array, Ctx, Exception, Function, Object, Value};
+use crate::host::event_loop::{current, settle, spawn_op};
+use hearth_d1::{Answer, D1Database, D1Error, Meta, Query, QueryResult, Value as SqlValue};
+use rquickjs::{Array, Ctx, Exception, Function, Object, Promise, Value};
 
 pub(crate) fn install<'js>(ctx: &Ctx<'js>, native: &Object<'js>) -> rquickjs::Result<()> {
     native.set("d1Query", Function::new(ctx.clone(), d1_query)?)?;
@@ -129,15 +130,33 @@ fn d1_query<'js>(
         }
         queries.push(Query { sql, params: bound });
     }
-    match db.query(&queries) {
-        Ok(results) => {
+    match db.submit(queries) {
+        Answer::Now(outcome) => results(&ctx, outcome),
+        // A write: its promise resolves once its group commit is on disk.
+        later => {
+            let promise = spawn_op(&ctx, async move {
+                let outcome = later.wait().await;
+                Ok(settle(move |ctx| results(ctx, outcome)))
+            })?;
+            Ok(promise.into_value())
+        }
+    }
+}
+
+/// The results as `[[columns, rows, meta], ...]`, or the error message.
+fn results<'js>(
+    ctx: &Ctx<'js>,
+    outcome: Result<Vec<QueryResult>, D1Error>,
+) -> rquickjs::Result<Value<'js>> {
+    match outcome {
+        Ok(list) => {
             let out = Array::new(ctx.clone())?;
-            for (i, r) in results.into_iter().enumerate() {
-                out.set(i, result(&ctx, r)?)?;
+            for (i, r) in list.into_iter().enumerate() {
+                out.set(i, result(ctx, r)?)?;
             }
             Ok(out.into_value())
         }
-        Err(e) => Ok(error(&ctx, e)?.into_value()),
+        Err(e) => Ok(error(ctx, e)?.into_value()),
     }
 }
 
@@ -145,18 +164,21 @@ fn error<'js>(ctx: &Ctx<'js>, e: D1Error) -> rquickjs::Result<rquickjs::String<'
     rquickjs::String::from_str(ctx.clone(), &e.to_string())
 }
 
-/// `[count, duration]`, or the error message as a string.
-fn d1_exec<'js>(ctx: Ctx<'js>, binding: String, sql: String) -> rquickjs::Result<Value<'js>> {
-    let db = database(&ctx, &binding)?;
-    match db.exec(&sql) {
-        Ok(r) => {
-            let out = Array::new(ctx.clone())?;
-            out.set(0, r.count as f64)?;
-            out.set(1, r.duration)?;
-            Ok(out.into_value())
-        }
-        Err(e) => Ok(error(&ctx, e)?.into_value()),
-    }
+/// A promise of `[count, duration]`, or of the error message as a string.
+fn d1_exec<'js>(ctx: Ctx<'js>, binding: String, sql: String) -> rquickjs::Result<Promise<'js>> {
+    let answer = database(&ctx, &binding)?.submit_exec(sql);
+    spawn_op(&ctx, async move {
+        let outcome = answer.wait().await;
+        Ok(settle(move |ctx| match outcome {
+            Ok(r) => {
+                let out = Array::new(ctx.clone())?;
+                out.set(0, r.count as f64)?;
+                out.set(1, r.duration)?;
+                Ok(out.into_value())
+            }
+            Err(e) => Ok(error(ctx, e)?.into_value()),
+        }))
+    })
 }
 
 fn d1_bookmark(ctx: Ctx<'_>, binding: String) -> rquickjs::Result<String> {
