@@ -283,3 +283,47 @@ fn workers_sites_serve_the_bucket() {
     let h = Hearth::start(dir.path(), &[]);
     assert_eq!(h.get("/"), (200, "hello from the bucket".to_string()));
 }
+
+#[test]
+fn tsconfig_jsx_settings_are_honoured() {
+    // hono/jsx style: the automatic runtime from another import source.
+    let dir = write_project(&[
+        ("wrangler.toml", "name = \"jsx\"\nmain = \"src/index.tsx\"\ncompatibility_date = \"2025-06-01\"\n"),
+        (
+            "tsconfig.json",
+            r#"{
+              // as `npm create hono` writes it
+              "compilerOptions": { "jsx": "react-jsx", "jsxImportSource": "tiny-jsx", },
+            }"#,
+        ),
+        (
+            "node_modules/tiny-jsx/package.json",
+            r#"{ "name": "tiny-jsx", "type": "module", "exports": { "./jsx-runtime": "./jsx-runtime.js" } }"#,
+        ),
+        (
+            "node_modules/tiny-jsx/jsx-runtime.js",
+            "export function jsx(tag, props) { const kids = [].concat(props.children ?? []).join(''); return `<${tag}>${kids}</${tag}>`; }\n\
+             export const jsxs = jsx; export const Fragment = 'frag';\n",
+        ),
+        (
+            "src/index.tsx",
+            "export default { fetch() { const name: string = 'jsx'; return new Response(<p><b>{name}</b></p>); } };",
+        ),
+    ]);
+    let h = Hearth::start(dir.path(), &[]);
+    assert_eq!(h.get("/"), (200, "<p><b>jsx</b></p>".to_string()));
+    drop(h);
+
+    // Without a tsconfig: the classic runtime, React.createElement (esbuild's
+    // and wrangler's default).
+    let dir = write_project(&[
+        ("wrangler.toml", "name = \"jsx2\"\nmain = \"src/index.jsx\"\ncompatibility_date = \"2025-06-01\"\n"),
+        (
+            "src/index.jsx",
+            "const React = { createElement: (tag, _props, ...kids) => `${tag}(${kids.join(',')})` };\n\
+             export default { fetch() { return new Response(<ul><li>a</li><li>b</li></ul>); } };",
+        ),
+    ]);
+    let h = Hearth::start(dir.path(), &[]);
+    assert_eq!(h.get("/"), (200, "ul(li(a),li(b))".to_string()));
+}

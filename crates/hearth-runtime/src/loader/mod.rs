@@ -730,7 +730,7 @@ pub(crate) fn module_source(worker: &Worker, name: &str) -> Result<String, Strin
             || text.contains("async *"))
     };
     let code = if transpile::wants_transpile(name) || lower_async {
-        transpile::transpile(name, &bytes, lower_async)?.to_string()
+        transpile::transpile(name, &bytes, lower_async, worker.jsx())?.to_string()
     } else {
         std::str::from_utf8(&bytes)
             .map_err(|_| format!("{name} is not valid UTF-8"))?
@@ -878,7 +878,7 @@ fn cjs_register(worker: &Worker, name: &str) -> Result<String, String> {
         }
     }
     let source = if transpile::wants_transpile(name) {
-        transpile::transpile(name, &worker.source(name)?, false)?.to_string()
+        transpile::transpile(name, &worker.source(name)?, false, worker.jsx())?.to_string()
     } else {
         let bytes = worker.source(name)?;
         std::str::from_utf8(&bytes)

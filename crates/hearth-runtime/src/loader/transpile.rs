@@ -12,7 +12,7 @@ use oxc_codegen::{Codegen, CodegenOptions};
 use oxc_parser::Parser;
 use oxc_semantic::SemanticBuilder;
 use oxc_span::SourceType;
-use oxc_transformer::{HelperLoaderMode, TransformOptions, Transformer};
+use oxc_transformer::{HelperLoaderMode, JsxOptions, JsxRuntime, TransformOptions, Transformer};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -40,6 +40,62 @@ fn caches() -> &'static Mutex<Caches> {
     CACHES.get_or_init(Mutex::default)
 }
 
+/// How JSX compiles, from the project's `tsconfig.json` as esbuild (and so
+/// wrangler) reads it: `"jsx": "react-jsx"` / `"react-jsxdev"` is the
+/// automatic runtime importing `<jsxImportSource>/jsx-runtime` (default
+/// `react`); anything else is the classic runtime calling `jsxFactory` /
+/// `jsxFragmentFactory` (default `React.createElement` / `React.Fragment`,
+/// wrangler's `jsx_factory` / `jsx_fragment` defaults).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Jsx {
+    automatic: bool,
+    import_source: Option<String>,
+    factory: Option<String>,
+    fragment: Option<String>,
+}
+
+impl Jsx {
+    /// The settings of `root/tsconfig.json` (JSONC); defaults when it is
+    /// missing or unreadable.
+    pub(crate) fn from_tsconfig(root: &Path) -> Jsx {
+        let Ok(text) = std::fs::read_to_string(root.join("tsconfig.json")) else {
+            return Jsx::default();
+        };
+        let Ok(value) = json5::from_str::<serde_json::Value>(&text) else {
+            return Jsx::default();
+        };
+        let options = &value["compilerOptions"];
+        let text = |key: &str| options[key].as_str().map(str::to_string);
+        Jsx {
+            automatic: matches!(text("jsx").as_deref(), Some("react-jsx" | "react-jsxdev")),
+            import_source: text("jsxImportSource"),
+            factory: text("jsxFactory"),
+            fragment: text("jsxFragmentFactory"),
+        }
+    }
+
+    fn options(&self) -> JsxOptions {
+        let mut options = JsxOptions::enable();
+        if self.automatic {
+            options.runtime = JsxRuntime::Automatic;
+            options.import_source = self.import_source.clone();
+        } else {
+            options.runtime = JsxRuntime::Classic;
+            options.pragma = Some(
+                self.factory
+                    .clone()
+                    .unwrap_or_else(|| "React.createElement".into()),
+            );
+            options.pragma_frag = Some(
+                self.fragment
+                    .clone()
+                    .unwrap_or_else(|| "React.Fragment".into()),
+            );
+        }
+        options
+    }
+}
+
 /// Whether a module needs transpiling before QuickJS can run it.
 pub(crate) fn wants_transpile(name: &str) -> bool {
     let ext = Path::new(name)
@@ -60,6 +116,7 @@ pub(crate) fn transpile(
     name: &str,
     source: &Arc<[u8]>,
     lower_async: bool,
+    jsx: &Jsx,
 ) -> Result<Arc<str>, String> {
     {
         let caches = caches().lock().expect("transpile cache poisoned");
@@ -70,7 +127,7 @@ pub(crate) fn transpile(
         }
     }
     let text = std::str::from_utf8(source).map_err(|_| format!("{name} is not valid UTF-8"))?;
-    let (code, map) = run(name, text, lower_async)?;
+    let (code, map) = run(name, text, lower_async, jsx)?;
     let code: Arc<str> = Arc::from(code);
     let mut caches = caches().lock().expect("transpile cache poisoned");
     caches.code.insert(
@@ -99,7 +156,7 @@ macro_rules! syntax_error {
     }};
 }
 
-fn run(name: &str, text: &str, lower_async: bool) -> Result<(String, LineMap), String> {
+fn run(name: &str, text: &str, lower_async: bool, jsx: &Jsx) -> Result<(String, LineMap), String> {
     let path = Path::new(name);
     let allocator = Allocator::default();
     let source_type = SourceType::from_path(path).unwrap_or_default();
@@ -111,6 +168,7 @@ fn run(name: &str, text: &str, lower_async: bool) -> Result<(String, LineMap), S
     let semantic = SemanticBuilder::new().build(&program);
     let scoping = semantic.semantic.into_scoping();
     let mut options = TransformOptions::default();
+    options.jsx = jsx.options();
     if lower_async {
         options.env.es2017.async_to_generator = true;
         options.helper_loader.mode = HelperLoaderMode::External;
@@ -253,7 +311,7 @@ mod tests {
     #[test]
     fn strips_types_and_maps_lines() {
         let src = "import type { X } from './x';\ninterface A { a: number }\n\nexport function f(a: number): number {\n  throw new Error('boom ' + a);\n}\n";
-        let (code, map) = run("src/a.ts", src, false).unwrap();
+        let (code, map) = run("src/a.ts", src, false, &Jsx::default()).unwrap();
         assert!(!code.contains("interface"));
         assert!(!code.contains("./x"));
         let throw_line = code.lines().position(|l| l.contains("throw")).unwrap() as u32 + 1;
@@ -263,7 +321,13 @@ mod tests {
 
     #[test]
     fn syntax_errors_name_file_line_col() {
-        let err = run("src/bad.ts", "const a = 1;\nlet x: = 2;\n", false).unwrap_err();
+        let err = run(
+            "src/bad.ts",
+            "const a = 1;\nlet x: = 2;\n",
+            false,
+            &Jsx::default(),
+        )
+        .unwrap_err();
         assert!(err.starts_with("src/bad.ts:2:"), "{err}");
     }
 }

@@ -79,6 +79,8 @@ struct Inner {
     assets: Option<Arc<hearth_assets::Assets>>,
     /// `[site]`: the `__STATIC_CONTENT_MANIFEST` JSON.
     site_manifest: Option<String>,
+    /// How JSX compiles (the project's tsconfig.json).
+    jsx: crate::loader::transpile::Jsx,
     format: Format,
     env_values: Vec<(String, EnvValue)>,
     state_dir: PathBuf,
@@ -268,6 +270,7 @@ impl Worker {
             })?))
         };
 
+        let jsx = crate::loader::transpile::Jsx::from_tsconfig(&config.root);
         let mut sources = HashMap::new();
         sources.insert(main.clone(), Arc::from(main_source));
         let site_manifest = match &config.site {
@@ -293,6 +296,7 @@ impl Worker {
             has_script,
             assets,
             site_manifest,
+            jsx,
             format,
             env_values,
             state_dir,
@@ -332,6 +336,11 @@ impl Worker {
     /// does not, and every request is answered by its assets.
     pub fn has_script(&self) -> bool {
         self.0.has_script
+    }
+
+    /// How the project's JSX compiles.
+    pub(crate) fn jsx(&self) -> &crate::loader::transpile::Jsx {
+        &self.0.jsx
     }
 
     /// `[site]`: the manifest mapping the bucket's paths to their keys.
