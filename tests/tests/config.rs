@@ -130,18 +130,18 @@ fn unsupported_keys_are_warned_about_by_name() {
     let dir = write_project(&[
         (
             "wrangler.toml",
-            "name = \"warns\"\nmain = \"src/index.js\"\nfrobnicate = true\ncompatibility_flags = [\"nodejs_compat\"]\n\n[site]\nbucket = \"./public\"\n",
+            "name = \"warns\"\nmain = \"src/index.js\"\nfrobnicate = true\ncompatibility_flags = [\"nodejs_compat\"]\n\n[placement]\nmode = \"smart\"\n",
         ),
         ("src/index.js", WORKER),
     ]);
     let h = Hearth::start(dir.path(), &[]);
     assert_eq!(get_json(&h.url), json!({}));
     let logs = h.logs();
-    let site = logs
+    let placement = logs
         .lines()
-        .find(|l| l.contains("site"))
-        .unwrap_or_else(|| panic!("no warning for `site`:\n{logs}"));
-    assert!(site.contains("WARN"), "{site}");
+        .find(|l| l.contains("placement"))
+        .unwrap_or_else(|| panic!("no warning for `placement`:\n{logs}"));
+    assert!(placement.contains("WARN"), "{placement}");
     assert!(
         logs.lines().any(|l| l.contains("frobnicate")),
         "no warning for `frobnicate`:\n{logs}"
