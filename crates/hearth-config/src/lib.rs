@@ -652,7 +652,6 @@ impl Loader<'_> {
                 .collect(),
             None => Vec::new(),
         };
-        };
         let services = match source("services") {
             Some((n, key)) => self.each(n, &key, Self::service)?,
             None => Vec::new(),
