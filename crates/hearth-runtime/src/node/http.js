@@ -7,6 +7,7 @@
 // ServerResponse into a streamed Response.
 import { EventEmitter, addAbortListener } from 'node:events';
 import { Buffer } from 'node:buffer';
+import { urlToHttpOptions } from 'node:url';
 import { internal } from 'hearth:internal';
 import { nodeError, invalidArgType, AbortError } from 'hearth:node-errors';
 import {
@@ -86,22 +87,6 @@ const kUrl = Symbol('kUrl');
 
 const INVALID_PATH = /[\u0000-\u0020]/;
 
-function urlToOptions(url) {
-  return {
-    protocol: url.protocol,
-    hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
-    hash: url.hash,
-    search: url.search,
-    pathname: url.pathname,
-    path: `${url.pathname || ''}${url.search || ''}`,
-    href: url.href,
-    port: url.port !== '' ? Number(url.port) : undefined,
-    auth: url.username || url.password
-      ? `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`
-      : undefined,
-  };
-}
-
 /** Why a fetch failed, as the `code` Node.js gives the same failure. */
 function errorCode(message) {
   if (/connection refused/i.test(message)) return 'ECONNREFUSED';
@@ -116,9 +101,9 @@ export function ClientRequest(input, options, cb) {
   if (!(this instanceof ClientRequest)) return new ClientRequest(input, options, cb);
   OutgoingMessage.call(this);
   if (typeof input === 'string') {
-    input = urlToOptions(new URL(input));
+    input = urlToHttpOptions(new URL(input));
   } else if (input instanceof URL) {
-    input = urlToOptions(input);
+    input = urlToHttpOptions(input);
   } else {
     cb = options;
     options = input;
@@ -222,14 +207,15 @@ ClientRequest.prototype.write = function (chunk, encoding, cb) {
   return true;
 };
 
-ClientRequest.prototype.end = function (chunk, encoding, cb) {
-  if (typeof chunk === 'function') {
-    cb = chunk;
-    chunk = undefined;
-  } else if (typeof encoding === 'function') {
-    cb = encoding;
-    encoding = undefined;
-  }
+// `end([chunk][, encoding][, cb])`, as Node reads its optional arguments.
+function endArguments([chunk, encoding, cb]) {
+  if (typeof chunk === 'function') return [undefined, undefined, chunk];
+  if (typeof encoding === 'function') return [chunk, undefined, encoding];
+  return [chunk, encoding, cb];
+}
+
+ClientRequest.prototype.end = function (...args) {
+  const [chunk, encoding, cb] = endArguments(args);
   if (this.writableEnded) {
     if (cb) later(cb);
     return this;
@@ -503,14 +489,8 @@ ServerResponse.prototype.write = function (chunk, encoding, cb) {
   return ok;
 };
 
-ServerResponse.prototype.end = function (chunk, encoding, cb) {
-  if (typeof chunk === 'function') {
-    cb = chunk;
-    chunk = undefined;
-  } else if (typeof encoding === 'function') {
-    cb = encoding;
-    encoding = undefined;
-  }
+ServerResponse.prototype.end = function (...args) {
+  const [chunk, encoding, cb] = endArguments(args);
   if (this.writableEnded) {
     if (cb) later(cb);
     return this;
