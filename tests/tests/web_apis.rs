@@ -434,6 +434,42 @@ fn fetch_follows_redirects_and_manual_mode_does_not() {
 }
 
 #[test]
+fn fetched_response_headers_are_immutable() {
+    let up = echo_upstream();
+    let h = start();
+    let v = api(&h, &format!("/fetch/guard?upstream={}", up.url));
+    let refused = "TypeError: Can't modify immutable headers.";
+    assert_eq!(v["set"], refused, "{v}");
+    assert_eq!(v["append"], refused, "{v}");
+    assert_eq!(v["delete"], refused, "{v}");
+    assert_eq!(v["clone"], refused, "{v}");
+    assert_eq!(v["contentType"], "application/json");
+    assert_eq!(v["added"], Value::Null);
+    assert_eq!(v["copy"], "yes");
+    assert_eq!(v["own"], "allowed");
+}
+
+#[test]
+fn fetch_reads_data_urls() {
+    let h = start();
+    let v = api(&h, "/fetch/data");
+    assert_eq!(v["status"], 200, "{v}");
+    assert_eq!(v["statusText"], "OK");
+    assert_eq!(v["contentType"], "text/plain;charset=US-ASCII");
+    // The BOM is dropped and the last duplicate key wins, in first-key order.
+    assert_eq!(v["json"], json!({"b": 3, "a": 2}));
+    assert_eq!(v["keys"], json!(["b", "a"]));
+    assert_eq!(v["bytes"], json!([0, 1, 2, 255]));
+    assert_eq!(v["bytesType"], "application/octet-stream");
+    assert_eq!(v["html"], "<b>€</b>");
+    assert_eq!(v["htmlType"], "text/html;charset=utf-8");
+    assert_eq!(v["lenient"], "Hello");
+    assert_eq!(v["head"], Value::Null);
+    assert_eq!(v["noComma"], "TypeError: Fetch API cannot load: data:text/plain");
+    assert_eq!(v["mutable"], "yes");
+}
+
+#[test]
 fn fetch_response_body_is_read_incrementally() {
     let up = slow_chunked_upstream(
         vec!["one ", "two ", "three ", "four"],

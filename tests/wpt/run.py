@@ -22,7 +22,8 @@ hearth's results are checked against tests/wpt/expectations.json (file ->
 reason -> failing subtests; reason "*" covers a file none of whose subtests
 pass): a subtest that fails without being listed there is a regression and
 the run exits 1. `--update-expectations` rewrites the file from this run,
-keeping existing reasons.
+keeping existing reasons (a "*" entry whose file now passes in part becomes
+the list of its failing subtests under that reason).
 """
 
 from __future__ import annotations
@@ -391,6 +392,8 @@ def check(results: dict, expectations: dict) -> tuple[list[str], list[str]]:
     for key, res in sorted(results.items()):
         names, whole = expected_failures(expectations, key)
         if whole:
+            if passed(res):
+                fixed.append(f"{key} :: {len(passed(res))} subtests of a whole-file (\"*\") entry")
             continue
         if res["harness"] != 0 and not res["subtests"]:
             regressions.append(f"{key}: harness {HARNESS_STATUS.get(res['harness'])}: "
@@ -406,11 +409,14 @@ def check(results: dict, expectations: dict) -> tuple[list[str], list[str]]:
 def updated_expectations(results: dict, old: dict) -> dict:
     new = {}
     for key, res in sorted(results.items()):
-        if "*" in old.get(key, {}):
-            new[key] = old[key]
-            continue
         failing = set(failed(res))
         if not failing and res["harness"] == 0:
+            # Everything passes: the entry goes, a whole-file ("*") one too.
+            continue
+        old_entry = old.get(key, {})
+        whole = old_entry.get("*")
+        if whole is not None and (not failing or not passed(res)):
+            new[key] = old_entry
             continue
         if not failing:
             new[key] = {"*": f"harness {HARNESS_STATUS.get(res['harness'])}: {res['message']}"[:200]}
@@ -418,12 +424,14 @@ def updated_expectations(results: dict, old: dict) -> dict:
         if not passed(res):
             # Nothing in the file passes, so nothing in it can regress: one
             # line instead of every subtest name.
-            new[key] = {"*": old.get(key, {}).get("*", "unclassified")}
+            new[key] = {"*": "unclassified"}
             continue
+        # Some subtests pass: list the failing ones, so a passing one that
+        # breaks later is a regression (a whole-file reason carries over).
         entry: dict[str, list[str]] = {}
-        reason_of = {n: r for r, subtests in old.get(key, {}).items() for n in subtests}
+        reason_of = {n: r for r, subtests in old_entry.items() if r != "*" for n in subtests}
         for name in sorted(failing):
-            entry.setdefault(reason_of.get(name, "unclassified"), []).append(name)
+            entry.setdefault(reason_of.get(name, whole or "unclassified"), []).append(name)
         new[key] = entry
     return new
 

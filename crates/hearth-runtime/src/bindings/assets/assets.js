@@ -11,9 +11,7 @@
       const flat = [];
       for (const [name, value] of request.headers) flat.push(name, value);
       const [status, headers, body] = native.assetsFetch(request.method, request.url, flat);
-      const pairs = [];
-      for (let i = 0; i < headers.length; i += 2) pairs.push([headers[i], headers[i + 1]]);
-      return new Response(body, { status, headers: pairs });
+      return internal.makeResponse(status, '', headers, body, null);
     }
 
     // Cloudflare's Fetcher also has connect(); assets cannot be a socket.

@@ -8,12 +8,6 @@
   const internal = globalThis.__hearth_internal;
   const dispose = Symbol.dispose || Symbol.for('nodejs.dispose');
 
-  function headerPairs(headerList) {
-    const pairs = [];
-    for (let i = 0; i < headerList.length; i += 2) pairs.push([headerList[i], headerList[i + 1]]);
-    return pairs;
-  }
-
   const NULL_BODY_STATUS = [101, 204, 205, 304];
 
   // A promise of an RPC result that can also be called on and read from
@@ -96,7 +90,7 @@
       const empty = request.method === 'HEAD' || NULL_BODY_STATUS.includes(status);
       if (empty && streamed) native.bodyCancel(answer);
       const responseBody = empty ? null : streamed ? internal.nativeStream(answer) : answer;
-      return new Response(responseBody, { status, statusText, headers: headerPairs(headerList) });
+      return internal.makeResponse(status, statusText, headerList, responseBody, null);
     }
   }
 

@@ -275,9 +275,15 @@ fn base64_encode(ctx: Ctx<'_>, bytes: Value<'_>, url: bool) -> rquickjs::Result<
 /// Node's lenient base64 decoding: either alphabet, anything else skipped,
 /// stops at the first `=`, a dangling sixth of a byte dropped.
 fn base64_decode<'js>(ctx: Ctx<'js>, text: rquickjs::String<'js>) -> rquickjs::Result<Value<'js>> {
-    let text = well_formed_utf8(&text)?;
+    new_u8(&ctx, lenient_base64(&well_formed_utf8(&text)?))
+}
+
+/// Base64 decoded as leniently as Node (and workerd's `kj::decodeBase64`):
+/// either alphabet, other bytes skipped, stops at the first `=`.
+pub(crate) fn lenient_base64(text: &[u8]) -> Vec<u8> {
     let mut clean: Vec<u8> = text
-        .into_iter()
+        .iter()
+        .copied()
         .take_while(|&b| b != b'=')
         .filter_map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'+' | b'/' => Some(b),
@@ -289,8 +295,7 @@ fn base64_decode<'js>(ctx: Ctx<'js>, text: rquickjs::String<'js>) -> rquickjs::R
     if clean.len() % 4 == 1 {
         clean.pop();
     }
-    let bytes = FORGIVING.decode(&clean).unwrap_or_default();
-    new_u8(&ctx, bytes)
+    FORGIVING.decode(&clean).unwrap_or_default()
 }
 
 fn hex_encode(ctx: Ctx<'_>, bytes: Value<'_>) -> rquickjs::Result<String> {

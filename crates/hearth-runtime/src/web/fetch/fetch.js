@@ -73,12 +73,6 @@
     });
   }
 
-  function headerPairs(headerList) {
-    const pairs = [];
-    for (let i = 0; i < headerList.length; i += 2) pairs.push([headerList[i], headerList[i + 1]]);
-    return pairs;
-  }
-
   // fetch() with `Upgrade: websocket`: a 101 answer carries the socket in
   // `response.webSocket` (the worker must accept() it); any other answer is
   // an ordinary response.
@@ -86,24 +80,31 @@
     if (request.method !== 'GET') throw new TypeError(`A WebSocket upgrade request must use GET, not ${request.method}.`);
     const parts = await abortable(native.wsConnect(request.url, internal.headersList(request.headers)), request.signal);
     const [status, statusText, headerList, id] = parts;
-    const headers = headerPairs(headerList);
-    let response;
-    if (status === 101) {
-      response = new Response(null, { status, statusText, headers, webSocket: internal.wsWrap(id) });
-    } else {
-      const empty = NULL_BODY_STATUS.includes(status);
-      if (empty) native.bodyCancel(id);
-      response = new Response(empty ? null : internal.nativeStream(id), { status, statusText, headers });
-    }
-    Object.defineProperty(response, 'url', { value: request.url, enumerable: true });
-    Object.defineProperty(response, 'redirected', { value: false, enumerable: true });
-    return response;
+    if (status === 101) return internal.makeResponse(status, statusText, headerList, null, internal.wsWrap(id), request.url, false);
+    const empty = NULL_BODY_STATUS.includes(status);
+    if (empty) native.bodyCancel(id);
+    return internal.makeResponse(status, statusText, headerList, empty ? null : internal.nativeStream(id), null, request.url, false);
+  }
+
+  // fetch() of a `data:` URL, as workerd answers it: the decoded body (none
+  // unless GET) with its MIME type, in a response of its own (mutable
+  // headers, empty `url`).
+  function fetchDataUrl(request) {
+    const parsed = native.dataUrl(request.url);
+    if (parsed === undefined) throw new TypeError(`Fetch API cannot load: ${request.url}`);
+    const [mimeType, bytes] = parsed;
+    return new Response(request.method === 'GET' ? bytes : null, {
+      status: 200,
+      statusText: 'OK',
+      headers: [['content-type', mimeType]],
+    });
   }
 
   async function fetch(input, init) {
     const request = new Request(input, init);
     const signal = request.signal;
     if (signal && signal.aborted) throw signal.reason;
+    if (request.url.startsWith('data:')) return fetchDataUrl(request);
     const upgrade = request.headers.get('upgrade');
     if (upgrade !== null && upgrade.toLowerCase() === 'websocket') return fetchWebSocket(request);
     let body = internal.bodySource(request);
@@ -112,10 +113,7 @@
     const [status, statusText, headerList, bodyId, url, redirected] = await abortable(pending, signal);
     const empty = request.method === 'HEAD' || NULL_BODY_STATUS.includes(status);
     if (empty) native.bodyCancel(bodyId);
-    const response = new Response(empty ? null : internal.nativeStream(bodyId), { status, statusText, headers: headerPairs(headerList) });
-    Object.defineProperty(response, 'url', { value: url, enumerable: true });
-    Object.defineProperty(response, 'redirected', { value: redirected, enumerable: true });
-    return response;
+    return internal.makeResponse(status, statusText, headerList, empty ? null : internal.nativeStream(bodyId), null, url, redirected);
   }
   Object.defineProperty(globalThis, 'fetch', { value: fetch, writable: true, configurable: true });
 })();

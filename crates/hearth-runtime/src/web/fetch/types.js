@@ -784,9 +784,9 @@
   const REASON_PHRASE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
   // Response-only slots.
-  const RS_STATUS = 5, RS_STATUS_TEXT = 6, RS_TYPE = 7, RS_URL = 8, RS_WEBSOCKET = 9;
+  const RS_STATUS = 5, RS_STATUS_TEXT = 6, RS_TYPE = 7, RS_URL = 8, RS_WEBSOCKET = 9, RS_REDIRECTED = 10;
   const responseStateOf = (status, headerList, guard, source) =>
-    [source, false, null, headerList, guard, status, '', 'default', '', null];
+    [source, false, null, headerList, guard, status, '', 'default', '', null, false];
 
   class Response {
     #s;
@@ -872,7 +872,7 @@
       const status = this.#s[RS_STATUS];
       return status >= 200 && status <= 299;
     }
-    get redirected() { return false; }
+    get redirected() { return this.#s[RS_REDIRECTED]; }
     get url() { return this.#s[RS_URL]; }
     get type() { return this.#s[RS_TYPE]; }
     get webSocket() { return this.#s[RS_WEBSOCKET]; }
@@ -893,15 +893,20 @@
       c[RS_TYPE] = s[RS_TYPE];
       c[RS_URL] = s[RS_URL];
       c[RS_WEBSOCKET] = s[RS_WEBSOCKET];
+      c[RS_REDIRECTED] = s[RS_REDIRECTED];
       return new Response(INTERNAL, c);
     }
 
     static {
       responseState = (v) => (v !== null && typeof v === 'object' && #s in v ? v.#s : undefined);
-      makeResponse = (status, statusText, headerList, source, webSocket) => {
-        const s = responseStateOf(status, headerList, 'response', source);
+      // What fetch() and the bindings' fetch() give: headers immutable, as
+      // workerd's ("Can't modify immutable headers.").
+      makeResponse = (status, statusText, headerList, source, webSocket, url, redirected) => {
+        const s = responseStateOf(status, headerList, 'immutable', source);
         s[RS_STATUS_TEXT] = statusText;
         s[RS_WEBSOCKET] = webSocket;
+        if (url !== undefined) s[RS_URL] = url;
+        if (redirected) s[RS_REDIRECTED] = true;
         return new Response(INTERNAL, s);
       };
       responseParts = (r) => {
@@ -935,8 +940,9 @@
     return hasDuplicates(list) ? sortAndCombine(list) : list;
   };
   internal.responseParts = responseParts;
-  // A response from parts the host already validated (a flat, normalized
-  // header list), skipping the checks `new Response(body, init)` makes.
+  // A fetched response (immutable headers) from parts the host already
+  // validated (a flat, normalized header list), skipping the checks
+  // `new Response(body, init)` makes.
   internal.makeResponse = makeResponse;
   // `[url, method, headerList, body]` of a request, taking its body; the
   // list may be the live one and must be treated as read-only.
