@@ -465,7 +465,10 @@ fn fetch_reads_data_urls() {
     assert_eq!(v["htmlType"], "text/html;charset=utf-8");
     assert_eq!(v["lenient"], "Hello");
     assert_eq!(v["head"], Value::Null);
-    assert_eq!(v["noComma"], "TypeError: Fetch API cannot load: data:text/plain");
+    assert_eq!(
+        v["noComma"],
+        "TypeError: Fetch API cannot load: data:text/plain"
+    );
     assert_eq!(v["mutable"], "yes");
 }
 

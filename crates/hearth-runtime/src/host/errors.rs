@@ -26,7 +26,8 @@ impl StartupError {
     }
 }
 
-/// Describes a thrown value as `Name: message` followed by its stack trace.
+/// Describes a thrown value as `Name: message` followed by its stack trace:
+/// the stack itself when it starts with that line, as V8-shaped stacks do.
 ///
 /// Syntax errors from QuickJS carry their position only in the stack's first
 /// frame (`at file:line:col`), so the stack is always included.
@@ -43,7 +44,11 @@ pub(crate) fn describe<'js>(_ctx: &Ctx<'js>, value: Value<'js>) -> String {
                 (None, None) => String::new(),
             };
             if let Some(stack) = stack.filter(|s| !s.trim().is_empty()) {
-                out.push('\n');
+                if stack.starts_with(&out) {
+                    out.clear();
+                } else {
+                    out.push('\n');
+                }
                 out.push_str(stack.trim_end());
             }
             // Positions in transpiled TypeScript point back at the .ts source.

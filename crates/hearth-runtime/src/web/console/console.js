@@ -13,7 +13,11 @@
     if (typeof value === 'symbol') return value.toString();
     if (typeof value === 'function') return `[Function: ${value.name || 'anonymous'}]`;
     if (value === null || typeof value !== 'object') return String(value);
-    if (value instanceof Error) return value.stack ? `${value.name}: ${value.message}\n${value.stack}` : String(value);
+    if (value instanceof Error) {
+      const stack = value.stack, head = String(value);
+      if (typeof stack !== 'string' || stack === '') return head;
+      return stack.startsWith(head) ? stack : `${head}\n${stack}`;
+    }
     if (seen.includes(value)) return '[Circular]';
     if (depth > 3) return Array.isArray(value) ? '[Array]' : '[Object]';
     const next = seen.concat([value]);
@@ -51,7 +55,11 @@
     log: (...a) => native.log('info', format(a)),
     info: (...a) => native.log('info', format(a)),
     debug: (...a) => native.log('debug', format(a)),
-    trace: (...a) => native.log('debug', format(a) + '\n' + new Error().stack),
+    trace: (...a) => {
+      const stack = new Error().stack;
+      const nl = stack.indexOf('\n');
+      native.log('debug', format(a) + (nl === -1 ? '' : stack.slice(nl)));
+    },
     warn: (...a) => native.log('warn', format(a)),
     error: (...a) => native.log('error', format(a)),
     assert: (ok, ...a) => { if (!ok) native.log('error', 'Assertion failed' + (a.length ? ': ' + format(a) : '')); },

@@ -38,14 +38,7 @@
       } else {
         this.#name = String(options);
       }
-      // Error() captured a stack naming "Error"; rebuild its first line with the real name.
-      if (typeof this.stack === 'string') {
-        const nl = this.stack.indexOf('\n');
-        const rest = nl === -1 ? '' : this.stack.slice(nl);
-        Object.defineProperty(this, 'stack', {
-          value: `${this.#name}: ${this.#message}${rest}`, writable: true, configurable: true,
-        });
-      }
+      // `stack` gets its first line (this name and message) when first read.
     }
     get name() { return this.#name; }
     get message() { return this.#message; }
