@@ -42,9 +42,10 @@ if [ ! -d "$browser_tools/node_modules/playwright-core" ]; then
 fi
 
 # npm projects the TypeScript/npm and database-driver tests run
-# (tests/tests/npm_ts.rs, pg_drivers.rs, mysql_drivers.rs, node_http.rs): their
+# (tests/tests/npm_ts.rs, pg_drivers.rs, mysql_drivers.rs, node_http.rs,
+# wasm.rs, examples_wasm.rs): their
 # node_modules are git-ignored, so install them from the committed lock files.
-for project in tests/fixtures/npm-* tests/fixtures/*-driver tests/fixtures/node-http-express examples/hono-zod; do
+for project in tests/fixtures/npm-* tests/fixtures/*-driver tests/fixtures/node-http-express examples/hono-zod examples/image-resize examples/og-image; do
   if [ -f "$project/package-lock.json" ] && [ ! -d "$project/node_modules" ]; then
     npm ci --silent --no-audit --no-fund --prefix "$project"
   fi

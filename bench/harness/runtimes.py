@@ -112,8 +112,12 @@ class Hearth(Runtime):
     def command(self, scenario, workdir, port):
         seed_kv(scenario, [str(self.bin)], workdir, [])
         seed_d1(scenario, [str(self.bin)], workdir, [])
-        return ([str(self.bin), "dev", str(workdir), "--port", str(port),
-                 "--ip", "127.0.0.1"], workdir)
+        argv = [str(self.bin), "dev", str(workdir), "--port", str(port), "--ip", "127.0.0.1"]
+        if scenario.settings.get("hearth_shared_state"):
+            # One state folder for all of this scenario's launches (beside the
+            # per-launch copies): the wasm compile cache stays warm.
+            argv += ["--persist-to", str(workdir.parent / f"{scenario.name}-hearth-state")]
+        return (argv, workdir)
 
 
 class Workerd(Runtime):

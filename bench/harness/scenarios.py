@@ -17,6 +17,9 @@ optional bench.toml with harness-only settings:
                      (for POST bodies, headers, several paths, ...)
     prepare          shell command run in the scenario folder when it is
                      loaded (e.g. building a .wasm module from C)
+    hearth_shared_state  hearth keeps one --persist-to folder across the
+                     scenario's launches (a warm wasm compile cache for cold
+                     starts, as after a restart)
 """
 
 from __future__ import annotations

@@ -27,6 +27,33 @@ const EXTRA: &str = r#"
 )
 "#;
 
+/// Shared memories (threads proposal) and exception handling.
+const PROPOSALS: &str = r#"
+(module
+  (import "host" "mem" (memory 1 4 shared))
+  (import "host" "tag" (tag $t (param i32)))
+  (import "host" "thrower" (func $thrower (param i32)))
+  (tag $own (export "own") (param f64))
+  (func (export "atomicAdd") (param i32 i32) (result i32)
+    local.get 0 local.get 1 i32.atomic.rmw.add)
+  (func (export "grow") (param i32) (result i32) local.get 0 memory.grow)
+  (func (export "size") (result i32) memory.size)
+  (func (export "throwOwn") (param f64) local.get 0 throw $own)
+  (func (export "throwImported") (param i32) local.get 0 throw $t)
+  ;; Calls JavaScript; an exception of tag $t it throws is caught here and
+  ;; its payload + 1 returned; -1 when nothing was thrown.
+  (func (export "catchFromJs") (param i32) (result i32)
+    (block $caught (result i32)
+      (try_table (catch $t $caught)
+        local.get 0
+        call $thrower)
+      i32.const -1
+      return)
+    i32.const 1
+    i32.add)
+)
+"#;
+
 /// Builds the C module with clang into `dir/kernel.wasm`.
 fn build_kernel(dir: &Path) {
     let out = Command::new("sh")
@@ -47,6 +74,11 @@ fn project() -> tempfile::TempDir {
     std::fs::write(
         dir.path().join("extra.wasm"),
         wat::parse_str(EXTRA).unwrap(),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("proposals.wasm"),
+        wat::parse_str(PROPOSALS).unwrap(),
     )
     .unwrap();
     dir
@@ -147,6 +179,65 @@ fn the_js_api_over_a_c_module() {
     assert_eq!(extra["funcTable"], true);
     assert_eq!(extra["jsFunctionInTable"]["name"], "TypeError");
     assert_eq!(extra["customSections"], json!(["made by the test"]));
+}
+
+#[test]
+fn shared_memories_are_shared_array_buffers() {
+    let dir = project();
+    let hearth = Hearth::start(dir.path(), &[]);
+    let shared = get(&hearth, "/shared");
+    assert_eq!(shared["ctor"], "SharedArrayBuffer", "{shared}");
+    assert_eq!(shared["isShared"], true);
+    assert_eq!(shared["frozen"], true);
+    assert_eq!(shared["same"], true);
+    assert_eq!(
+        shared["old"], 40,
+        "wasm's atomic add saw JavaScript's write"
+    );
+    assert_eq!(shared["seenByJs"], 42, "JavaScript sees wasm's write");
+    // TextEncoder/TextDecoder work on views of a SharedArrayBuffer.
+    assert_eq!(shared["written"], json!({"read": 5, "written": 6}));
+    for key in ["decoded", "decodedDataView", "decodedStream"] {
+        assert_eq!(shared[key], "héllo", "{key}: {shared}");
+    }
+    assert_eq!(shared["decodedBuffer"], "hi!");
+    // Growing never detaches: old buffers keep their length.
+    assert_eq!(shared["grewJs"], 1);
+    assert_eq!(shared["oldLength"], 65536);
+    assert_eq!(shared["newLength"], 2 * 65536);
+    assert_eq!(shared["grewWasm"], 2);
+    assert_eq!(shared["afterWasm"], 3 * 65536);
+    assert_eq!(shared["sizeInWasm"], 3);
+    assert_eq!(shared["noMaximum"]["name"], "TypeError");
+    assert_eq!(shared["overMaximum"]["name"], "RangeError");
+    assert_eq!(shared["unsharedImport"]["name"], "LinkError", "{shared}");
+}
+
+#[test]
+fn exceptions_cross_between_wasm_and_javascript() {
+    let dir = project();
+    let hearth = Hearth::start(dir.path(), &[]);
+    let exn = get(&hearth, "/exceptions");
+    assert_eq!(
+        exn["caughtInWasm"], 42,
+        "a WebAssembly.Exception thrown by JavaScript is caught by try_table: {exn}"
+    );
+    assert_eq!(exn["nothingThrown"], -1);
+    assert_eq!(exn["jsErrorPassesThrough"], "not a wasm exception");
+    let own = &exn["own"];
+    for key in ["isException", "notError", "exportedTag", "sameTag", "is"] {
+        assert_eq!(own[key], true, "{key}: {exn}");
+    }
+    assert_eq!(own["isOther"], false);
+    assert_eq!(own["arg"], 2.5);
+    assert_eq!(own["wrongTag"]["name"], "TypeError");
+    assert_eq!(own["tagType"], json!({"parameters": ["f64"]}));
+    assert_eq!(exn["imported"], json!({"is": true, "arg": 7}));
+    assert_eq!(exn["converted"], 3);
+    for key in ["wrongCount", "badType", "notTag"] {
+        assert_eq!(exn[key]["name"], "TypeError", "{key}: {exn}");
+    }
+    assert_eq!(exn["outOfRange"]["name"], "RangeError");
 }
 
 #[test]
@@ -289,7 +380,7 @@ fn compiled_code_is_cached_on_disk() {
     let files: Vec<_> = walk(&cache);
     assert_eq!(
         files.iter().filter(|f| f.ends_with(".cwasm")).count(),
-        2,
+        3,
         "one compiled file per module: {files:?}"
     );
     // A restart reads the cache: a compiled file is not rewritten.

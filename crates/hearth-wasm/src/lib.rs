@@ -10,6 +10,8 @@
 //!   deadline passed, and traps with [`Trap::Interrupt`] when it has.
 //! - The memory limit: every `memory.grow` (and every new memory) asks the
 //!   [`Host`] to charge the bytes first ([`Limiter`]).
+//! - Shared memories ([`wasmtime::SharedMemory`]) belong to no store, so no
+//!   limiter sees them grow: the runtime charges their growth itself.
 //! - Compiled code is cached on disk ([`Cache`]), keyed by the module bytes'
 //!   SHA-256 under a folder named for the engine's compatibility hash, so a
 //!   new wasmtime or a new configuration never reads stale code.
@@ -45,7 +47,12 @@ pub fn engine() -> &'static Engine {
             .wasm_reference_types(true)
             .wasm_function_references(true)
             .wasm_gc(false)
-            .wasm_exceptions(true);
+            .wasm_exceptions(true)
+            // Shared memories (the threads proposal's atomics, and the
+            // SharedArrayBuffer behind `Memory({shared: true})`). Wasm
+            // cannot spawn threads here; an isolate is one thread.
+            .wasm_threads(true)
+            .shared_memory(true);
         let engine = Engine::new(&config).expect("the wasm engine configuration is valid");
         let ticking = engine.weak();
         std::thread::Builder::new()

@@ -22,6 +22,14 @@
   const isBufferSource = (v) => v instanceof ArrayBuffer || ArrayBuffer.isView(v) ||
     (typeof SharedArrayBuffer === 'function' && v instanceof SharedArrayBuffer);
 
+  const detachedOrEmpty = (source) => {
+    try {
+      return source.byteLength === 0;
+    } catch {
+      return true;
+    }
+  };
+
   class TextEncoder {
     get encoding() { return 'utf-8'; }
     encode(input = '') { return native.utf8Encode(`${input}`); }
@@ -52,6 +60,12 @@
       if (input === undefined) input = EMPTY;
       else if (!isBufferSource(input))
         throw new TypeError("Failed to execute 'decode' on 'TextDecoder': The provided value is not of type '(ArrayBuffer or ArrayBufferView)'.");
+      // A detached buffer holds no bytes (a DataView's byteLength throws then).
+      else if (detachedOrEmpty(input)) input = EMPTY;
+      // The natives read Uint8Arrays and ArrayBuffers; other views, and
+      // SharedArrayBuffers (which the Encoding standard accepts), as bytes.
+      else if (!(input instanceof Uint8Array) && !(input instanceof ArrayBuffer))
+        input = ArrayBuffer.isView(input) ? new Uint8Array(input.buffer, input.byteOffset, input.byteLength) : new Uint8Array(input);
       const stream = !!(options && options.stream);
       let state = this.#state;
       if (state === null) {

@@ -69,9 +69,13 @@ fn utf8_encode_into<'js>(
     dest: TypedArray<'js, u8>,
 ) -> rquickjs::Result<Object<'js>> {
     let text = well_formed_string(&text)?;
-    let raw = dest
-        .as_raw()
-        .ok_or_else(|| Exception::throw_type(&ctx, "encodeInto: the destination is detached"))?;
+    let result = Object::new(ctx)?;
+    // A detached destination has no room: nothing is read or written.
+    let Some(raw) = dest.as_raw() else {
+        result.set("read", 0)?;
+        result.set("written", 0)?;
+        return Ok(result);
+    };
     let capacity = raw.len();
     let (mut read, mut written) = (0usize, 0usize);
     for c in text.chars() {
@@ -84,7 +88,6 @@ fn utf8_encode_into<'js>(
     // SAFETY: the view's bytes are live and no JavaScript runs while they
     // are written.
     unsafe { (&mut *raw.as_ptr())[..written].copy_from_slice(&text.as_bytes()[..written]) };
-    let result = Object::new(ctx)?;
     result.set("read", read)?;
     result.set("written", written)?;
     Ok(result)

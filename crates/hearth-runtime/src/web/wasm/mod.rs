@@ -10,7 +10,9 @@
 //! Linear memories never move (see `hearth-wasm`), so `Memory.buffer` is an
 //! `ArrayBuffer` over the memory's bytes; when a memory grows, the buffers
 //! handed out before are detached before JavaScript runs again, as the spec
-//! says.
+//! says. A shared memory (`Memory({shared: true})`) belongs to no store: its
+//! `buffer` is a `SharedArrayBuffer` that keeps the memory alive, and growing
+//! it never detaches anything (a new, longer buffer is handed out instead).
 
 use crate::host::bytes::{bytes_of, new_array_buffer};
 use crate::host::errors::FatalKind;
@@ -18,9 +20,10 @@ use crate::host::event_loop::current;
 use crate::host::isolate::Core;
 use crate::host::memory::Budget;
 use hearth_wasm::wasmtime::{
-    AsContextMut, Caller, ExternRef, ExternType, Func, FuncType, Global, GlobalType, Memory,
-    MemoryType, Module, Mutability, Ref, RefType, Store, StoreContextMut, Table, TableType, Trap,
-    Val, ValType,
+    AsContext, AsContextMut, Caller, ExnRef, ExnRefPre, ExnType, Extern, ExternRef, ExternType,
+    Func, FuncType, Global, GlobalType, Memory, MemoryType, Module, Mutability, Ref, RefType,
+    RootScope, SharedMemory, Store, StoreContextMut, Table, TableType, Tag, TagType,
+    ThrownException, Trap, Val, ValType,
 };
 use hearth_wasm::{Host, Limiter};
 use rquickjs::function::Rest;
@@ -67,6 +70,9 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, native: &Object<'js>) -> rquickjs::Re
     native.set("wasmGlobalGet", Function::new(ctx.clone(), global_get)?)?;
     native.set("wasmGlobalSet", Function::new(ctx.clone(), global_set)?)?;
     native.set("wasmGlobalType", Function::new(ctx.clone(), global_type)?)?;
+    native.set("wasmTagNew", Function::new(ctx.clone(), tag_new)?)?;
+    native.set("wasmTagType", Function::new(ctx.clone(), tag_type)?)?;
+    native.set("wasmTagPayload", Function::new(ctx.clone(), tag_payload)?)?;
     Ok(())
 }
 
@@ -90,8 +96,13 @@ pub(crate) struct HostData {
     func_ids: HashMap<usize, u32>,
     memories: Vec<MemoryEntry>,
     memory_ids: HashMap<usize, u32>,
+    /// Whether any of `memories` is shared (their growth is charged after
+    /// each call into wasm).
+    shared_memories: bool,
     tables: Vec<Table>,
     globals: Vec<Global>,
+    /// Exception tags (few: looked up by [`Tag::eq`]).
+    tags: Vec<Tag>,
     /// JavaScript functions given as imports.
     imports: Vec<Persistent<Function<'static>>>,
     /// JavaScript values passed to wasm as `externref`s.
@@ -104,9 +115,48 @@ struct ModuleEntry {
 }
 
 struct MemoryEntry {
-    memory: Memory,
+    memory: Linear,
     /// The `ArrayBuffer` last handed out, and the size it covers.
     buffer: Option<(Persistent<Value<'static>>, usize)>,
+    /// For a shared memory, the bytes charged to the isolate's budget so
+    /// far (no limiter sees a shared memory grow).
+    charged: usize,
+}
+
+/// A linear memory: the store's own, or shared (of no store).
+#[derive(Clone)]
+enum Linear {
+    Own(Memory),
+    Shared(SharedMemory),
+}
+
+impl Linear {
+    fn size(&self, store: &StoreContextMut<'_, HostData>) -> usize {
+        match self {
+            Linear::Own(memory) => memory.data_size(store),
+            Linear::Shared(memory) => memory.data_size(),
+        }
+    }
+
+    fn base(&self, store: &StoreContextMut<'_, HostData>) -> *mut u8 {
+        match self {
+            Linear::Own(memory) => memory.data_ptr(store),
+            Linear::Shared(memory) => memory.data().as_ptr() as *mut u8,
+        }
+    }
+
+    fn is_shared(&self) -> bool {
+        matches!(self, Linear::Shared(_))
+    }
+}
+
+impl From<Linear> for Extern {
+    fn from(memory: Linear) -> Extern {
+        match memory {
+            Linear::Own(memory) => memory.into(),
+            Linear::Shared(memory) => memory.into(),
+        }
+    }
 }
 
 impl Host for HostData {
@@ -156,8 +206,10 @@ fn new_store(core: &Core, ctx: &Ctx<'_>) -> Store<HostData> {
         func_ids: HashMap::new(),
         memories: Vec::new(),
         memory_ids: HashMap::new(),
+        shared_memories: false,
         tables: Vec::new(),
         globals: Vec::new(),
+        tags: Vec::new(),
         imports: Vec::new(),
         externs: Vec::new(),
     })
@@ -498,23 +550,32 @@ fn register_func(mut store: StoreContextMut<'_, HostData>, func: Func) -> (u32, 
 }
 
 /// Gives a memory a number (the same one each time).
-fn register_memory(mut store: StoreContextMut<'_, HostData>, memory: Memory) -> u32 {
-    let key = memory.data_ptr(&store) as usize;
+fn register_memory(mut store: StoreContextMut<'_, HostData>, memory: Linear) -> u32 {
+    let key = memory.base(&store) as usize;
     if let Some(&id) = store.data().memory_ids.get(&key) {
         return id;
     }
+    // What is there now was charged when it was made (by `memory_new`, or by
+    // the limiter for a memory an instance defines).
+    let charged = memory.size(&store);
     let data = store.data_mut();
+    data.shared_memories |= memory.is_shared();
     data.memories.push(MemoryEntry {
         memory,
         buffer: None,
+        charged,
     });
     let id = (data.memories.len() - 1) as u32;
     data.memory_ids.insert(key, id);
     id
 }
 
-/// Detaches the buffers of memories that grew, before JavaScript runs again.
+/// Detaches the buffers of memories that grew, before JavaScript runs again,
+/// and charges what shared memories grew by inside wasm.
 fn detach_grown(ctx: &Ctx<'_>, mut store: StoreContextMut<'_, HostData>) {
+    if store.data().shared_memories {
+        charge_shared_growth(&mut store);
+    }
     if !store.data_mut().limiter.take_grew() {
         return;
     }
@@ -522,14 +583,33 @@ fn detach_grown(ctx: &Ctx<'_>, mut store: StoreContextMut<'_, HostData>) {
         .data()
         .memories
         .iter()
-        .map(|m| m.memory.data_size(&store))
+        .map(|m| m.memory.size(&store))
         .collect();
     for (entry, size) in store.data_mut().memories.iter_mut().zip(sizes) {
+        if entry.memory.is_shared() {
+            continue;
+        }
         if entry.buffer.as_ref().is_some_and(|(_, len)| *len != size) {
             let (buffer, _) = entry.buffer.take().expect("checked above");
             if let Ok(buffer) = buffer.restore(ctx) {
                 // SAFETY: a live ArrayBuffer of this context.
                 unsafe { qjs::JS_DetachArrayBuffer(ctx.as_raw().as_ptr(), buffer.as_raw()) };
+            }
+        }
+    }
+}
+
+/// A shared memory's `memory.grow` inside wasm asks no limiter: its growth
+/// is charged to the isolate's budget when wasm returns (past the limit, the
+/// budget is marked exceeded and the isolate is replaced after the request).
+fn charge_shared_growth(store: &mut StoreContextMut<'_, HostData>) {
+    let budget = store.data().budget.clone();
+    for entry in store.data_mut().memories.iter_mut() {
+        if let Linear::Shared(shared) = &entry.memory {
+            let size = shared.data_size();
+            if size > entry.charged {
+                budget.charge(size - entry.charged);
+                entry.charged = size;
             }
         }
     }
@@ -565,7 +645,7 @@ fn instantiate<'js>(
             };
             let number = given.as_number().map(|n| n as usize);
             let data = store.data();
-            let external: hearth_wasm::wasmtime::Extern = match import.ty() {
+            let external: Extern = match import.ty() {
                 ExternType::Func(ty) => match number {
                     Some(n) => {
                         let (func, _) = data.funcs.get(n).ok_or_else(|| link_error("function import requires a callable"))?;
@@ -582,7 +662,7 @@ fn instantiate<'js>(
                 },
                 ExternType::Memory(_) => {
                     let entry = number.and_then(|n| data.memories.get(n)).ok_or_else(|| link_error("memory import must be a WebAssembly.Memory object"))?;
-                    entry.memory.into()
+                    entry.memory.clone().into()
                 }
                 ExternType::Table(_) => {
                     let table = number.and_then(|n| data.tables.get(n)).ok_or_else(|| link_error("table import requires a WebAssembly.Table"))?;
@@ -602,13 +682,18 @@ fn instantiate<'js>(
                     }
                 },
                 ExternType::Tag(_) => {
-                    return Err(link_error("tag imports are not supported by hearth"));
+                    let tag = number.and_then(|n| data.tags.get(n)).ok_or_else(|| link_error("tag import requires a WebAssembly.Tag"))?;
+                    (*tag).into()
                 }
             };
             externs.push(external);
         }
         let instance = match hearth_wasm::wasmtime::Instance::new(&mut store, &module, &externs) {
             Ok(instance) => instance,
+            Err(e) if e.downcast_ref::<ThrownException>().is_some() => {
+                detach_grown(&ctx, store.as_context_mut());
+                return Err(throw_exception(&ctx, store.as_context_mut()));
+            }
             Err(e)
                 if e.downcast_ref::<Trap>().is_some() || e.downcast_ref::<JsThrew>().is_some() =>
             {
@@ -625,31 +710,38 @@ fn instantiate<'js>(
             }
         };
         detach_grown(&ctx, store.as_context_mut());
-        let exports: Vec<(String, hearth_wasm::wasmtime::Extern)> = instance
+        let exports: Vec<(String, Extern)> = instance
             .exports(&mut store)
             .map(|e| (e.name().to_string(), e.into_extern()))
             .collect();
         let mut out = Vec::with_capacity(exports.len() * 4);
         for (name, external) in exports {
             let (kind, id, arity) = match external {
-                hearth_wasm::wasmtime::Extern::Func(f) => {
+                Extern::Func(f) => {
                     let (id, arity) = register_func(store.as_context_mut(), f);
                     ("function", id, arity)
                 }
-                hearth_wasm::wasmtime::Extern::Memory(m) => {
-                    ("memory", register_memory(store.as_context_mut(), m), 0)
-                }
-                hearth_wasm::wasmtime::Extern::Table(t) => {
+                Extern::Memory(m) => (
+                    "memory",
+                    register_memory(store.as_context_mut(), Linear::Own(m)),
+                    0,
+                ),
+                Extern::SharedMemory(m) => (
+                    "memory",
+                    register_memory(store.as_context_mut(), Linear::Shared(m)),
+                    0,
+                ),
+                Extern::Table(t) => {
                     let tables = &mut store.data_mut().tables;
                     tables.push(t);
                     ("table", (tables.len() - 1) as u32, 0)
                 }
-                hearth_wasm::wasmtime::Extern::Global(g) => {
+                Extern::Global(g) => {
                     let globals = &mut store.data_mut().globals;
                     globals.push(g);
                     ("global", (globals.len() - 1) as u32, 0)
                 }
-                _ => ("tag", 0, 0),
+                Extern::Tag(t) => ("tag", register_tag(store.as_context_mut(), t), 0),
             };
             out.push(rquickjs::String::from_str(ctx.clone(), &name)?.into_value());
             out.push(rquickjs::String::from_str(ctx.clone(), kind)?.into_value());
@@ -718,7 +810,10 @@ fn call_import(
     })();
     match outcome {
         Ok(()) => Ok(()),
-        Err(rquickjs::Error::Exception) => Err(hearth_wasm::wasmtime::Error::new(JsThrew)),
+        Err(rquickjs::Error::Exception) => match exception_into_wasm(&ctx, caller) {
+            Some(thrown) => Err(thrown),
+            None => Err(hearth_wasm::wasmtime::Error::new(JsThrew)),
+        },
         Err(other) => {
             let _ = Exception::throw_internal(&ctx, &other.to_string());
             Err(hearth_wasm::wasmtime::Error::new(JsThrew))
@@ -754,7 +849,12 @@ fn call<'js>(ctx: Ctx<'js>, id: u32, args: Rest<Value<'js>>) -> rquickjs::Result
             .collect();
         let called = func.call(&mut store, &params, &mut results);
         detach_grown(&ctx, store.as_context_mut());
-        called.map_err(|e| wasm_error(&ctx, e))?;
+        match called {
+            Err(e) if e.downcast_ref::<ThrownException>().is_some() => {
+                return Err(throw_exception(&ctx, store.as_context_mut()))
+            }
+            called => called.map_err(|e| wasm_error(&ctx, e))?,
+        }
         match results.as_slice() {
             [] => Ok(undefined),
             [one] => to_js(&ctx, store.as_context_mut(), one),
@@ -769,23 +869,234 @@ fn call<'js>(ctx: Ctx<'js>, id: u32, args: Rest<Value<'js>>) -> rquickjs::Result
     })
 }
 
+// ---- Tag and Exception ------------------------------------------------------
+
+/// Gives a tag a number (the same one each time).
+fn register_tag(mut store: StoreContextMut<'_, HostData>, tag: Tag) -> u32 {
+    if let Some(id) = store
+        .data()
+        .tags
+        .iter()
+        .position(|known| Tag::eq(known, &tag, &store))
+    {
+        return id as u32;
+    }
+    let tags = &mut store.data_mut().tags;
+    tags.push(tag);
+    (tags.len() - 1) as u32
+}
+
+fn tag_of(ctx: &Ctx<'_>, store: &StoreContextMut<'_, HostData>, id: u32) -> rquickjs::Result<Tag> {
+    store
+        .data()
+        .tags
+        .get(id as usize)
+        .copied()
+        .ok_or_else(|| Exception::throw_type(ctx, "not a WebAssembly.Tag"))
+}
+
+/// A new tag whose exceptions carry values of the types `parameters` names.
+fn tag_new(ctx: Ctx<'_>, parameters: Vec<String>) -> rquickjs::Result<u32> {
+    let mut types = Vec::with_capacity(parameters.len());
+    for name in &parameters {
+        types.push(value_type(&ctx, name).map_err(|_| {
+            let _ = ctx.catch();
+            Exception::throw_type(
+                &ctx,
+                &format!("WebAssembly.Tag(): Argument 0 parameter type at index #{} must be a value type", types.len()),
+            )
+        })?);
+    }
+    with_store(&ctx, |mut store| {
+        let ty = FuncType::new(hearth_wasm::engine(), types, []);
+        let tag = Tag::new(&mut store, &TagType::new(ty)).map_err(|e| wasm_error(&ctx, e))?;
+        Ok(register_tag(store, tag))
+    })
+}
+
+/// The names of a tag's parameter types.
+fn tag_type(ctx: Ctx<'_>, id: u32) -> rquickjs::Result<Vec<&'static str>> {
+    with_store(&ctx, |store| {
+        let tag = tag_of(&ctx, &store, id)?;
+        Ok(tag
+            .ty(&store)
+            .ty()
+            .params()
+            .map(|t| value_type_name(&t))
+            .collect())
+    })
+}
+
+/// `values` converted to the tag's parameter types and back, as
+/// `new WebAssembly.Exception(tag, payload)` stores them (a TypeError for a
+/// wrong count or a value that does not convert).
+fn tag_payload<'js>(
+    ctx: Ctx<'js>,
+    id: u32,
+    values: Vec<Value<'js>>,
+) -> rquickjs::Result<Vec<Value<'js>>> {
+    with_store(&ctx, |mut store| {
+        let tag = tag_of(&ctx, &store, id)?;
+        let types: Vec<ValType> = tag.ty(&store).ty().params().collect();
+        if types.len() != values.len() {
+            return Err(Exception::throw_type(
+                &ctx,
+                "WebAssembly.Exception(): Number of exception values does not match signature length",
+            ));
+        }
+        let mut out = Vec::with_capacity(values.len());
+        for (value, ty) in values.iter().zip(&types) {
+            let wasm = to_wasm(&ctx, store.as_context_mut(), value, ty)?;
+            out.push(to_js(&ctx, store.as_context_mut(), &wasm)?);
+        }
+        Ok(out)
+    })
+}
+
+/// The hooks of `wasm.js` (error classes, function and tag wrappers).
+fn hooks<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
+    let internal = current().internals().internal.clone().restore(ctx)?;
+    internal.get("wasm")
+}
+
+/// The exception wasm threw and did not catch, thrown to JavaScript as a
+/// `WebAssembly.Exception` with its tag's JavaScript object.
+fn throw_exception(ctx: &Ctx<'_>, mut store: StoreContextMut<'_, HostData>) -> rquickjs::Error {
+    let make = |store: &mut StoreContextMut<'_, HostData>| -> rquickjs::Result<Value<'_>> {
+        let mut scope = RootScope::new(store);
+        let exn = scope
+            .as_context_mut()
+            .take_pending_exception()
+            .ok_or_else(|| Exception::throw_internal(ctx, "no pending wasm exception"))?;
+        let tag = exn
+            .tag(&mut scope)
+            .map_err(|e| Exception::throw_internal(ctx, &e.to_string()))?;
+        let count = tag.ty(&scope).ty().params().len();
+        let mut values = Vec::with_capacity(count);
+        for index in 0..count {
+            let value = exn
+                .field(&mut scope, index)
+                .map_err(|e| Exception::throw_internal(ctx, &e.to_string()))?;
+            values.push(to_js(ctx, scope.as_context_mut(), &value)?);
+        }
+        let id = register_tag(scope.as_context_mut(), tag);
+        let make: Function = hooks(ctx)?.get("makeException")?;
+        make.call((id, values))
+    };
+    match make(&mut store) {
+        Ok(exception) => ctx.throw(exception),
+        Err(e) => e,
+    }
+}
+
+/// When the JavaScript an import called threw a `WebAssembly.Exception`,
+/// throws it into wasm (where a `try_table` may catch it) and returns the
+/// error that carries it; any other exception is left pending for
+/// JavaScript (`None`), and unwinds through wasm uncaught.
+fn exception_into_wasm(
+    ctx: &Ctx<'_>,
+    caller: &mut Caller<'_, HostData>,
+) -> Option<hearth_wasm::wasmtime::Error> {
+    let thrown = ctx.catch();
+    let payload = hooks(ctx)
+        .and_then(|h| h.get::<_, Function>("exceptionPayload"))
+        .and_then(|f| f.call::<_, Option<Array>>((thrown.clone(),)))
+        .and_then(|pair| match pair {
+            Some(pair) => Ok(Some((pair.get::<u32>(0)?, pair.get::<Vec<Value>>(1)?))),
+            None => Ok(None),
+        });
+    let Ok(Some((id, values))) = payload else {
+        // Not a WebAssembly.Exception: pending again, as it was.
+        let _ = ctx.throw(thrown);
+        return None;
+    };
+    let mut store = caller.as_context_mut();
+    let mut scope = RootScope::new(&mut store);
+    let built = (|| -> rquickjs::Result<hearth_wasm::wasmtime::Error> {
+        let tag = *scope
+            .as_context()
+            .data()
+            .tags
+            .get(id as usize)
+            .ok_or(rquickjs::Error::Unknown)?;
+        let ty = tag.ty(&scope);
+        let mut fields = Vec::with_capacity(values.len());
+        for (value, param) in values.iter().zip(ty.ty().params()) {
+            fields.push(to_wasm(ctx, scope.as_context_mut(), value, &param)?);
+        }
+        let exn_ty = ExnType::from_tag_type(&ty).map_err(|_| rquickjs::Error::Unknown)?;
+        let pre = ExnRefPre::new(&mut scope, exn_ty);
+        let exn =
+            ExnRef::new(&mut scope, &pre, &tag, &fields).map_err(|_| rquickjs::Error::Unknown)?;
+        Ok(scope
+            .as_context_mut()
+            .throw::<()>(exn)
+            .expect_err("throw always fails"))
+    })();
+    match built {
+        Ok(error) => Some(error),
+        Err(_) => {
+            let _ = ctx.throw(thrown);
+            None
+        }
+    }
+}
+
 // ---- Memory -----------------------------------------------------------------
 
-fn memory_new(ctx: Ctx<'_>, initial: u32, maximum: Option<u32>) -> rquickjs::Result<u32> {
+/// The error for an isolate past its memory limit.
+fn memory_limit_error(ctx: &Ctx<'_>) -> rquickjs::Error {
+    let core = current();
+    Exception::throw_range(
+        ctx,
+        &FatalKind::Memory.explain(core.cpu_limit, core.worker.memory_limit()),
+    )
+}
+
+const PAGE: usize = 65536;
+
+fn memory_new(
+    ctx: Ctx<'_>,
+    initial: u32,
+    maximum: Option<u32>,
+    shared: bool,
+) -> rquickjs::Result<u32> {
+    let could_not = |e: hearth_wasm::wasmtime::Error| {
+        Exception::throw_range(
+            &ctx,
+            &format!(
+                "WebAssembly.Memory(): could not allocate memory: {}",
+                hearth_wasm::reason(&e)
+            ),
+        )
+    };
     with_store(&ctx, |mut store| {
-        let memory = Memory::new(&mut store, MemoryType::new(initial, maximum)).map_err(|e| {
-            if store.data().budget.exceeded() {
-                wasm_error(&ctx, e)
-            } else {
-                Exception::throw_range(
+        let memory = if shared {
+            let maximum = maximum.ok_or_else(|| {
+                Exception::throw_type(
                     &ctx,
-                    &format!(
-                        "WebAssembly.Memory(): could not allocate memory: {}",
-                        hearth_wasm::reason(&e)
-                    ),
+                    "WebAssembly.Memory(): If shared is true, maximum property should be defined.",
                 )
+            })?;
+            let bytes = initial as usize * PAGE;
+            if !store.data().budget.charge(bytes) {
+                return Err(memory_limit_error(&ctx));
             }
-        })?;
+            let memory =
+                SharedMemory::new(hearth_wasm::engine(), MemoryType::shared(initial, maximum))
+                    .map_err(could_not)?;
+            Linear::Shared(memory)
+        } else {
+            let memory =
+                Memory::new(&mut store, MemoryType::new(initial, maximum)).map_err(|e| {
+                    if store.data().budget.exceeded() {
+                        wasm_error(&ctx, e)
+                    } else {
+                        could_not(e)
+                    }
+                })?;
+            Linear::Own(memory)
+        };
         Ok(register_memory(store, memory))
     })
 }
@@ -794,22 +1105,39 @@ fn memory_entry(
     ctx: &Ctx<'_>,
     store: &StoreContextMut<'_, HostData>,
     id: u32,
-) -> rquickjs::Result<Memory> {
+) -> rquickjs::Result<Linear> {
     store
         .data()
         .memories
         .get(id as usize)
-        .map(|m| m.memory)
+        .map(|m| m.memory.clone())
         .ok_or_else(|| Exception::throw_type(ctx, "not a WebAssembly.Memory"))
 }
 
-/// The memory's bytes as an ArrayBuffer, without copying: the same object
-/// until the memory grows.
+/// Frees what a shared memory's `SharedArrayBuffer` holds: QuickJS calls
+/// this with size 0 when the buffer is collected; `opaque` is the boxed
+/// [`SharedMemory`] keeping the bytes mapped.
+unsafe extern "C" fn release_shared(
+    _rt: *mut qjs::JSRuntime,
+    opaque: *mut std::ffi::c_void,
+    _ptr: *mut std::ffi::c_void,
+    size: qjs::size_t,
+) -> *mut std::ffi::c_void {
+    if size == 0 && !opaque.is_null() {
+        // SAFETY: `opaque` is the box `memory_buffer` leaked for this buffer,
+        // released exactly once, when the buffer is finalized.
+        drop(unsafe { Box::from_raw(opaque.cast::<SharedMemory>()) });
+    }
+    std::ptr::null_mut()
+}
+
+/// The memory's bytes as an ArrayBuffer (a SharedArrayBuffer for a shared
+/// memory), without copying: the same object until the memory grows.
 fn memory_buffer<'js>(ctx: Ctx<'js>, id: u32) -> rquickjs::Result<Value<'js>> {
     with_store(&ctx, |mut store| {
         let memory = memory_entry(&ctx, &store, id)?;
-        let size = memory.data_size(&store);
-        let ptr = memory.data_ptr(&store);
+        let size = memory.size(&store);
+        let ptr = memory.base(&store);
         let entry = &mut store.data_mut().memories[id as usize];
         if let Some((buffer, len)) = &entry.buffer {
             if *len == size {
@@ -817,30 +1145,55 @@ fn memory_buffer<'js>(ctx: Ctx<'js>, id: u32) -> rquickjs::Result<Value<'js>> {
             }
         }
         if let Some((old, _)) = entry.buffer.take() {
-            let old = old.restore(&ctx)?;
-            // SAFETY: a live ArrayBuffer of this context.
-            unsafe { qjs::JS_DetachArrayBuffer(ctx.as_raw().as_ptr(), old.as_raw()) };
+            // A shared memory's old buffers stay valid at their length.
+            if !memory.is_shared() {
+                let old = old.restore(&ctx)?;
+                // SAFETY: a live ArrayBuffer of this context.
+                unsafe { qjs::JS_DetachArrayBuffer(ctx.as_raw().as_ptr(), old.as_raw()) };
+            }
         }
-        // SAFETY: the memory's bytes stay at `ptr` (memories never move) and
-        // stay mapped for the store's life, which outlives every JavaScript
-        // run of this isolate; no free function: wasmtime owns the bytes.
-        // When the memory grows this buffer is detached before JavaScript
-        // runs again, so it never covers bytes that are not there.
-        let raw = unsafe {
-            qjs::JS_NewArrayBuffer(
-                ctx.as_raw().as_ptr(),
-                ptr,
-                size as u64,
-                0,
-                None,
-                std::ptr::null_mut(),
-                false,
-            )
+        let raw = match &memory {
+            // SAFETY: the memory's bytes stay at `ptr` (memories never move)
+            // and stay mapped for the store's life, which outlives every
+            // JavaScript run of this isolate; no free function: wasmtime owns
+            // the bytes. When the memory grows this buffer is detached before
+            // JavaScript runs again, so it never covers bytes that are not
+            // there.
+            Linear::Own(_) => unsafe {
+                qjs::JS_NewArrayBuffer(
+                    ctx.as_raw().as_ptr(),
+                    ptr,
+                    size as u64,
+                    0,
+                    None,
+                    std::ptr::null_mut(),
+                    false,
+                )
+            },
+            // SAFETY: a shared memory never moves and never shrinks; the
+            // buffer owns a handle to it (released by `release_shared`), so
+            // its `size` bytes stay mapped as long as the buffer lives.
+            Linear::Shared(shared) => unsafe {
+                qjs::JS_NewArrayBuffer(
+                    ctx.as_raw().as_ptr(),
+                    ptr,
+                    size as u64,
+                    0,
+                    Some(release_shared),
+                    Box::into_raw(Box::new(shared.clone())).cast(),
+                    true,
+                )
+            },
         };
         // SAFETY: a fresh value (or the exception marker) owned by us.
         let buffer = unsafe { Value::from_raw(ctx.clone(), raw) };
         if buffer.is_exception() {
             return Err(rquickjs::Error::Exception);
+        }
+        if memory.is_shared() {
+            // The JS API freezes a shared memory's buffer.
+            // SAFETY: a live object of this context.
+            unsafe { qjs::JS_FreezeObject(ctx.as_raw().as_ptr(), buffer.as_raw()) };
         }
         entry.buffer = Some((Persistent::save(&ctx, buffer.clone()), size));
         Ok(buffer)
@@ -849,17 +1202,36 @@ fn memory_buffer<'js>(ctx: Ctx<'js>, id: u32) -> rquickjs::Result<Value<'js>> {
 
 /// Grows the memory by `delta` pages; returns the old size in pages.
 fn memory_grow(ctx: Ctx<'_>, id: u32, delta: f64) -> rquickjs::Result<f64> {
+    let too_big = || {
+        Exception::throw_range(
+            &ctx,
+            "WebAssembly.Memory.grow(): Maximum memory size exceeded",
+        )
+    };
     with_store(&ctx, |mut store| {
         let memory = memory_entry(&ctx, &store, id)?;
+        let memory = match memory {
+            Linear::Own(memory) => memory,
+            Linear::Shared(shared) => {
+                let pages = shared.size();
+                let maximum = shared.ty().maximum().unwrap_or(u64::MAX);
+                if pages.saturating_add(delta as u64) > maximum {
+                    return Err(too_big());
+                }
+                if !store.data().budget.charge(delta as usize * PAGE) {
+                    return Err(memory_limit_error(&ctx));
+                }
+                let old = shared.grow(delta as u64).map_err(|_| too_big())?;
+                store.data_mut().memories[id as usize].charged = shared.data_size();
+                return Ok(old as f64);
+            }
+        };
         let grown = memory.grow(&mut store, delta as u64);
         detach_grown(&ctx, store.as_context_mut());
         match grown {
             Ok(old) => Ok(old as f64),
             Err(e) if store.data().budget.exceeded() => Err(wasm_error(&ctx, e)),
-            Err(_) => Err(Exception::throw_range(
-                &ctx,
-                "WebAssembly.Memory.grow(): Maximum memory size exceeded",
-            )),
+            Err(_) => Err(too_big()),
         }
     })
 }

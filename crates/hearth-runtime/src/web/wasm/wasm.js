@@ -13,7 +13,7 @@
     wasmValidate, wasmBundleModule, wasmModuleImports, wasmModuleExports, wasmModuleCustomSections,
     wasmInstantiate, wasmCall, wasmMemoryNew, wasmMemoryBuffer, wasmMemoryGrow, wasmTableNew,
     wasmTableGet, wasmTableSet, wasmTableGrow, wasmTableLength, wasmGlobalNew, wasmGlobalGet,
-    wasmGlobalSet, wasmGlobalType,
+    wasmGlobalSet, wasmGlobalType, wasmTagNew, wasmTagType, wasmTagPayload,
   } = native;
 
   const errorClass = (name) => {
@@ -45,10 +45,12 @@
   const tableIds = new WeakMap();
   const globalIds = new WeakMap();
   const funcIds = new WeakMap();
+  const tagIds = new WeakMap();
   const instanceExports = new WeakMap();
   // One JavaScript object per wasm object, as the spec requires.
   const memories = [];
   const functions = [];
+  const tags = [];
 
   const idOf = (map, value, what) => {
     const id = map.get(value);
@@ -136,6 +138,9 @@
         if (globalIds.has(value)) return globalIds.get(value);
         if (typeof value === 'number' || typeof value === 'bigint') return [value];
         throw link(badGlobal);
+      case 'tag':
+        if (!tagIds.has(value)) throw link('tag import requires a WebAssembly.Tag');
+        return tagIds.get(value);
       default:
         throw link(`${kind} imports are not supported by hearth`);
     }
@@ -174,6 +179,7 @@
             break;
           case 'table': exports[name] = adopt(Table, tableIds, objectId); break;
           case 'global': exports[name] = adopt(Global, globalIds, objectId); break;
+          case 'tag': exports[name] = adoptTag(objectId); break;
           default: exports[name] = undefined;
         }
       }
@@ -197,8 +203,11 @@
         throw new RangeError("WebAssembly.Memory(): Property 'maximum': value " + maximum +
           " is below the lower bound " + initial);
       }
-      if (descriptor.shared) throw new TypeError('WebAssembly.Memory(): shared memories are not supported by hearth');
-      const id = wasmMemoryNew(initial, maximum);
+      const shared = !!descriptor.shared;
+      if (shared && maximum === undefined) {
+        throw new TypeError('WebAssembly.Memory(): If shared is true, maximum property should be defined.');
+      }
+      const id = wasmMemoryNew(initial, maximum, shared);
       memoryIds.set(this, id);
       memories[id] = this;
     }
@@ -274,48 +283,65 @@
     }
   }
 
-  // Tags and exceptions exist for JavaScript (construct, inspect); wasm
-  // modules that import or export tags are not supported yet.
-  const tagTypes = new WeakMap();
-
+  // Exception handling: a Tag is a wasmtime tag of the store; an Exception
+  // thrown by JavaScript inside an import is thrown into wasm (a try_table
+  // may catch it), and one wasm does not catch reaches JavaScript as an
+  // Exception with the tag's one JavaScript object.
   class Tag {
     constructor(type) {
-      if (typeof type !== 'object' || type === null || !Array.isArray(type.parameters)) {
-        throw new TypeError('WebAssembly.Tag(): Argument 0 must be a tag type with \'parameters\'');
+      if (typeof type !== 'object' || type === null) {
+        throw new TypeError('WebAssembly.Tag(): Argument 0 must be a tag type');
       }
-      tagTypes.set(this, type.parameters.map(String));
+      if (type.parameters === undefined || type.parameters === null ||
+          typeof type.parameters[Symbol.iterator] !== 'function') {
+        throw new TypeError("WebAssembly.Tag(): Argument 0 must be a tag type with 'parameters'");
+      }
+      const id = wasmTagNew([...type.parameters].map(String));
+      tagIds.set(this, id);
+      tags[id] = this;
     }
 
     type() {
-      return { parameters: [...idOf(tagTypes, this, 'WebAssembly.Tag')] };
+      return { parameters: wasmTagType(idOf(tagIds, this, 'WebAssembly.Tag')) };
     }
   }
 
+  const adoptTag = (id) => (tags[id] ||= adopt(Tag, tagIds, id));
+
   const exceptionData = new WeakMap();
+
+  const exceptionOf = (receiver) => {
+    const data = exceptionData.get(receiver);
+    if (!data) throw new TypeError('Receiver is not a WebAssembly.Exception');
+    return data;
+  };
 
   class Exception {
     constructor(tag, payload, options) {
-      const parameters = idOf(tagTypes, tag, 'WebAssembly.Tag');
-      const values = [...payload];
-      if (values.length !== parameters.length) {
-        throw new TypeError('WebAssembly.Exception(): Number of exception values does not match signature length');
+      const id = tagIds.get(tag);
+      if (id === undefined) throw new TypeError('WebAssembly.Exception(): Argument 0 must be a WebAssembly tag');
+      if (payload === undefined || payload === null || typeof payload[Symbol.iterator] !== 'function') {
+        throw new TypeError('WebAssembly.Exception(): Argument 1 must be an iterable object');
       }
-      exceptionData.set(this, { tag, values });
-      if (options && options.traceStack) {
+      exceptionData.set(this, { tag, values: wasmTagPayload(id, [...payload]) });
+      if (options !== undefined && options !== null && options.traceStack) {
         Object.defineProperty(this, 'stack', { value: new Error().stack, configurable: true, writable: true });
       }
     }
 
     is(tag) {
-      return exceptionData.get(this)?.tag === tag;
+      const data = exceptionOf(this);
+      if (!tagIds.has(tag)) throw new TypeError('WebAssembly.Exception.is(): Argument 0 must be a WebAssembly tag');
+      return data.tag === tag;
     }
 
     getArg(tag, index) {
-      const data = exceptionData.get(this);
-      if (!data) throw new TypeError('Receiver is not a WebAssembly.Exception');
+      const data = exceptionOf(this);
+      if (!tagIds.has(tag)) throw new TypeError('WebAssembly.Exception.getArg(): Argument 0 must be a WebAssembly tag');
       if (data.tag !== tag) throw new TypeError('WebAssembly.Exception.getArg(): First argument does not match the exception tag');
-      if (index >= data.values.length) throw new RangeError('WebAssembly.Exception.getArg(): Index out of range');
-      return data.values[index];
+      const i = toU32(index, 'WebAssembly.Exception.getArg(): Argument 1');
+      if (i >= data.values.length) throw new RangeError('WebAssembly.Exception.getArg(): Index out of range');
+      return data.values[i];
     }
   }
 
@@ -371,6 +397,16 @@
   // the modules of the bundle (the loader's `.wasm` modules call bundleModule).
   internal.wasm = {
     CompileError, LinkError, RuntimeError, wrapFunction,
+    // An exception wasm threw, for JavaScript; what a JavaScript one carries, for wasm.
+    makeException(tagId, values) {
+      const exception = Object.create(Exception.prototype);
+      exceptionData.set(exception, { tag: adoptTag(tagId), values });
+      return exception;
+    },
+    exceptionPayload(value) {
+      const data = exceptionData.get(value);
+      return data ? [tagIds.get(data.tag), data.values] : null;
+    },
     functionId: (f) => funcIds.get(f) ?? null,
     bundleModule: (name) => adopt(Module, moduleIds, wasmBundleModule(name)),
   };
