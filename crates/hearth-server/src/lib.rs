@@ -5,9 +5,12 @@
 //! connections across threads) and its own isolate of the worker, so no lock
 //! is ever taken around JavaScript.
 
+mod conn;
 mod durable;
 mod listener;
 mod thread;
+
+pub use conn::Timeouts;
 
 use hearth_runtime::{StartupError, Worker};
 use std::net::SocketAddr;
@@ -29,7 +32,17 @@ pub struct ServerOptions {
     /// Serve `/__scheduled?cron=...` to trigger the scheduled handler, like
     /// `wrangler dev --test-scheduled`.
     pub test_scheduled: bool,
+    /// How long a client may take to send a request (and wait idle between
+    /// requests) before its connection is closed.
+    pub timeouts: Timeouts,
+    /// Connections served at once, over all threads; further clients wait
+    /// in the listen backlog until one closes, as with nginx's
+    /// `worker_connections`.
+    pub max_connections: usize,
 }
+
+/// Default of [`ServerOptions::max_connections`].
+pub const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
 
 /// The workers currently served, replaced on reload. Threads compare the
 /// generation with their isolates' and rebuild lazily.
@@ -84,6 +97,7 @@ impl Server {
         let (tcp_addrs, mut tcp_per_thread) = bind_tcp_listeners(&current, threads)?;
         let mut shards = hearth_runtime::bindings::durable::Router::install(threads).into_iter();
         let (started_tx, started) = std::sync::mpsc::channel::<Result<(), String>>();
+        let permits = Arc::new(tokio::sync::Semaphore::new(options.max_connections.max(1)));
         let handles: Vec<JoinHandle<()>> = listeners
             .into_iter()
             .enumerate()
@@ -94,11 +108,14 @@ impl Server {
                 let shutdown = shutdown_rx.clone();
                 let options = options.clone();
                 let tcp = std::mem::take(&mut tcp_per_thread[index]);
+                let permits = permits.clone();
                 std::thread::Builder::new()
                     .name(format!("hearth-loop-{index}"))
                     .stack_size(16 * 1024 * 1024)
                     .spawn(move || {
-                        thread::run(socket, tcp, shard, current, options, shutdown, started)
+                        thread::run(
+                            socket, tcp, shard, current, options, permits, shutdown, started,
+                        )
                     })
                     .expect("spawning an event-loop thread")
             })
