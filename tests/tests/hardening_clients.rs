@@ -133,7 +133,10 @@ fn kept_alive_connections_close_at_the_idle_timeout_not_the_header_timeout() {
     let (head, _) = read_response(&mut s, Duration::from_secs(5)).expect("kept-alive reuse");
     assert!(head.starts_with("HTTP/1.1 200"), "{head}");
     let idle = Instant::now();
-    assert!(closed_within(&mut s, Duration::from_secs(6)), "never closed");
+    assert!(
+        closed_within(&mut s, Duration::from_secs(6)),
+        "never closed"
+    );
     let waited = idle.elapsed();
     assert!(
         waited > Duration::from_millis(2500) && waited < Duration::from_secs(5),
@@ -161,7 +164,11 @@ fn a_stalled_request_body_is_cut_at_the_body_timeout() {
         .unwrap();
     let start = Instant::now();
     assert!(closed_within(&mut s, Duration::from_secs(5)), "still open");
-    assert!(start.elapsed() < Duration::from_secs(4), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        start.elapsed()
+    );
     h.wait_for_log("sink stalled body failed");
 }
 
@@ -217,7 +224,11 @@ fn out_of_file_descriptors_the_accept_loop_backs_off_and_recovers() {
     std::thread::sleep(Duration::from_secs(3));
     let used = cpu_time(h.pid()) - before;
     let share = used.as_secs_f64() / measured.elapsed().as_secs_f64();
-    assert!(share < 0.15, "hearth used {:.0}% CPU out of descriptors", share * 100.0);
+    assert!(
+        share < 0.15,
+        "hearth used {:.0}% CPU out of descriptors",
+        share * 100.0
+    );
     let logs = h.logs();
     let lines = logs.matches("accept failed").count();
     assert!((1..=3).contains(&lines), "{lines} accept-failure log lines");
@@ -233,7 +244,10 @@ fn out_of_file_descriptors_the_accept_loop_backs_off_and_recovers() {
             assert_eq!(body, "ok");
             break;
         }
-        assert!(Instant::now() < deadline, "not serving after descriptors were freed");
+        assert!(
+            Instant::now() < deadline,
+            "not serving after descriptors were freed"
+        );
     }
 }
 
@@ -253,23 +267,28 @@ fn send_half_closed(h: &Hearth, request: &[u8]) -> String {
 fn half_closed_clients_get_their_answers_on_write_routes() {
     let h = Hearth::start(&fixture("hardening"), &[]);
     for i in 0..30 {
-        let request = format!(
-            "PUT /kv/half-{i} HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nv-{i:02}"
-        );
+        let request =
+            format!("PUT /kv/half-{i} HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nv-{i:03}");
         let answer = send_half_closed(&h, request.as_bytes());
         assert!(answer.starts_with("HTTP/1.1 200"), "put {i}: {answer:?}");
         assert!(answer.ends_with("stored"), "put {i}: {answer:?}");
     }
     for i in 0..30 {
-        assert_eq!(h.get(&format!("/kv/half-{i}")), (200, format!("v-{i:02}")));
+        assert_eq!(h.get(&format!("/kv/half-{i}")), (200, format!("v-{i:03}")));
     }
     for i in 1..=30 {
         let answer = send_half_closed(
             &h,
             b"POST /counter/half HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n",
         );
-        assert!(answer.starts_with("HTTP/1.1 200"), "increment {i}: {answer:?}");
-        assert!(answer.ends_with(&format!("\r\n\r\n{i}")), "increment {i}: {answer:?}");
+        assert!(
+            answer.starts_with("HTTP/1.1 200"),
+            "increment {i}: {answer:?}"
+        );
+        assert!(
+            answer.ends_with(&format!("\r\n\r\n{i}")),
+            "increment {i}: {answer:?}"
+        );
     }
     assert_eq!(h.get("/counter/half"), (200, "30".into()));
 }
@@ -307,6 +326,10 @@ fn a_malformed_chunked_body_is_a_400_before_the_worker_runs() {
     // makes the answer a 400, whatever the worker made of its failed read.
     let big = "a".repeat(70 * 1024);
     let answer = chunked("late", &format!("{:x}\r\n{big}\r\nzz\r\n", big.len()));
-    assert!(answer.starts_with("HTTP/1.1 400"), "{}", &answer[..answer.len().min(200)]);
+    assert!(
+        answer.starts_with("HTTP/1.1 400"),
+        "{}",
+        &answer[..answer.len().min(200)]
+    );
     assert_eq!(h.get("/ok"), (200, "ok".into()));
 }
