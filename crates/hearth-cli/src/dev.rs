@@ -133,6 +133,8 @@ pub(crate) fn run(args: DevArgs) -> Result<()> {
         .collect();
     let inputs = Inputs::new(&configs, env);
     let state = persist_dir(&configs[0].root, args.persist_to.as_deref())?;
+    // Held until hearth exits: one server per state folder.
+    let _state_lock = crate::state_lock::StateLock::acquire(&state)?;
     let kv = LazyKv::new(&state);
     let hyperdrive = LazyHyperdrive::default();
     let workers = load_workers(&projects, configs, &state, &kv, &hyperdrive)?;

@@ -294,10 +294,7 @@ async fn handle(
     let req = Request::from_parts(parts, body);
     let mut response = isolate.fetch(req, Some(peer.ip())).await;
     if malformed.load(Ordering::Relaxed) {
-        return plain(
-            StatusCode::BAD_REQUEST,
-            "Malformed request body.\n".into(),
-        );
+        return plain(StatusCode::BAD_REQUEST, "Malformed request body.\n".into());
     }
     if response.status() == StatusCode::SWITCHING_PROTOCOLS {
         return accept_websocket(response, websocket_key, upgrade);
