@@ -67,6 +67,8 @@ pub struct Hearth {
     /// The port it listens on.
     pub port: u16,
     logs: Arc<Mutex<String>>,
+    /// The state folder given to a server of a repository project.
+    _state: Option<tempfile::TempDir>,
 }
 
 impl Hearth {
@@ -92,11 +94,21 @@ impl Hearth {
         args: &[&str],
         env: &[(&str, &str)],
     ) -> Result<Hearth, String> {
+        // A project in the repository (a fixture, an example) is shared by
+        // tests running at once, and a state folder is held by one server:
+        // each server gets its own, unless the test names one.
+        let state = (dir.starts_with(repo_root()) && !args.contains(&"--persist-to"))
+            .then(|| tempfile::tempdir().unwrap());
         let mut child = Command::new(hearth_bin())
             .arg("dev")
             .arg(dir)
             .args(["--port", "0"])
             .args(args)
+            .args(
+                state
+                    .iter()
+                    .flat_map(|s| [std::ffi::OsStr::new("--persist-to"), s.path().as_os_str()]),
+            )
             .env("HEARTH_LOG", "info")
             .env("NO_COLOR", "1")
             .envs(env.iter().copied())
@@ -136,6 +148,7 @@ impl Hearth {
                     url,
                     port,
                     logs,
+                    _state: state,
                 });
             }
             if let Ok(Some(_)) = child.try_wait() {

@@ -285,3 +285,74 @@ fn fetch_reuses_pooled_connections() {
     assert_eq!(h.get(&format!("/three?url={url}")).1.len(), 53);
     assert_eq!(server.connections(), 1);
 }
+
+#[test]
+fn a_loopback_deny_holds_for_every_spelling_of_this_host() {
+    let server = Server::start(None);
+    let port = server.port;
+    let dir = project("[outbound]\ndeny = [\"127.0.0.1:*\", \"localhost:*\", \"[::1]:*\"]\n");
+    let h = Hearth::start(dir.path(), &[]);
+    // Each of these reaches the server listening on 127.0.0.1 unless refused.
+    let spellings = [
+        "0.0.0.0",
+        "0",
+        "[::ffff:127.0.0.1]",
+        "[::ffff:7f00:1]",
+        "[::]",
+        "127.1",
+        "127.0.0.2",
+        "2130706433",
+        "0x7f000001",
+        "0177.0.0.1",
+        "LOCALHOST",
+        "127.000.000.001",
+    ];
+    for host in spellings {
+        let url = format!("http://{host}:{port}/");
+        let (_, via_fetch) = h.get(&format!("/fetch?url={}", encode(&url)));
+        let (_, via_connect) = h.get(&format!(
+            "/connect?addr={}",
+            encode(&format!("{host}:{port}"))
+        ));
+        let ws = format!("ws://{host}:{port}/");
+        let (_, via_ws) = h.get(&format!("/ws?url={}", encode(&ws)));
+        for (what, answer) in [
+            ("fetch", via_fetch),
+            ("connect", via_connect),
+            ("ws", via_ws),
+        ] {
+            assert!(
+                answer.starts_with("error")
+                    && answer.contains("is blocked by the [outbound] policy"),
+                "{what} to {host}: {answer}"
+            );
+        }
+    }
+    assert_eq!(server.connections(), 0);
+}
+
+#[test]
+fn a_deny_of_localhost_by_name_covers_the_loopback_addresses() {
+    let server = Server::start(None);
+    let dir = project("[outbound]\ndeny = [\"localhost:*\"]\n");
+    let h = Hearth::start(dir.path(), &[]);
+    for host in ["127.0.0.1", "[::1]", "0.0.0.0"] {
+        let (_, answer) = h.get(&format!(
+            "/connect?addr={}",
+            encode(&format!("{host}:{}", server.port))
+        ));
+        assert!(
+            answer.contains("is blocked by the [outbound] policy"),
+            "{host}: {answer}"
+        );
+    }
+    assert_eq!(server.connections(), 0);
+    // A policy that does not name this host leaves it reachable, by any spelling.
+    let open = project("[outbound]\ndeny = [\"10.0.0.1:*\"]\n");
+    let h = Hearth::start(open.path(), &[]);
+    let url = format!("http://0.0.0.0:{}/zero", server.port);
+    assert_eq!(
+        h.get(&format!("/fetch?url={}", encode(&url))).1,
+        "ok 200 hello from /zero"
+    );
+}

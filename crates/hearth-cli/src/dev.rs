@@ -60,6 +60,30 @@ pub(crate) struct DevArgs {
     /// Do not reload when files change.
     #[arg(long)]
     no_watch: bool,
+    /// Seconds a client may take to send a request's headers (from the
+    /// connection's start, or from the first byte of a later request).
+    #[arg(long, value_name = "SECS", default_value = "60", value_parser = parse_seconds)]
+    header_timeout: Duration,
+    /// Seconds a kept-alive connection may wait idle for its next request
+    /// (Cloudflare: 400).
+    #[arg(long, value_name = "SECS", default_value = "400", value_parser = parse_seconds)]
+    idle_timeout: Duration,
+    /// Seconds a client may pause while sending a request body the worker
+    /// is reading.
+    #[arg(long, value_name = "SECS", default_value = "60", value_parser = parse_seconds)]
+    body_timeout: Duration,
+    /// Connections served at once; further clients wait in the listen
+    /// backlog until one closes.
+    #[arg(long, value_name = "N", default_value_t = hearth_server::DEFAULT_MAX_CONNECTIONS)]
+    max_connections: usize,
+}
+
+/// A positive number of seconds, fractions allowed (`0.5`).
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    match text.parse::<f64>() {
+        Ok(secs) if secs > 0.0 && secs.is_finite() => Ok(Duration::from_secs_f64(secs)),
+        _ => Err(format!("'{text}' is not a positive number of seconds")),
+    }
 }
 
 /// How long a stop (Ctrl-C, SIGTERM) may take once serving: requests in
@@ -109,6 +133,8 @@ pub(crate) fn run(args: DevArgs) -> Result<()> {
         .collect();
     let inputs = Inputs::new(&configs, env);
     let state = persist_dir(&configs[0].root, args.persist_to.as_deref())?;
+    // Held until hearth exits: one server per state folder.
+    let _state_lock = crate::state_lock::StateLock::acquire(&state)?;
     let kv = LazyKv::new(&state);
     let hyperdrive = LazyHyperdrive::default();
     let workers = load_workers(&projects, configs, &state, &kv, &hyperdrive)?;
@@ -133,6 +159,12 @@ pub(crate) fn run(args: DevArgs) -> Result<()> {
             addr: SocketAddr::new(args.ip, args.port),
             threads,
             test_scheduled: args.test_scheduled,
+            timeouts: hearth_server::Timeouts {
+                header: args.header_timeout,
+                idle: args.idle_timeout,
+                body: args.body_timeout,
+            },
+            max_connections: args.max_connections,
         },
         workers.primary,
         workers.others,

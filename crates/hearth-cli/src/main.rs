@@ -5,6 +5,7 @@ mod dev;
 mod hyperdrive;
 mod kv;
 mod project;
+mod state_lock;
 mod watch;
 mod workers;
 

@@ -1,13 +1,16 @@
 //! hearth's front door: HTTP listeners that hand requests to worker isolates.
 //!
 //! The server runs one thread per core. Each thread owns a tokio
-//! current-thread runtime, its own `SO_REUSEPORT` listener (the kernel spreads
-//! connections across threads) and its own isolate of the worker, so no lock
-//! is ever taken around JavaScript.
+//! current-thread runtime, a handle of the one listening socket (threads
+//! accept from its shared queue) and its own isolate of the worker, so no
+//! lock is ever taken around JavaScript.
 
+mod conn;
 mod durable;
 mod listener;
 mod thread;
+
+pub use conn::Timeouts;
 
 use hearth_runtime::{StartupError, Worker};
 use std::net::SocketAddr;
@@ -29,7 +32,17 @@ pub struct ServerOptions {
     /// Serve `/__scheduled?cron=...` to trigger the scheduled handler, like
     /// `wrangler dev --test-scheduled`.
     pub test_scheduled: bool,
+    /// How long a client may take to send a request (and wait idle between
+    /// requests) before its connection is closed.
+    pub timeouts: Timeouts,
+    /// Connections served at once, over all threads; further clients wait
+    /// in the listen backlog until one closes, as with nginx's
+    /// `worker_connections`.
+    pub max_connections: usize,
 }
+
+/// Default of [`ServerOptions::max_connections`].
+pub const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
 
 /// The workers currently served, replaced on reload. Threads compare the
 /// generation with their isolates' and rebuild lazily.
@@ -76,14 +89,12 @@ impl Server {
         let local_addr = first
             .local_addr()
             .map_err(|e| ServerError::Bind(options.addr, e))?;
-        let mut listeners = vec![first];
-        for _ in 1..threads {
-            listeners
-                .push(listener::bind(local_addr).map_err(|e| ServerError::Bind(local_addr, e))?);
-        }
+        let listeners =
+            listener::share(first, threads).map_err(|e| ServerError::Bind(local_addr, e))?;
         let (tcp_addrs, mut tcp_per_thread) = bind_tcp_listeners(&current, threads)?;
         let mut shards = hearth_runtime::bindings::durable::Router::install(threads).into_iter();
         let (started_tx, started) = std::sync::mpsc::channel::<Result<(), String>>();
+        let permits = Arc::new(tokio::sync::Semaphore::new(options.max_connections.max(1)));
         let handles: Vec<JoinHandle<()>> = listeners
             .into_iter()
             .enumerate()
@@ -94,11 +105,14 @@ impl Server {
                 let shutdown = shutdown_rx.clone();
                 let options = options.clone();
                 let tcp = std::mem::take(&mut tcp_per_thread[index]);
+                let permits = permits.clone();
                 std::thread::Builder::new()
                     .name(format!("hearth-loop-{index}"))
                     .stack_size(16 * 1024 * 1024)
                     .spawn(move || {
-                        thread::run(socket, tcp, shard, current, options, shutdown, started)
+                        thread::run(
+                            socket, tcp, shard, current, options, permits, shutdown, started,
+                        )
                     })
                     .expect("spawning an event-loop thread")
             })
@@ -163,7 +177,7 @@ pub(crate) struct TcpListenerSlot {
     pub(crate) handler: Option<String>,
 }
 
-/// Binds every `[[tcp_listeners]]` address once per thread (`SO_REUSEPORT`).
+/// Binds every `[[tcp_listeners]]` address once, shared by every thread.
 /// Listeners are fixed at start-up; a reload keeps them.
 #[allow(clippy::type_complexity)]
 fn bind_tcp_listeners(
@@ -193,13 +207,10 @@ fn bind_tcp_listeners(
         let addr = first
             .local_addr()
             .map_err(|e| ServerError::Bind(wanted, e))?;
-        per_thread[0].push(TcpListenerSlot {
-            socket: first,
-            handler: entry.handler.clone(),
-        });
-        for slots in per_thread.iter_mut().skip(1) {
+        let handles = listener::share(first, threads).map_err(|e| ServerError::Bind(addr, e))?;
+        for (slots, socket) in per_thread.iter_mut().zip(handles) {
             slots.push(TcpListenerSlot {
-                socket: listener::bind(addr).map_err(|e| ServerError::Bind(addr, e))?,
+                socket,
                 handler: entry.handler.clone(),
             });
         }
@@ -212,7 +223,7 @@ fn bind_tcp_listeners(
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
     /// The address could not be bound.
-    #[error("cannot listen on {0}: {1}")]
+    #[error("cannot listen on {0}: {reason}", reason = bind_reason(.1))]
     Bind(SocketAddr, std::io::Error),
     /// The worker's script failed to start.
     #[error("{0}")]
@@ -220,6 +231,16 @@ pub enum ServerError {
     /// The worker failed to start on an event-loop thread.
     #[error("{0}")]
     Worker(String),
+}
+
+fn bind_reason(e: &std::io::Error) -> String {
+    if e.kind() == std::io::ErrorKind::AddrInUse {
+        "the port is already in use (by another hearth or another program); \
+         stop it or choose another port with --port"
+            .into()
+    } else {
+        e.to_string()
+    }
 }
 
 /// Instantiates the worker on a scratch thread to surface startup errors.

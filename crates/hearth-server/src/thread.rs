@@ -1,6 +1,7 @@
 //! One event-loop thread: accepts connections and runs requests on this
 //! thread's isolate.
 
+use crate::conn::{BodyFailure, Clock, Guarded, Prefixed, TimedBody, Tracked};
 use crate::{ServerOptions, SharedWorker, TcpListenerSlot, MAX_REQUEST_BODY};
 use bytes::Bytes;
 use hearth_runtime::{Isolate, RequestBody, ResponseBody, ScheduledOutcome, UpgradeLink};
@@ -14,6 +15,8 @@ use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::rc::Rc;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -74,12 +77,14 @@ impl Slot {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn run(
     socket: std::net::TcpListener,
     tcp: Vec<TcpListenerSlot>,
     shard: hearth_runtime::bindings::durable::Shard,
     shared: SharedWorker,
     options: ServerOptions,
+    permits: Arc<tokio::sync::Semaphore>,
     mut shutdown: watch::Receiver<bool>,
     started: std::sync::mpsc::Sender<Result<(), String>>,
 ) {
@@ -114,12 +119,19 @@ pub(crate) fn run(
         for listener in tcp {
             tokio::task::spawn_local(accept_sockets(listener, slot.clone(), shutdown.clone()));
         }
+        let mut failures = crate::listener::AcceptFailures::default();
         loop {
+            // At the connection cap, stop accepting: clients wait in the
+            // listen backlog until a connection closes.
+            let permit = tokio::select! {
+                permit = permits.clone().acquire_owned() => permit.expect("the semaphore is never closed"),
+                _ = shutdown.changed() => break,
+            };
             let (stream, peer) = tokio::select! {
                 accepted = listener.accept() => match accepted {
                     Ok(pair) => pair,
                     Err(e) => {
-                        tracing::warn!("accept failed: {e}");
+                        failures.failed("the HTTP listener", &e).await;
                         continue;
                     }
                 },
@@ -132,18 +144,35 @@ pub(crate) fn run(
             let in_flight = in_flight.clone();
             open.set(open.get() + 1);
             tokio::task::spawn_local(async move {
+                let clock = Clock::new(options.timeouts);
+                let io = Guarded::new(stream, clock.clone());
                 let service = service_fn(move |req| {
                     let slot = slot.clone();
                     let options = options.clone();
-                    async move { Ok::<_, Infallible>(handle(&slot, &options, req, peer).await) }
+                    let clock = clock.clone();
+                    async move {
+                        clock.busy();
+                        let response = handle(&slot, &options, req, peer).await;
+                        // An upgraded connection stays busy: its socket's
+                        // reads belong to the WebSocket from now on.
+                        Ok::<_, Infallible>(if response.status() == StatusCode::SWITCHING_PROTOCOLS {
+                            response
+                        } else {
+                            response.map(|body| Tracked::new(body, clock).boxed_unsync())
+                        })
+                    }
                 });
                 let conn = hyper::server::conn::http1::Builder::new()
                     .keep_alive(true)
-                    .serve_connection(TokioIo::new(stream), service)
+                    // A client that shut its sending side after the request
+                    // still gets the answer.
+                    .half_close(true)
+                    .serve_connection(TokioIo::new(io), service)
                     .with_upgrades();
                 if let Err(e) = conn.await {
                     tracing::debug!("connection from {peer} ended: {e}");
                 }
+                drop(permit);
                 open.set(open.get() - 1);
                 in_flight.notify_waiters();
             });
@@ -173,14 +202,13 @@ async fn accept_sockets(
         }
     };
     let handler: Option<Rc<str>> = handler.map(Rc::from);
+    let mut failures = crate::listener::AcceptFailures::default();
     loop {
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(pair) => pair,
                 Err(e) => {
-                    tracing::warn!("accept failed on a TCP listener: {e}");
-                    // Out of file descriptors and similar: back off briefly.
-                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    failures.failed("a TCP listener", &e).await;
                     continue;
                 }
             },
@@ -246,15 +274,43 @@ async fn handle(
     }
     let websocket_key = req.headers().get("sec-websocket-key").cloned();
     let upgrade = websocket_key.as_ref().map(|_| hyper::upgrade::on(&mut req));
-    let req = req.map(|body| -> RequestBody {
+    let chunked = req
+        .headers()
+        .get(http::header::TRANSFER_ENCODING)
+        .is_some_and(|v| !v.is_empty());
+    let (parts, body) = req.into_parts();
+    let body = TimedBody::new(body, options.timeouts.body);
+    let malformed = body.malformed_flag();
+    let body: RequestBody = if chunked {
+        // The body's framing is checked (its start at least) before the
+        // worker runs: a malformed one never reaches JavaScript.
+        match Prefixed::read(body).await {
+            Ok(body) => Limited::new(body, MAX_REQUEST_BODY as usize).boxed_unsync(),
+            Err(failure) => return refused_body(&failure),
+        }
+    } else {
         Limited::new(body, MAX_REQUEST_BODY as usize).boxed_unsync()
-    });
+    };
+    let req = Request::from_parts(parts, body);
     let mut response = isolate.fetch(req, Some(peer.ip())).await;
+    if malformed.load(Ordering::Relaxed) {
+        return plain(StatusCode::BAD_REQUEST, "Malformed request body.\n".into());
+    }
     if response.status() == StatusCode::SWITCHING_PROTOCOLS {
         return accept_websocket(response, websocket_key, upgrade);
     }
     response.extensions_mut().remove::<UpgradeLink>();
     response
+}
+
+/// The answer to a request whose body could not be read before the worker ran.
+fn refused_body(failure: &BodyFailure) -> Response<ResponseBody> {
+    tracing::debug!("refusing a request: {failure}");
+    let status = match failure {
+        BodyFailure::TimedOut(_) => StatusCode::REQUEST_TIMEOUT,
+        _ => StatusCode::BAD_REQUEST,
+    };
+    plain(status, format!("{failure}.\n"))
 }
 
 /// Completes a WebSocket handshake for a 101 response from the worker and

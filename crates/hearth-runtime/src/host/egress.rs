@@ -4,6 +4,11 @@
 //! and for every address it resolves to, on every redirect hop too), one TLS
 //! setup (rustls with the webpki roots plus `[outbound] ca_bundle` or
 //! `$HEARTH_CA_BUNDLE`) and one set of error messages.
+//!
+//! The policy is decided on the addresses a name resolves to, normalized
+//! ([`policy_names`]), and the connection goes to exactly the address that
+//! was checked, so no other spelling of a denied host (`0.0.0.0`, `[::]`,
+//! `::ffff:127.0.0.1`, `127.1`, `2130706433`, ...) gets past a deny.
 
 use crate::host::body::RequestBody;
 use crate::worker::Worker;
@@ -15,7 +20,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::future::Future;
 use std::io;
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -159,8 +164,9 @@ impl Egress {
         let mut last_error = None;
         let mut stream = None;
         for addr in &addrs {
-            let ip = addr.ip().to_string();
-            if policy.denies(&ip, port) || !(host_allowed || policy.allows(&ip, port)) {
+            let names = policy_names(addr.ip());
+            let denied = names.iter().any(|n| policy.denies(n, port));
+            if denied || !(host_allowed || names.iter().any(|n| policy.allows(n, port))) {
                 last_error = Some(blocked());
                 continue;
             }
@@ -284,6 +290,43 @@ impl tower_service::Service<http::Uri> for Connector {
     }
 }
 
+/// The spellings under which a connection to `ip` is checked against the
+/// policy: the address as resolved, the address normalized (an IPv4-mapped
+/// or IPv4-compatible IPv6 address as IPv4; `0.0.0.0/8` and `::`, which
+/// reach this host, as its loopback address) and, for this host, each of
+/// its names (`localhost`, `127.0.0.1`, `::1`): denying one denies them all.
+fn policy_names(ip: IpAddr) -> Vec<String> {
+    let normal = match ip {
+        IpAddr::V6(v6) if v6.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            // `::a.b.c.d` (deprecated IPv4-compatible), but not `::1`.
+            None if v6.segments()[..6] == [0; 6] && !v6.is_loopback() => {
+                IpAddr::V4(v6.to_ipv4().expect("an IPv4-compatible address"))
+            }
+            None => IpAddr::V6(v6),
+        },
+        v4 => v4,
+    };
+    let normal = match normal {
+        IpAddr::V4(v4) if v4.octets()[0] == 0 => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        other => other,
+    };
+    let mut names = vec![ip.to_string()];
+    let mut add = |name: String| {
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    };
+    add(normal.to_string());
+    if normal.is_loopback() {
+        for name in ["localhost", "127.0.0.1", "::1"] {
+            add(name.to_string());
+        }
+    }
+    names
+}
+
 /// The connection's `(remote, local)` addresses.
 pub(crate) fn addresses(stream: &TcpStream) -> (String, String) {
     let address = |a: io::Result<SocketAddr>| a.map(|a| a.to_string()).unwrap_or_default();
@@ -356,4 +399,36 @@ fn tls_config(ca_bundle: &Option<PathBuf>) -> Result<Arc<rustls::ClientConfig>, 
     let config = Arc::new(config);
     TLS_CONFIGS.with(|c| c.borrow_mut().insert(ca_bundle.clone(), config.clone()));
     Ok(config)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::policy_names;
+
+    #[test]
+    fn every_spelling_of_this_host_is_checked_under_its_names() {
+        for ip in [
+            "0.0.0.0",
+            "0.1.2.3",
+            "::",
+            "::ffff:127.0.0.1",
+            "::127.0.0.1",
+            "127.0.0.2",
+            "::1",
+        ] {
+            let names = policy_names(ip.parse().unwrap());
+            for name in ["localhost", "127.0.0.1", "::1"] {
+                assert!(names.iter().any(|n| n == name), "{ip}: {names:?}");
+            }
+        }
+        assert_eq!(
+            policy_names("::ffff:10.0.0.1".parse().unwrap()),
+            ["::ffff:10.0.0.1", "10.0.0.1"]
+        );
+        assert_eq!(policy_names("10.0.0.1".parse().unwrap()), ["10.0.0.1"]);
+        assert_eq!(
+            policy_names("2001:db8::1".parse().unwrap()),
+            ["2001:db8::1"]
+        );
+    }
 }
