@@ -544,8 +544,16 @@ impl Loader<'_> {
             Some(n) => Some(self.string(n, "name")?),
             None => None,
         };
+        if let (Some(n), Some(top)) = (doc.get("name"), &top_name) {
+            self.check_worker_name(n, "name", top)?;
+        }
         let name = match (env_table.and_then(|t| t.get("name")), env) {
-            (Some(n), _) => self.string(n, &join_key(&env_prefix, "name"))?,
+            (Some(n), _) => {
+                let key = join_key(&env_prefix, "name");
+                let name = self.string(n, &key)?;
+                self.check_worker_name(n, &key, &name)?;
+                name
+            }
             (None, Some(env)) if top_name.is_some() => {
                 format!("{}-{env}", top_name.unwrap_or_default())
             }
@@ -809,6 +817,22 @@ impl Loader<'_> {
         );
     }
 
+    /// A worker's name names its state folder when it runs beside another
+    /// (`-c a -c b`), so it cannot be a path.
+    fn check_worker_name(&self, node: &Node, key: &str, name: &str) -> Result<()> {
+        if name.is_empty() || name == "." || name == ".." || name.contains(['/', '\\', '\0']) {
+            return Err(self.invalid(
+                node,
+                key,
+                format!(
+                    "{name:?} is not a worker name: use letters, digits and dashes, e.g. \
+                     name = \"my-worker\""
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     fn invalid(&self, node: &Node, key: &str, message: String) -> ConfigError {
         ConfigError::Invalid {
             path: self.file.to_path_buf(),
@@ -925,6 +949,52 @@ impl Loader<'_> {
             .get(field)
             .map(|v| self.string(v, &format!("{parent}.{field}")))
             .transpose()
+    }
+
+    /// A Durable Object class name: the name of an exported class, so a
+    /// JavaScript identifier. It names the class's storage folder, so nothing
+    /// else (`../x`) may get through.
+    fn class_name(&self, table: &Node, parent: &str, field: &str) -> Result<String> {
+        let name = self.req_string(
+            table,
+            parent,
+            field,
+            "name the exported Durable Object class, e.g. class_name = \"Counter\"",
+        )?;
+        self.check_class(
+            table.get(field).unwrap_or(table),
+            &format!("{parent}.{field}"),
+            &name,
+        )?;
+        Ok(name)
+    }
+
+    /// [`Loader::class_name`] for a list of them (migrations).
+    fn class_names(&self, table: &Node, parent: &str, field: &str) -> Result<Vec<String>> {
+        let names = self.opt_strings(table, parent, field)?;
+        for name in &names {
+            let node = table.get(field).unwrap_or(table);
+            self.check_class(node, &format!("{parent}.{field}"), name)?;
+        }
+        Ok(names)
+    }
+
+    fn check_class(&self, node: &Node, key: &str, name: &str) -> Result<()> {
+        let mut chars = name.chars();
+        let start = chars
+            .next()
+            .is_some_and(|c| c.is_alphabetic() || c == '_' || c == '$');
+        if start && chars.all(|c| c.is_alphanumeric() || c == '_' || c == '$') {
+            return Ok(());
+        }
+        Err(self.invalid(
+            node,
+            key,
+            format!(
+                "{name:?} is not a class name: give the name of the exported Durable Object \
+                 class (letters, digits, _ and $)"
+            ),
+        ))
     }
 
     fn opt_strings(&self, table: &Node, parent: &str, field: &str) -> Result<Vec<String>> {
@@ -1114,12 +1184,7 @@ impl Loader<'_> {
                 "name",
                 "each Durable Object binding needs a binding name",
             )?,
-            class_name: self.req_string(
-                node,
-                key,
-                "class_name",
-                "name the exported Durable Object class, e.g. class_name = \"Counter\"",
-            )?,
+            class_name: self.class_name(node, key, "class_name")?,
             script_name: self.opt_string(node, key, "script_name")?,
         })
     }
@@ -1145,7 +1210,7 @@ impl Loader<'_> {
                 this.fields(item, key, &[("from", None), ("to", None)])?;
                 Ok(RenamedClass {
                     from: this.req_string(item, key, "from", "give the old class name")?,
-                    to: this.req_string(item, key, "to", "give the new class name")?,
+                    to: this.class_name(item, key, "to")?,
                 })
             })?,
             None => Vec::new(),
@@ -1157,8 +1222,8 @@ impl Loader<'_> {
                 "tag",
                 "each migration needs a unique tag, e.g. tag = \"v1\"",
             )?,
-            new_classes: self.opt_strings(node, key, "new_classes")?,
-            new_sqlite_classes: self.opt_strings(node, key, "new_sqlite_classes")?,
+            new_classes: self.class_names(node, key, "new_classes")?,
+            new_sqlite_classes: self.class_names(node, key, "new_sqlite_classes")?,
             renamed_classes,
             deleted_classes: self.opt_strings(node, key, "deleted_classes")?,
         })

@@ -10,6 +10,7 @@
 //! ended while the previous batch was being synced (group commit).
 
 mod alarms;
+mod authorizer;
 mod id;
 mod storage;
 

@@ -1,5 +1,6 @@
 //! One object's SQLite database: the key-value API, the SQL API and its alarm.
 
+use crate::authorizer::{Refusal, SqlGuard};
 use crate::limits::{MAX_BATCH_KEYS, MAX_ENTRY_BYTES, MAX_KEY_BYTES};
 use rusqlite::fallible_iterator::FallibleIterator;
 use rusqlite::types::{Value as SqliteValue, ValueRef};
@@ -86,6 +87,8 @@ pub struct SqlResult {
 /// work (locks, write-ahead log frames) off the per-event path.
 pub struct ObjectStorage {
     conn: Connection,
+    /// What user SQL may do.
+    guard: SqlGuard,
     path: PathBuf,
     in_transaction: bool,
     savepoints: u32,
@@ -113,8 +116,12 @@ impl ObjectStorage {
              CREATE TABLE IF NOT EXISTS _cf_KV (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
              CREATE TABLE IF NOT EXISTS _hearth_alarm (slot INTEGER PRIMARY KEY CHECK (slot = 0), time REAL NOT NULL);",
         )?;
+        // No writes to the schema table behind SQLite's back.
+        conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_DEFENSIVE, true)?;
+        let guard = SqlGuard::install(&conn);
         Ok(ObjectStorage {
             conn,
+            guard,
             path: path.to_path_buf(),
             in_transaction: false,
             savepoints: 0,
@@ -344,21 +351,22 @@ impl ObjectStorage {
     /// Runs `sql.exec(query, ...bindings)`; several statements may be given,
     /// the rows returned are the last statement's.
     pub fn exec(&mut self, sql: &str, bindings: &[SqlValue]) -> Result<SqlResult> {
-        let first_word = sql
-            .trim_start()
-            .split(|c: char| !c.is_ascii_alphabetic())
-            .next()
-            .unwrap_or("")
-            .to_ascii_uppercase();
-        if matches!(
-            first_word.as_str(),
-            "BEGIN" | "COMMIT" | "ROLLBACK" | "SAVEPOINT" | "RELEASE"
-        ) {
-            return Err(StorageError::Sql(
-                "To execute a transaction, please use the state.storage.transaction() or state.storage.transactionSync() APIs instead of the SQL BEGIN TRANSACTION or SAVEPOINT statements.".into(),
-            ));
-        }
         self.begin()?;
+        let guard = self.guard.clone();
+        let (result, refusal) = guard.untrusted(|| self.run_user_sql(sql, bindings));
+        match (result, refusal) {
+            (Err(_), Some(Refusal::Transaction)) => Err(StorageError::Sql(
+                "To execute a transaction, please use the state.storage.transaction() or state.storage.transactionSync() APIs instead of the SQL BEGIN TRANSACTION or SAVEPOINT statements. The JavaScript API is safer because it will automatically roll back on exceptions, and because it interacts correctly with Durable Objects' automatic atomic write coalescing.".into(),
+            )),
+            (Err(_), Some(Refusal::Other)) => {
+                Err(StorageError::Sql("not authorized: SQLITE_AUTH".into()))
+            }
+            (result, _) => result,
+        }
+    }
+
+    /// The statements of `sql`, prepared and run one after the other.
+    fn run_user_sql(&self, sql: &str, bindings: &[SqlValue]) -> Result<SqlResult> {
         let mut result = SqlResult::default();
         let mut batch = rusqlite::Batch::new(&self.conn, sql);
         let mut bound = 0usize;
@@ -588,5 +596,68 @@ mod tests {
         assert_eq!(r.rows.len(), 2);
         assert!(s.exec("BEGIN", &[]).is_err());
         assert!(s.exec("SELECT ?", &[]).is_err());
+    }
+
+    #[test]
+    fn user_sql_stays_in_its_own_database() {
+        let (dir, mut s) = open();
+        let other = dir.path().join("other.sqlite3");
+        rusqlite::Connection::open(&other)
+            .unwrap()
+            .execute_batch("CREATE TABLE secret (v TEXT); INSERT INTO secret VALUES ('x')")
+            .unwrap();
+        let auth = |r: Result<SqlResult>| match r {
+            Err(StorageError::Sql(m)) => m,
+            other => panic!("not refused: {other:?}"),
+        };
+        let attach = format!("ATTACH DATABASE '{}' AS o", other.display());
+        assert_eq!(auth(s.exec(&attach, &[])), "not authorized: SQLITE_AUTH");
+        let outside = dir.path().join("made.sqlite3");
+        let vacuum = format!("VACUUM INTO '{}'", outside.display());
+        assert!(s.exec(&vacuum, &[]).is_err());
+        assert!(!outside.exists(), "VACUUM INTO wrote a file");
+        for sql in [
+            "BEGIN",
+            "/* c */ COMMIT",
+            "-- c\nCOMMIT",
+            "SAVEPOINT x",
+            "SELECT 1; ROLLBACK",
+        ] {
+            assert!(
+                auth(s.exec(sql, &[])).starts_with("To execute a transaction"),
+                "{sql}"
+            );
+        }
+        for sql in [
+            "PRAGMA journal_mode=DELETE",
+            "PRAGMA synchronous=FULL",
+            "PRAGMA writable_schema=ON",
+            "PRAGMA foreign_keys=maybe",
+            "SELECT * FROM _cf_KV",
+            "DELETE FROM _hearth_alarm",
+            "CREATE TEMP TABLE t (x)",
+            "DETACH DATABASE main",
+        ] {
+            assert_eq!(
+                auth(s.exec(sql, &[])),
+                "not authorized: SQLITE_AUTH",
+                "{sql}"
+            );
+        }
+        for sql in [
+            "PRAGMA foreign_keys=OFF",
+            "PRAGMA table_list",
+            "PRAGMA data_version",
+            "CREATE TABLE t (x)",
+            "PRAGMA table_info(t)",
+            "SELECT name FROM sqlite_master",
+        ] {
+            s.exec(sql, &[]).unwrap_or_else(|e| panic!("{sql}: {e}"));
+        }
+        // The key-value API and the storage's own commit still work.
+        s.put(&[("k".into(), b"v".to_vec())]).unwrap();
+        s.end_event().unwrap();
+        assert_eq!(s.commit().unwrap(), Some(1));
+        assert_eq!(s.get("k").unwrap(), Some(b"v".to_vec()));
     }
 }

@@ -2,7 +2,9 @@
 //! modules of a bundle. Paths are relative to the directory of the main
 //! module (wrangler's default module root); `..`, absolute paths and
 //! symlinks leading outside it are refused, and node_modules is left out
-//! (a deployed bundle inlines packages into the main module).
+//! (a deployed bundle inlines packages into the main module). Only files a
+//! bundle could hold are shown — modules by extension or by the project's
+//! `[[rules]]` — and nothing hidden (`.hearth/` state, `.git`, `.dev.vars`).
 
 use crate::host::bytes::new_u8;
 use crate::host::event_loop::current;
@@ -31,12 +33,38 @@ fn locate(rel: &str) -> Option<PathBuf> {
     let root = path.canonicalize().ok()?;
     for part in rel.split('/').filter(|p| !p.is_empty()) {
         match Path::new(part).components().next() {
-            Some(Component::Normal(_)) if part != "node_modules" => path.push(part),
+            Some(Component::Normal(_)) if visible_name(part) => path.push(part),
             _ => return None,
         }
     }
     let real = path.canonicalize().ok()?;
-    real.starts_with(&root).then_some(real)
+    if !real.starts_with(&root) || (real.is_file() && !bundled_file(&path)) {
+        return None;
+    }
+    Some(real)
+}
+
+/// Whether a folder entry may appear in /bundle at all.
+fn visible_name(name: &str) -> bool {
+    name != "node_modules" && !name.starts_with('.')
+}
+
+/// Whether the file at `path` (below the worker's root) is something a
+/// bundle holds: a module by extension, or by a `[[rules]]` glob (wrangler's
+/// defaults included). The state folder's databases, say, are not.
+fn bundled_file(path: &Path) -> bool {
+    const MODULES: &[&str] = &[
+        "js", "mjs", "cjs", "ts", "mts", "cts", "tsx", "jsx", "json", "wasm",
+    ];
+    let worker = current().worker.clone();
+    let by_extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| MODULES.contains(&e));
+    by_extension
+        || path
+            .strip_prefix(worker.root())
+            .is_ok_and(|relative| worker.module_kind(&relative.to_string_lossy()).is_some())
 }
 
 /// `[isDirectory (1 or 0), size, mtimeMs]`, or null when nothing is there.
@@ -65,12 +93,10 @@ fn read<'js>(ctx: Ctx<'js>, rel: String) -> rquickjs::Result<Option<Value<'js>>>
         .ok()
         .and_then(|p| p.to_str())
         .map(|p| p.replace('\\', "/"));
+    // Through the module reader only, which refuses hearth's state folder.
     let bytes = match name.map(|n| worker.source(&n)) {
         Some(Ok(bytes)) => bytes.to_vec(),
-        _ => match std::fs::read(&path) {
-            Ok(bytes) => bytes,
-            Err(_) => return Ok(None),
-        },
+        _ => return Ok(None),
     };
     new_u8(&ctx, bytes).map(Some)
 }
@@ -78,11 +104,16 @@ fn read<'js>(ctx: Ctx<'js>, rel: String) -> rquickjs::Result<Option<Value<'js>>>
 /// The entries of a bundle directory, sorted, or null.
 fn list(rel: String) -> Option<Vec<String>> {
     let path = locate(&rel)?;
+    let logical = base().join(&rel);
     let mut names: Vec<String> = std::fs::read_dir(path)
         .ok()?
         .filter_map(|e| e.ok())
         .filter_map(|e| e.file_name().into_string().ok())
-        .filter(|n| n != "node_modules")
+        .filter(|n| visible_name(n))
+        .filter(|n| {
+            let entry = logical.join(n);
+            entry.is_dir() || bundled_file(&entry)
+        })
         .collect();
     names.sort();
     Some(names)

@@ -423,18 +423,54 @@ impl Worker {
         Duration::from_millis(self.0.config.limits.cpu_ms)
     }
 
-    /// The bytes of a module, read from disk once per load.
+    /// The bytes of a module, read from disk once per load. Only names
+    /// inside the project folder are read: whatever a worker's code asks for
+    /// (an import, a Data module, node:fs), it reads only its own project.
     pub(crate) fn source(&self, name: &str) -> Result<Arc<[u8]>, String> {
         let mut cache = self.0.sources.lock().expect("source cache poisoned");
         if let Some(bytes) = cache.get(name) {
             return Ok(bytes.clone());
         }
+        if !inside_project(name) {
+            return Err(format!(
+                "cannot read {name:?}: it is outside the project folder {} (a worker reads \
+                 only its own project's modules)",
+                self.root().display()
+            ));
+        }
         let path: PathBuf = self.root().join(name);
+        if self.in_state(name, &path) {
+            return Err(format!(
+                "cannot read {name:?}: it is hearth's state (--persist-to), not a module"
+            ));
+        }
         let bytes: Arc<[u8]> = std::fs::read(&path)
             .map_err(|e| format!("cannot read {}: {e}", path.display()))?
             .into();
         cache.insert(name.to_string(), bytes.clone());
         Ok(bytes)
+    }
+
+    /// Whether `path` lies in hearth's state: this worker's state folder,
+    /// the KV database's folder (shared by every worker of the process), or
+    /// any `.hearth` folder of the project. A project holding the state folder
+    /// of `hearth dev` cannot import its databases as Data modules.
+    fn in_state(&self, name: &str, path: &Path) -> bool {
+        if Path::new(name)
+            .components()
+            .any(|c| c.as_os_str() == std::ffi::OsStr::new(".hearth"))
+        {
+            return true;
+        }
+        let Ok(real) = path.canonicalize() else {
+            return false;
+        };
+        let kv_dir = self.kv().and_then(|kv| kv.path().parent());
+        [Some(self.state_dir()), kv_dir]
+            .into_iter()
+            .flatten()
+            .filter_map(|dir| dir.canonicalize().ok())
+            .any(|dir| real.starts_with(dir))
     }
 
     /// The files this worker has read modules from so far (entry point,
@@ -464,6 +500,16 @@ impl Worker {
     pub(crate) fn module_kind(&self, name: &str) -> Option<ModuleKind> {
         self.0.config.module_kind(Path::new(name))
     }
+}
+
+/// Whether the module name `name` is a plain relative path that stays in the
+/// project folder: no absolute path, no `..`, no drive or NUL.
+pub(crate) fn inside_project(name: &str) -> bool {
+    !name.is_empty()
+        && !name.contains(['\\', '\0', ':'])
+        && Path::new(name)
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)))
 }
 
 /// The module name and source standing in for `main` in an assets-only

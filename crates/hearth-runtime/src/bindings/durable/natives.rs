@@ -76,11 +76,28 @@ fn id_from_string(ctx: Ctx<'_>, id: String) -> rquickjs::Result<String> {
         .map_err(|e| Exception::throw_type(&ctx, &e.to_string()))
 }
 
-/// A stub's `[class, id, worker]` from JavaScript.
+/// A stub's `[class, id, worker]` from JavaScript, which must be a namespace
+/// the running worker is bound to: a namespace built by hand (`new
+/// DurableObjectNamespace("Other", "other-worker")`) reaches no other
+/// worker's objects.
 fn object_target(ctx: &Ctx<'_>, target: Vec<String>) -> rquickjs::Result<[String; 3]> {
-    target
+    let target: [String; 3] = target
         .try_into()
-        .map_err(|_| Exception::throw_internal(ctx, "a stub's target is [class, id, worker]"))
+        .map_err(|_| Exception::throw_internal(ctx, "a stub's target is [class, id, worker]"))?;
+    let worker = current().worker.clone();
+    let [class, _, script] = &target;
+    let bound = worker.config().durable_objects.iter().any(|b| {
+        b.class_name == *class && b.script_name.as_deref().unwrap_or(worker.name()) == script
+    });
+    if !bound {
+        return Err(Exception::throw_type(
+            ctx,
+            &format!(
+                "this worker has no Durable Object binding to class {class:?} of worker {script:?}"
+            ),
+        ));
+    }
+    Ok(target)
 }
 
 /// Sends an event to its object and resolves with the reply.

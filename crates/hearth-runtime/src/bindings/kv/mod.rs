@@ -17,9 +17,18 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, native: &Object<'js>) -> rquickjs::Re
     Ok(())
 }
 
-fn store(ctx: &Ctx<'_>) -> rquickjs::Result<KvStore> {
-    current()
-        .worker
+/// The store, for namespace `ns`, which must be one the running worker is
+/// bound to: a namespace object built by hand (`new env.KV.constructor(id)`)
+/// reaches no other worker's data.
+fn store(ctx: &Ctx<'_>, ns: &str) -> rquickjs::Result<KvStore> {
+    let worker = current().worker.clone();
+    if !worker.kv_bindings().iter().any(|(_, id)| id == ns) {
+        return Err(Exception::throw_type(
+            ctx,
+            &format!("KV namespace {ns:?} is not bound to this worker"),
+        ));
+    }
+    worker
         .kv()
         .cloned()
         .ok_or_else(|| Exception::throw_internal(ctx, "KV storage is not available in this worker"))
@@ -53,7 +62,9 @@ fn entry<'js>(ctx: &Ctx<'js>, entry: Option<KvEntry>, text: bool) -> rquickjs::R
 }
 
 fn kv_get<'js>(ctx: Ctx<'js>, ns: String, key: String, text: bool) -> rquickjs::Result<Value<'js>> {
-    let found = store(&ctx)?.get(&ns, &key).map_err(|e| fail(&ctx, e))?;
+    let found = store(&ctx, &ns)?
+        .get(&ns, &key)
+        .map_err(|e| fail(&ctx, e))?;
     entry(&ctx, found, text)
 }
 
@@ -63,7 +74,7 @@ fn kv_get_many<'js>(
     keys: Vec<String>,
     text: bool,
 ) -> rquickjs::Result<Value<'js>> {
-    let found = store(&ctx)?
+    let found = store(&ctx, &ns)?
         .get_many(&ns, &keys)
         .map_err(|e| fail(&ctx, e))?;
     let out = Array::new(ctx.clone())?;
@@ -108,7 +119,7 @@ fn kv_put<'js>(
         metadata,
     };
     // Validation happens here, synchronously: an invalid put rejects and writes nothing.
-    let write = store(&ctx)?.put(&ns, &key, bytes, options);
+    let write = store(&ctx, &ns)?.put(&ns, &key, bytes, options);
     spawn_op(&ctx, async move {
         write.await.map_err(|e| e.to_string())?;
         Ok(settle(|ctx| Ok(Value::new_undefined(ctx.clone()))))
@@ -116,7 +127,7 @@ fn kv_put<'js>(
 }
 
 fn kv_delete<'js>(ctx: Ctx<'js>, ns: String, key: String) -> rquickjs::Result<Promise<'js>> {
-    let write = store(&ctx)?.delete(&ns, &key);
+    let write = store(&ctx, &ns)?.delete(&ns, &key);
     spawn_op(&ctx, async move {
         write.await.map_err(|e| e.to_string())?;
         Ok(settle(|ctx| Ok(Value::new_undefined(ctx.clone()))))
@@ -131,7 +142,7 @@ fn kv_list(
     limit: Option<f64>,
     cursor: Option<String>,
 ) -> rquickjs::Result<String> {
-    let page = store(&ctx)?
+    let page = store(&ctx, &ns)?
         .list(
             &ns,
             &ListOptions {

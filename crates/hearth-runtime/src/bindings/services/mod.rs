@@ -38,6 +38,26 @@ pub fn set_resolver(resolver: Resolver) {
     RESOLVER.with(|r| *r.borrow_mut() = Some(resolver));
 }
 
+/// Refuses a call the running worker has no binding for: a binding object
+/// built by hand (`new env.B.constructor("other")`) reaches nothing its
+/// configuration does not. `ctx.exports` reaches the worker's own entrypoints.
+fn bound(ctx: &Ctx<'_>, service: &str, entrypoint: Option<&str>) -> rquickjs::Result<()> {
+    let worker = current().worker.clone();
+    let allowed = service == worker.name()
+        || worker
+            .config()
+            .services
+            .iter()
+            .any(|b| b.service == service && b.entrypoint.as_deref() == entrypoint);
+    if allowed {
+        return Ok(());
+    }
+    Err(Exception::throw_type(
+        ctx,
+        &format!("this worker has no service binding to {service:?}"),
+    ))
+}
+
 fn resolve(service: &str) -> Result<Rc<Isolate>, String> {
     RESOLVER.with(|r| match r.borrow().as_ref() {
         Some(resolve) => resolve(service),
@@ -63,6 +83,7 @@ fn service_fetch<'js>(
     headers: Vec<String>,
     body: Value<'js>,
 ) -> rquickjs::Result<Promise<'js>> {
+    bound(&ctx, &service, entrypoint.as_deref())?;
     let body = if let Some(s) = body.as_string() {
         Some(Bytes::from(s.to_string()?))
     } else {
@@ -117,6 +138,7 @@ fn service_call<'js>(
     name: String,
     args: Value<'js>,
 ) -> rquickjs::Result<Promise<'js>> {
+    bound(&ctx, &service, entrypoint.as_deref())?;
     let args = clone::serialize(&ctx, &args, Purpose::Rpc)?;
     spawn_op(&ctx, async move {
         let target = resolve(&service)?;
