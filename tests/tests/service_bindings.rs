@@ -193,10 +193,7 @@ fn a_request_chains_at_most_32_worker_invocations() {
     let p = Pair::new();
     let h = p.start();
     // This request, then auth calling itself over its own binding: 32 in all.
-    assert_eq!(
-        get(&h, "/chain?n=31"),
-        j!({ "fetched": 31, "called": 31 })
-    );
+    assert_eq!(get(&h, "/chain?n=31"), j!({ "fetched": 31, "called": 31 }));
     // The 33rd invocation throws Cloudflare's error, in fetch() (an uncaught
     // exception there: a 500) and in RPC (the rejection crosses back).
     let over = get(&h, "/chain?n=32");

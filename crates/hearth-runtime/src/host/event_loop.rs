@@ -245,22 +245,25 @@ impl PendingPromise {
             });
             return;
         }
-        with_chain(chain, || enter_as(&core, actor, |ctx| {
-            let resolve = resolve.restore(&ctx)?;
-            let reject = reject.restore(&ctx)?;
-            let value = match outcome {
-                Ok(make) => make(&ctx),
-                Err(message) => Err(rquickjs::Exception::throw_type(&ctx, &message)),
-            };
-            match value {
-                Ok(v) => resolve.call::<_, ()>((v,)),
-                Err(rquickjs::Error::Exception) => reject.call::<_, ()>((ctx.catch(),)),
-                Err(other) => {
-                    let err = rquickjs::Exception::from_message(ctx.clone(), &other.to_string())?;
-                    reject.call::<_, ()>((err,))
+        with_chain(chain, || {
+            enter_as(&core, actor, |ctx| {
+                let resolve = resolve.restore(&ctx)?;
+                let reject = reject.restore(&ctx)?;
+                let value = match outcome {
+                    Ok(make) => make(&ctx),
+                    Err(message) => Err(rquickjs::Exception::throw_type(&ctx, &message)),
+                };
+                match value {
+                    Ok(v) => resolve.call::<_, ()>((v,)),
+                    Err(rquickjs::Error::Exception) => reject.call::<_, ()>((ctx.catch(),)),
+                    Err(other) => {
+                        let err =
+                            rquickjs::Exception::from_message(ctx.clone(), &other.to_string())?;
+                        reject.call::<_, ()>((err,))
+                    }
                 }
-            }
-        }))
+            })
+        })
         .unwrap_or_else(|e| tracing::error!("settling a promise failed: {e}"));
     }
 }

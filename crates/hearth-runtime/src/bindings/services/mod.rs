@@ -51,7 +51,6 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, native: &Object<'js>) -> rquickjs::Re
     native.set("serviceFetch", Function::new(ctx.clone(), service_fetch)?)?;
     native.set("serviceCall", Function::new(ctx.clone(), service_call)?)?;
     stubs::install(ctx, native)
-
 }
 
 /// `serviceFetch(service, entrypoint, url, method, headers, body)` (the body

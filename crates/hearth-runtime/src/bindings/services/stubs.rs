@@ -11,7 +11,9 @@
 //! thread's mailbox (the Durable Object router's), as a [`StubEvent`].
 
 use crate::bindings::durable::natives::rethrow;
-use crate::bindings::durable::{this_shard, DoEvent, DoFailure, DoReply, DoResult, Envelope, Router};
+use crate::bindings::durable::{
+    this_shard, DoEvent, DoFailure, DoReply, DoResult, Envelope, Router,
+};
 use crate::host::actor::Actor;
 use crate::host::event_loop::{
     current, enter, in_chain, next_in_chain, running_actor, settle, spawn_op,
@@ -112,7 +114,9 @@ impl Home {
                 id: home.get::<f64>(3)? as u64,
             })
         };
-        read().map_err(|_| Exception::throw_internal(ctx, "a stub's home is [shard, worker, token, id]"))
+        read().map_err(|_| {
+            Exception::throw_internal(ctx, "a stub's home is [shard, worker, token, id]")
+        })
     }
 }
 
@@ -137,7 +141,10 @@ fn stub_call<'js>(
         let result = in_chain(depth, send(home.shard, home.worker, event)).await;
         Ok(settle(move |ctx| match result {
             Ok(DoReply::Call(bytes)) => clone::deserialize_rpc(ctx, &bytes, Received::Result),
-            Ok(_) => Err(Exception::throw_internal(ctx, "unexpected reply to a stub call")),
+            Ok(_) => Err(Exception::throw_internal(
+                ctx,
+                "unexpected reply to a stub call",
+            )),
             Err(failure) => Err(rethrow(ctx, failure)),
         }))
     })
