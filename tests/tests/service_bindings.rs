@@ -3,8 +3,9 @@
 //! reach `auth`'s default export and its named entrypoint: `fetch()`, RPC
 //! methods and properties (structured values across, a result's property
 //! read before it is awaited), errors with their class and message,
-//! `ctx.exports` loopback bindings, `using` on a stub, and the
-//! `version_metadata` binding. A binding to a worker that is not loaded stops
+//! `ctx.exports` loopback bindings, `using` on a stub, functions,
+//! `RpcTarget`s and stubs passed by reference both ways (also to a Durable
+//! Object), and the `version_metadata` binding. A binding to a worker that is not loaded stops
 //! start-up naming it.
 
 use hearth_tests::{copy_project, fixture, Hearth};
@@ -123,6 +124,105 @@ fn ctx_exports_are_loopback_bindings_and_stubs_are_disposable() {
         j!({ "own": "hello app", "other": 42 })
     );
     assert_eq!(get(&h, "/dispose"), j!({ "sum": 2 }));
+}
+
+#[test]
+fn functions_cross_as_stubs_that_call_back_into_the_caller() {
+    let p = Pair::new();
+    let h = p.start();
+    assert_eq!(
+        get(&h, "/rpc-function"),
+        j!({ "twice": 18, "calls": 2, "added": 5, "isFunction": "function" }),
+        "the callee called the caller's closure twice; a returned function is callable"
+    );
+}
+
+#[test]
+fn rpc_targets_and_objects_holding_functions_cross_by_reference() {
+    let p = Pair::new();
+    let h = p.start();
+    assert_eq!(
+        get(&h, "/rpc-target"),
+        j!({ "value": 15, "pipelined": 3, "greeting": "hi ann from app" })
+    );
+}
+
+#[test]
+fn service_and_durable_object_stubs_can_be_passed() {
+    let p = Pair::new();
+    let h = p.start();
+    assert_eq!(
+        get(&h, "/rpc-stubs"),
+        j!({ "admin": "admin of auth", "sum": 7 })
+    );
+}
+
+#[test]
+fn disposed_and_lent_stubs_stop_working_and_dup_keeps_one() {
+    let p = Pair::new();
+    let h = p.start();
+    let disposed = "Attempted to use RPC stub after it has been disposed.";
+    assert_eq!(
+        get(&h, "/rpc-dispose"),
+        j!({ "local": disposed, "lent": disposed, "duped": 101 }),
+        "a function argument is released when the call returns unless the callee dup()s it"
+    );
+}
+
+#[test]
+fn durable_object_rpc_takes_functions_and_returns_rpc_targets() {
+    let p = Pair::new();
+    let h = p.start();
+    // Six objects: with two event-loop threads some live on the other one,
+    // so the callbacks cross threads.
+    assert_eq!(
+        get(&h, "/rpc-durable"),
+        j!([
+            ["a:42", 1],
+            ["b:42", 2],
+            ["c:42", 3],
+            ["d:42", 4],
+            ["e:42", 5],
+            ["f:42", 6]
+        ])
+    );
+}
+
+#[test]
+fn a_request_chains_at_most_32_worker_invocations() {
+    let p = Pair::new();
+    let h = p.start();
+    // This request, then auth calling itself over its own binding: 32 in all.
+    assert_eq!(get(&h, "/chain?n=31"), j!({ "fetched": 31, "called": 31 }));
+    // The 33rd invocation throws Cloudflare's error, in fetch() (an uncaught
+    // exception there: a 500) and in RPC (the rejection crosses back).
+    let over = get(&h, "/chain?n=32");
+    assert_eq!(over["fetched"], "500", "{over}");
+    assert_eq!(
+        over["called"],
+        "Error: Subrequest depth limit exceeded. This request recursed through Workers too many times. This can happen e.g. if you have a Worker or Durable Object that calls other Workers or objects recursively.",
+    );
+    // Each request starts a chain of its own.
+    assert_eq!(get(&h, "/chain?n=2"), j!({ "fetched": 2, "called": 2 }));
+}
+
+#[test]
+fn workers_binding_each_other_start_and_call_back() {
+    let p = Pair::new();
+    let h = p.start();
+    assert_eq!(get(&h, "/cycle"), j!({ "greeting": "hello auth" }));
+}
+
+#[test]
+fn a_streamed_request_body_reaches_the_callee_as_a_stream() {
+    let p = Pair::new();
+    let h = p.start();
+    assert_eq!(
+        h.get("/stream-body"),
+        (200, "first=one;rest=two".into()),
+        "auth answered after the first chunk, before app wrote the last\n{}",
+        h.logs()
+    );
 }
 
 #[test]

@@ -99,6 +99,8 @@ pub(crate) fn run(
             shared,
             built: RefCell::new(HashMap::new()),
         });
+        // RPC stubs name the thread whose isolate exported them.
+        hearth_runtime::bindings::durable::set_this_shard(shard.index);
         // Service bindings call other workers' isolates on this thread.
         let resolver = Rc::downgrade(&slot);
         hearth_runtime::bindings::services::set_resolver(Box::new(move |name| {

@@ -18,6 +18,70 @@ use std::time::Instant;
 thread_local! {
     /// The isolates currently executing JavaScript on this thread, innermost last.
     static CURRENT: RefCell<Vec<Rc<Core>>> = const { RefCell::new(Vec::new()) };
+    /// How many Worker invocations deep the code running now is (see [`chain`]).
+    static CHAIN: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// The most Worker invocations one request may chain (a worker calling
+/// another, or itself, through service bindings and RPC stubs), as on
+/// Cloudflare.
+pub(crate) const MAX_CHAIN: u32 = 32;
+
+/// What Cloudflare throws for the invocation past [`MAX_CHAIN`].
+pub(crate) const CHAIN_EXCEEDED: &str = "Subrequest depth limit exceeded. This request recursed through Workers too many times. This can happen e.g. if you have a Worker or Durable Object that calls other Workers or objects recursively.";
+
+/// The Worker invocation the running code belongs to, counted along its
+/// chain: 1 for a request from outside (0 before any is known), 2 for a
+/// worker it called, and so on. Native async work carries it to the code
+/// its promise resumes ([`spawn_op`]).
+pub(crate) fn chain() -> u32 {
+    CHAIN.with(|c| c.get()).max(1)
+}
+
+/// The number of the invocation the running code is about to make, or the
+/// error Cloudflare throws when that is past [`MAX_CHAIN`].
+pub(crate) fn next_in_chain(ctx: &Ctx<'_>) -> rquickjs::Result<u32> {
+    let next = chain() + 1;
+    if next > MAX_CHAIN {
+        return Err(rquickjs::Exception::throw_message(ctx, CHAIN_EXCEEDED));
+    }
+    Ok(next)
+}
+
+/// Runs `f` as invocation `depth` of its chain.
+fn with_chain<R>(depth: u32, f: impl FnOnce() -> R) -> R {
+    let outer = CHAIN.with(|c| c.replace(depth));
+    let result = f();
+    CHAIN.with(|c| c.set(outer));
+    result
+}
+
+/// A future whose every poll runs as invocation `depth` of a chain: what an
+/// invocation entered while it is polled (another worker's isolate) counts
+/// from there.
+pub(crate) struct InChain<F> {
+    depth: u32,
+    inner: std::pin::Pin<Box<F>>,
+}
+
+/// Wraps `future` to run as invocation `depth` ([`InChain`]).
+pub(crate) fn in_chain<F: Future>(depth: u32, future: F) -> InChain<F> {
+    InChain {
+        depth,
+        inner: Box::pin(future),
+    }
+}
+
+impl<F: Future> Future for InChain<F> {
+    type Output = F::Output;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<F::Output> {
+        let depth = self.depth;
+        with_chain(depth, || self.inner.as_mut().poll(cx))
+    }
 }
 
 /// The isolate whose JavaScript is running right now on this thread.
@@ -143,6 +207,7 @@ where
         resolve: Persistent::save(ctx, resolve),
         reject: Persistent::save(ctx, reject),
         actor: running_actor(&core),
+        chain: CHAIN.with(|c| c.get()),
         core,
     };
     tokio::task::spawn_local(async move {
@@ -159,6 +224,8 @@ struct PendingPromise {
     resolve: Persistent<Function<'static>>,
     reject: Persistent<Function<'static>>,
     actor: Option<Weak<dyn Actor>>,
+    /// The invocation the op was started by, which its continuation resumes.
+    chain: u32,
     core: Rc<Core>,
 }
 
@@ -168,6 +235,7 @@ impl PendingPromise {
             resolve,
             reject,
             actor,
+            chain,
             core,
         } = self;
         if !core.is_alive() {
@@ -177,21 +245,24 @@ impl PendingPromise {
             });
             return;
         }
-        enter_as(&core, actor, |ctx| {
-            let resolve = resolve.restore(&ctx)?;
-            let reject = reject.restore(&ctx)?;
-            let value = match outcome {
-                Ok(make) => make(&ctx),
-                Err(message) => Err(rquickjs::Exception::throw_type(&ctx, &message)),
-            };
-            match value {
-                Ok(v) => resolve.call::<_, ()>((v,)),
-                Err(rquickjs::Error::Exception) => reject.call::<_, ()>((ctx.catch(),)),
-                Err(other) => {
-                    let err = rquickjs::Exception::from_message(ctx.clone(), &other.to_string())?;
-                    reject.call::<_, ()>((err,))
+        with_chain(chain, || {
+            enter_as(&core, actor, |ctx| {
+                let resolve = resolve.restore(&ctx)?;
+                let reject = reject.restore(&ctx)?;
+                let value = match outcome {
+                    Ok(make) => make(&ctx),
+                    Err(message) => Err(rquickjs::Exception::throw_type(&ctx, &message)),
+                };
+                match value {
+                    Ok(v) => resolve.call::<_, ()>((v,)),
+                    Err(rquickjs::Error::Exception) => reject.call::<_, ()>((ctx.catch(),)),
+                    Err(other) => {
+                        let err =
+                            rquickjs::Exception::from_message(ctx.clone(), &other.to_string())?;
+                        reject.call::<_, ()>((err,))
+                    }
                 }
-            }
+            })
         })
         .unwrap_or_else(|e| tracing::error!("settling a promise failed: {e}"));
     }

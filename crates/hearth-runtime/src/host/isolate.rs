@@ -605,7 +605,7 @@ fn upgrade_response<'js>(ctx: &Ctx<'js>, headers: Vec<String>, socket: Value<'js
 
 /// Hands a `ReadableStream` to the JavaScript pump, which writes its chunks
 /// into a bounded channel the client reads from.
-fn stream_body<'js>(ctx: &Ctx<'js>, stream: Value<'js>) -> Result<ResponseBody, String> {
+pub(crate) fn stream_body<'js>(ctx: &Ctx<'js>, stream: Value<'js>) -> Result<ResponseBody, String> {
     let (sender, rx) = mpsc::channel(STREAM_BUFFER_CHUNKS);
     let core = crate::host::event_loop::current();
     let id = core.resources.borrow_mut().add(BodySink(sender));

@@ -109,7 +109,6 @@
       this.env = env;
     }
   }
-  class RpcTarget {}
   class WorkflowEntrypoint {
     constructor(ctx, env) {
       this.ctx = ctx;
@@ -118,7 +117,6 @@
   }
   internal.WorkerEntrypoint = WorkerEntrypoint;
   internal.DurableObject = DurableObject;
-  internal.RpcTarget = RpcTarget;
   internal.WorkflowEntrypoint = WorkflowEntrypoint;
 
   internal.registerModule = function (namespace) {
@@ -212,10 +210,13 @@
   // the entrypoint's WorkerEntrypoint class. Resolves to [true, result] or
   // [false, exception]; the host serializes either (as for Durable Objects).
   internal.runRpc = async function (entrypoint, kind, name, args) {
+    const lent = internal.rpcTakeLent();
     const label = entrypoint === undefined || entrypoint === null ? 'default' : entrypoint;
     const target = label === 'default' ? entry : namedEntrypoint(label);
-    if (typeof target !== 'function' || !(target.prototype instanceof WorkerEntrypoint))
+    if (typeof target !== 'function' || !(target.prototype instanceof WorkerEntrypoint)) {
+      internal.rpcReturnLent(lent);
       return [false, new TypeError(`The RPC receiver does not implement the method "${name}": entrypoint "${label}" of worker "${internal.workerName}" is not a class extending WorkerEntrypoint.`)];
+    }
     const receiver = new target(new ExecutionContext(), internal.env);
     const forbidden = name === 'constructor' || name === 'fetch' && kind === 'get' || Object.prototype.hasOwnProperty.call(Object.prototype, name);
     try {
@@ -230,6 +231,8 @@
       // Running out of memory resets the isolate; it is not a result.
       if (err instanceof InternalError && err.message === 'out of memory') throw err;
       return [false, err];
+    } finally {
+      internal.rpcReturnLent(lent);
     }
   };
 

@@ -51,15 +51,21 @@
         return responseFromParts(await native.doFetch([cls, hex, script], name, [url, method, headerList, body, cf]));
       },
     };
-    return new Proxy(base, {
+    const stub = new Proxy(base, {
       get(target, prop) {
         if (prop in target) return target[prop];
+        if (prop === Symbol.dispose) return () => {};
         if (typeof prop !== 'string' || prop === 'then') return undefined;
-        // Arguments and result are structured clones; a throw rejects with its copy.
-        return async (...args) => native.doCall([cls, hex, script], name, prop, args);
+        // Arguments and result are structured clones (functions and
+        // RpcTargets by reference, rpc.js); a throw rejects with its copy.
+        return (...args) => internal.rpcPipelined(native.doCall([cls, hex, script], name, prop, args));
       },
     });
+    // Passed over RPC, the stub crosses as itself.
+    return internal.registerStub(stub, ['durable', cls, hex, script, name]);
   }
+  internal.durableStub = (cls, hex, script, name) =>
+    makeStub(cls, script, new DurableObjectId(hex, name === null ? undefined : name));
 
   class DurableObjectNamespace {
     #cls; #script;
@@ -359,14 +365,17 @@
       // [true, result] or [false, exception]; the host serializes either.
       case 'call': {
         const method = a;
-        if (method === 'constructor' || typeof object[method] !== 'function' || Object.prototype.hasOwnProperty.call(Object.prototype, method))
-          return [false, new TypeError(`The RPC receiver does not implement the method "${method}".`)];
+        const lent = internal.rpcTakeLent();
         try {
+          if (method === 'constructor' || typeof object[method] !== 'function' || Object.prototype.hasOwnProperty.call(Object.prototype, method))
+            return [false, new TypeError(`The RPC receiver does not implement the method "${method}".`)];
           return [true, await object[method](...b)];
         } catch (err) {
           // Running out of memory resets the isolate; it is not a result.
           if (err instanceof InternalError && err.message === 'out of memory') throw err;
           return [false, err];
+        } finally {
+          internal.rpcReturnLent(lent);
         }
       }
       case 'alarm':

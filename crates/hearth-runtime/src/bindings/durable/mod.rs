@@ -73,6 +73,9 @@ pub enum DoEvent {
         /// The argument array, structured-serialized.
         args: Vec<u8>,
     },
+    /// A call to, or a pin on, a function or `RpcTarget` an isolate of this
+    /// thread exported (`bindings/services/stubs.rs`); not an object's event.
+    Stub(crate::bindings::services::stubs::StubEvent),
     /// The object's alarm is due.
     Alarm,
     /// A message on a hibernatable WebSocket.
@@ -234,9 +237,36 @@ impl Router {
         }
     }
 
+    /// Sends an envelope to thread `shard` (a stub call to an export there).
+    pub fn send_to(&self, shard: usize, envelope: Envelope) {
+        let Some(mailbox) = self.shards.get(shard) else {
+            let _ = envelope.reply.send(Err("no such event-loop thread".into()));
+            return;
+        };
+        if let Err(mpsc::error::SendError(envelope)) = mailbox.send(envelope) {
+            let _ = envelope
+                .reply
+                .send(Err("the exporting event loop has stopped".into()));
+        }
+    }
+
     fn alarms_changed(&self, id: &str) {
         self.alarm_wakers[shard_of(id, self.alarm_wakers.len())].notify_one();
     }
+}
+
+thread_local! {
+    static THIS_SHARD: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Records which event-loop thread this is (its [`Shard::index`]).
+pub fn set_this_shard(index: usize) {
+    THIS_SHARD.with(|s| s.set(index));
+}
+
+/// This event-loop thread's index.
+pub(crate) fn this_shard() -> usize {
+    THIS_SHARD.with(|s| s.get())
 }
 
 /// The thread index owning object `id` among `shards` threads.
@@ -397,6 +427,10 @@ impl Actor for ObjectSlot {
 impl Isolate {
     /// Runs a Durable Object event on this isolate (this thread owns the object).
     pub fn deliver_durable(&self, envelope: Envelope) {
+        if let DoEvent::Stub(_) = envelope.event {
+            crate::bindings::services::stubs::deliver(self.core(), envelope);
+            return;
+        }
         deliver(self.core(), envelope);
     }
 
@@ -487,9 +521,15 @@ fn pump(core: &Rc<Core>, slot: &Rc<ObjectSlot>) {
                     "call",
                     vec![
                         method.as_str().into_js(&ctx)?,
-                        clone::deserialize(&ctx, args)?,
+                        clone::deserialize_rpc(&ctx, args, clone::Received::Args)?,
                     ],
                 ),
+                DoEvent::Stub(_) => {
+                    return Err(rquickjs::Exception::throw_internal(
+                        &ctx,
+                        "a stub event was queued for an object",
+                    ))
+                }
                 DoEvent::Alarm => ("alarm", vec![slot.alarm_retries.get().into_js(&ctx)?]),
                 DoEvent::WsMessage { socket, data } => {
                     ("wsmessage", vec![socket.into_js(&ctx)?, data.to_js(&ctx)?])

@@ -227,7 +227,7 @@ fn do_call<'js>(
         name,
         DoEvent::Call { method, args },
         |ctx, reply| match reply {
-            DoReply::Call(bytes) => clone::deserialize(ctx, &bytes),
+            DoReply::Call(bytes) => clone::deserialize_rpc(ctx, &bytes, clone::Received::Result),
             _ => Err(Exception::throw_internal(
                 ctx,
                 "unexpected reply to a Durable Object call",

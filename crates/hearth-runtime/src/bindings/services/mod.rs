@@ -9,14 +9,16 @@
 //! results cross through the structured-clone serializer, an exception
 //! crosses with its class and message (marked `remote`, as on Cloudflare).
 
+pub mod stubs;
+
 use crate::bindings::durable::natives::rethrow;
 use crate::bindings::durable::{call_reply, DoFailure, DoReply};
 use crate::host::body::{full, BodyError, RequestBody};
 use crate::host::bytes::{bytes_of, new_u8};
-use crate::host::event_loop::{current, enter, settle, spawn_op};
-use crate::host::isolate::{caught, internal, on_settled, Isolate};
+use crate::host::event_loop::{current, enter_as, in_chain, next_in_chain, settle, spawn_op};
+use crate::host::isolate::{caught, internal, on_settled, stream_body, Isolate};
 use crate::web::fetch::flat_headers;
-use crate::web::structured_clone::{self as clone, Purpose};
+use crate::web::structured_clone::{self as clone, Purpose, Received};
 use bytes::Bytes;
 use http_body_util::BodyExt;
 use hyper::body::Body;
@@ -58,7 +60,7 @@ fn bound(ctx: &Ctx<'_>, service: &str, entrypoint: Option<&str>) -> rquickjs::Re
     ))
 }
 
-fn resolve(service: &str) -> Result<Rc<Isolate>, String> {
+pub(crate) fn resolve(service: &str) -> Result<Rc<Isolate>, String> {
     RESOLVER.with(|r| match r.borrow().as_ref() {
         Some(resolve) => resolve(service),
         None => Err("service bindings need a running hearth server".into()),
@@ -68,12 +70,14 @@ fn resolve(service: &str) -> Result<Rc<Isolate>, String> {
 pub(crate) fn install<'js>(ctx: &Ctx<'js>, native: &Object<'js>) -> rquickjs::Result<()> {
     native.set("serviceFetch", Function::new(ctx.clone(), service_fetch)?)?;
     native.set("serviceCall", Function::new(ctx.clone(), service_call)?)?;
-    Ok(())
+    stubs::install(ctx, native)
 }
 
-/// `serviceFetch(service, entrypoint, url, method, headers, body)`: resolves
-/// to `[status, statusText, headers, body]`, the body as bytes when it was
-/// complete, else the id of a stream.
+/// `serviceFetch(service, entrypoint, url, method, headers, body)` (the body
+/// a string, bytes or a `ReadableStream`): resolves to `[status, statusText,
+/// headers, body]`, the body as bytes when it was complete, else the id of a
+/// stream. It fails, as on Cloudflare, when the request's chain of worker
+/// invocations is already [`crate::host::event_loop::MAX_CHAIN`] long.
 fn service_fetch<'js>(
     ctx: Ctx<'js>,
     service: String,
@@ -84,18 +88,26 @@ fn service_fetch<'js>(
     body: Value<'js>,
 ) -> rquickjs::Result<Promise<'js>> {
     bound(&ctx, &service, entrypoint.as_deref())?;
+    let depth = next_in_chain(&ctx)?;
+    // A stream crosses as one: the callee reads what the caller has written
+    // so far while the caller goes on writing.
     let body = if let Some(s) = body.as_string() {
-        Some(Bytes::from(s.to_string()?))
+        Some(full(Bytes::from(s.to_string()?)))
+    } else if let Some(bytes) = bytes_of(&body) {
+        Some(full(Bytes::from(bytes)))
+    } else if body.is_object() {
+        Some(stream_body(&ctx, body).map_err(|m| Exception::throw_type(&ctx, &m))?)
     } else {
-        bytes_of(&body).map(Bytes::from)
+        None
     };
     let core = current();
     spawn_op(&ctx, async move {
         let target = resolve(&service)?;
-        let body = body.map(full);
-        let response = target
-            .run_fetch(url, method, headers, body, entrypoint.as_deref())
-            .await;
+        let response = in_chain(
+            depth,
+            target.run_fetch(url, method, headers, body, entrypoint.as_deref()),
+        )
+        .await;
         let status = response.status();
         let status_text = status.canonical_reason().unwrap_or("").to_string();
         let header_list = flat_headers(response.headers());
@@ -139,14 +151,17 @@ fn service_call<'js>(
     args: Value<'js>,
 ) -> rquickjs::Result<Promise<'js>> {
     bound(&ctx, &service, entrypoint.as_deref())?;
+    let depth = next_in_chain(&ctx)?;
     let args = clone::serialize(&ctx, &args, Purpose::Rpc)?;
     spawn_op(&ctx, async move {
         let target = resolve(&service)?;
-        let result = target
-            .run_rpc(entrypoint.as_deref(), &kind, &name, args)
-            .await;
+        let result = in_chain(
+            depth,
+            target.run_rpc(entrypoint.as_deref(), &kind, &name, args),
+        )
+        .await;
         Ok(settle(move |ctx| match result {
-            Ok(DoReply::Call(bytes)) => clone::deserialize(ctx, &bytes),
+            Ok(DoReply::Call(bytes)) => clone::deserialize_rpc(ctx, &bytes, Received::Result),
             Ok(_) => Err(Exception::throw_internal(
                 ctx,
                 "unexpected reply to an RPC call",
@@ -168,46 +183,55 @@ impl Isolate {
         name: &str,
         args: Vec<u8>,
     ) -> Result<DoReply, DoFailure> {
-        let (tx, rx) = oneshot::channel();
-        let tx = Rc::new(RefCell::new(Some(tx)));
-        let core = self.core().clone();
-        enter(&core, |ctx| {
-            let run = || -> rquickjs::Result<Promise> {
-                let run: Function = internal(&ctx)?.get("runRpc")?;
-                let args = clone::deserialize(&ctx, &args)?;
-                run.call((entrypoint, kind, name, args))
-            };
-            let promise = match run() {
-                Ok(p) => p,
-                Err(e) => {
-                    let message = caught(&ctx, e);
-                    if let Some(tx) = tx.borrow_mut().take() {
-                        let _ = tx.send(Err(DoFailure::Failed(message)));
-                    }
-                    return;
-                }
-            };
-            let (ok_tx, err_tx) = (tx.clone(), tx.clone());
-            let attached = on_settled(
-                &ctx,
-                &promise,
-                move |ctx, value| {
-                    if let Some(tx) = ok_tx.borrow_mut().take() {
-                        let _ = tx.send(call_reply(ctx, value));
-                    }
-                },
-                move |ctx, error| {
-                    if let Some(tx) = err_tx.borrow_mut().take() {
-                        let message = crate::host::errors::describe(ctx, error);
-                        let _ = tx.send(Err(DoFailure::Failed(message)));
-                    }
-                },
-            );
-            if let Err(e) = attached {
-                tracing::error!("cannot await an RPC call: {e}");
-            }
-        });
-        rx.await
-            .unwrap_or_else(|_| Err(DoFailure::Failed("the RPC call never finished".into())))
+        invoke(self.core(), None, |ctx| {
+            let run: Function = internal(ctx)?.get("runRpc")?;
+            let args = clone::deserialize_rpc(ctx, &args, Received::Args)?;
+            run.call((entrypoint, kind, name, args))
+        })
+        .await
     }
+}
+
+/// Enters `core` (on behalf of `actor`, if any), starts a call with `start`,
+/// which resolves to `[ok, value]`, and answers with the serialized outcome.
+pub(crate) async fn invoke(
+    core: &Rc<crate::host::isolate::Core>,
+    actor: Option<std::rc::Weak<dyn crate::host::actor::Actor>>,
+    start: impl for<'js> FnOnce(&Ctx<'js>) -> rquickjs::Result<Promise<'js>>,
+) -> Result<DoReply, DoFailure> {
+    let (tx, rx) = oneshot::channel();
+    let tx = Rc::new(RefCell::new(Some(tx)));
+    enter_as(core, actor, |ctx| {
+        let promise = match start(&ctx) {
+            Ok(p) => p,
+            Err(e) => {
+                let message = caught(&ctx, e);
+                if let Some(tx) = tx.borrow_mut().take() {
+                    let _ = tx.send(Err(DoFailure::Failed(message)));
+                }
+                return;
+            }
+        };
+        let (ok_tx, err_tx) = (tx.clone(), tx.clone());
+        let attached = on_settled(
+            &ctx,
+            &promise,
+            move |ctx, value| {
+                if let Some(tx) = ok_tx.borrow_mut().take() {
+                    let _ = tx.send(call_reply(ctx, value));
+                }
+            },
+            move |ctx, error| {
+                if let Some(tx) = err_tx.borrow_mut().take() {
+                    let message = crate::host::errors::describe(ctx, error);
+                    let _ = tx.send(Err(DoFailure::Failed(message)));
+                }
+            },
+        );
+        if let Err(e) = attached {
+            tracing::error!("cannot await an RPC call: {e}");
+        }
+    });
+    rx.await
+        .unwrap_or_else(|_| Err(DoFailure::Failed("the RPC call never finished".into())))
 }

@@ -8,7 +8,10 @@
 //! `Map`, `Set`, `ArrayBuffer`, every typed array and `DataView` (views of one
 //! buffer still share it), errors (name, message, stack, cause), boxed
 //! primitives, cycles and shared references. Functions, symbols, promises,
-//! weak collections and platform objects throw a `DataCloneError`.
+//! weak collections and platform objects throw a `DataCloneError`, except in
+//! RPC ([`Purpose::Rpc`]), where functions, `RpcTarget`s and stubs cross by
+//! reference: the prelude's `rpcEncode` names them and `rpcDecode` makes the
+//! stub on the other side (`bindings/services/rpc.js`).
 //!
 //! The bytes start with [`MAGIC`] and a version; values are a tag byte
 //! followed by varints, little-endian doubles and raw bytes, so a 1 MiB typed
@@ -37,8 +40,21 @@ pub enum Purpose {
     /// a JavaScript class is stored as a plain object of its own enumerable
     /// properties, as V8 does.
     Store,
-    /// RPC arguments and results: class instances are refused, as on workerd.
+    /// RPC arguments and results: class instances are refused, as on workerd;
+    /// functions, `RpcTarget`s and stubs are written as stubs.
     Rpc,
+}
+
+/// Which side of an RPC call deserialized bytes are: it decides who owns the
+/// stubs in them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Received {
+    /// A call's arguments: their stubs are lent for the call (the callee
+    /// `dup()`s one to keep it).
+    Args,
+    /// A call's result: its stubs belong to the receiver, who disposes them
+    /// (the result itself gets a `Symbol.dispose` disposing them all).
+    Result,
 }
 
 mod tag {
@@ -65,6 +81,7 @@ mod tag {
     pub const DOM_EXCEPTION: u8 = 0x1B;
     pub const HOST: u8 = 0x1C;
     pub const SIDE_BUFFER: u8 = 0x1D;
+    pub const STUB: u8 = 0x1E;
 }
 
 /// View kinds as stored (stable, unlike the engine's enum).
@@ -118,6 +135,28 @@ pub fn deserialize<'js>(ctx: &Ctx<'js>, bytes: &[u8]) -> rquickjs::Result<Value<
     let value = r.value()?;
     if r.pos != r.buf.len() {
         return Err(corrupt(ctx));
+    }
+    Ok(value)
+}
+
+/// Reads an RPC call's arguments or result (see [`Received`]).
+pub fn deserialize_rpc<'js>(
+    ctx: &Ctx<'js>,
+    bytes: &[u8],
+    received: Received,
+) -> rquickjs::Result<Value<'js>> {
+    if bytes.first() != Some(&MAGIC) || bytes.get(1) != Some(&VERSION) {
+        return Err(corrupt(ctx));
+    }
+    let mut r = Reader::new(ctx, &bytes[2..], Vec::new(), Vec::new());
+    r.owned = received == Received::Result;
+    let value = r.value()?;
+    if r.pos != r.buf.len() {
+        return Err(corrupt(ctx));
+    }
+    if r.owned && !r.stubs.is_empty() {
+        let adopt: Function = crate::host::isolate::internal(ctx)?.get("rpcAdopt")?;
+        adopt.call::<_, ()>((value.clone(), std::mem::take(&mut r.stubs)))?;
     }
     Ok(value)
 }
@@ -249,6 +288,8 @@ struct Writer<'js> {
     host: Vec<Value<'js>>,
     buffers: Vec<Vec<u8>>,
     depth: u32,
+    /// RPC only: the prelude's `rpcEncode`, once looked up.
+    encode: Option<Function<'js>>,
 }
 
 impl<'js> Writer<'js> {
@@ -274,7 +315,32 @@ impl<'js> Writer<'js> {
             host: Vec::new(),
             buffers: Vec::new(),
             depth: 0,
+            encode: None,
         })
+    }
+
+    /// RPC: writes `v` as a stub if it crosses by reference (a function, an
+    /// `RpcTarget`, a stub); `false` if it does not.
+    fn stub(&mut self, v: &Value<'js>, addr: usize) -> rquickjs::Result<bool> {
+        if self.purpose != Purpose::Rpc {
+            return Ok(false);
+        }
+        let encode = match &self.encode {
+            Some(f) => f.clone(),
+            None => {
+                let f: Function = crate::host::isolate::internal(&self.ctx)?.get("rpcEncode")?;
+                self.encode = Some(f.clone());
+                f
+            }
+        };
+        let descriptor: Value = encode.call((v.clone(),))?;
+        if descriptor.is_null() || descriptor.is_undefined() {
+            return Ok(false);
+        }
+        self.remember(v, addr);
+        self.out.push(tag::STUB);
+        self.value(&descriptor)?;
+        Ok(true)
     }
 
     fn varint(&mut self, mut n: u64) {
@@ -396,6 +462,9 @@ impl<'js> Writer<'js> {
         let ctx = self.ctx.clone();
         // SAFETY (whole function): the engine predicates only read `raw`.
         unsafe {
+            if (qjs::JS_IsProxy(raw) || qjs::JS_IsFunction(self.raw, raw)) && self.stub(v, addr)? {
+                return Ok(());
+            }
             if qjs::JS_IsProxy(raw) {
                 return Err(data_clone_error(&ctx, "#<Object> could not be cloned."));
             }
@@ -518,6 +587,9 @@ impl<'js> Writer<'js> {
                 self.out.push(tag::HOST);
                 self.varint(self.host.len() as u64);
                 self.host.push(copy);
+                return Ok(());
+            }
+            if self.stub(v, addr)? {
                 return Ok(());
             }
             if self.is_platform_object(v)? {
@@ -829,6 +901,10 @@ struct Reader<'a, 'js> {
     host: Vec<Value<'js>>,
     buffers: Vec<Option<Vec<u8>>>,
     depth: u32,
+    /// RPC: whether the stubs read belong to the receiver ([`Received`]).
+    owned: bool,
+    /// The stubs read, in order.
+    stubs: Vec<Value<'js>>,
 }
 
 impl<'a, 'js> Reader<'a, 'js> {
@@ -847,6 +923,8 @@ impl<'a, 'js> Reader<'a, 'js> {
             host,
             buffers,
             depth: 0,
+            owned: false,
+            stubs: Vec::new(),
         }
     }
 
@@ -1111,6 +1189,15 @@ impl<'a, 'js> Reader<'a, 'js> {
                 let h = self.host.get(i).cloned().ok_or_else(|| corrupt(&ctx))?;
                 self.objects.push(h.clone());
                 h
+            }
+            tag::STUB => {
+                let id = self.reserve();
+                let descriptor = self.value()?;
+                let decode: Function = crate::host::isolate::internal(&ctx)?.get("rpcDecode")?;
+                let stub: Value = decode.call((descriptor, self.owned))?;
+                self.fill(id, &stub);
+                self.stubs.push(stub.clone());
+                stub
             }
             _ => return Err(corrupt(&ctx)),
         })
