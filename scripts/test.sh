@@ -41,11 +41,13 @@ if [ ! -d "$browser_tools/node_modules/playwright-core" ]; then
   npm install --silent --no-audit --no-fund --prefix "$browser_tools" playwright-core@1.52.0
 fi
 
-# npm projects the TypeScript/npm and database-driver tests run
-# (tests/tests/npm_ts.rs, pg_drivers.rs, mysql_drivers.rs, node_http.rs,
-# wasm.rs, examples_wasm.rs): their
-# node_modules are git-ignored, so install them from the committed lock files.
-for project in tests/fixtures/npm-* tests/fixtures/*-driver tests/fixtures/node-http-express examples/hono-zod examples/image-resize examples/og-image; do
+# npm projects the TypeScript/npm, database-driver, wasm and framework tests
+# run (tests/tests/npm_ts.rs, pg_drivers.rs, mysql_drivers.rs, node_http.rs,
+# wasm.rs, examples_wasm.rs, frameworks.rs): their node_modules are
+# git-ignored, so install them from the committed lock files (the framework
+# apps' builds run in frameworks.rs).
+for project in tests/fixtures/npm-* tests/fixtures/*-driver tests/fixtures/node-http-express \
+  tests/fixtures/frameworks/*/ examples/hono-zod examples/image-resize examples/og-image; do
   if [ -f "$project/package-lock.json" ] && [ ! -d "$project/node_modules" ]; then
     npm ci --silent --no-audit --no-fund --prefix "$project"
   fi
