@@ -328,7 +328,12 @@ impl<'js> Writer<'js> {
         let encode = match &self.encode {
             Some(f) => f.clone(),
             None => {
-                let f: Function = crate::host::isolate::internal(&self.ctx)?.get("rpcEncode")?;
+                // Outside an isolate (the serializer's unit tests) no stub
+                // machinery exists, so nothing crosses by reference.
+                let Some(internal) = crate::host::isolate::try_internal(&self.ctx) else {
+                    return Ok(false);
+                };
+                let f: Function = internal.get("rpcEncode")?;
                 self.encode = Some(f.clone());
                 f
             }
