@@ -200,6 +200,49 @@ fn async_context(worker: &Worker) -> bool {
     node_module_allowed(worker, "async_hooks")
 }
 
+/// Whether a file's `await`s are lowered (see [`transpile::transpile`]) so
+/// AsyncLocalStorage context follows them: with AsyncLocalStorage on, in
+/// every file that awaits, the project's and its packages' (ES modules and
+/// CommonJS). Files with async generators or `for await` keep native async:
+/// hearth does not ship the helpers their lowering needs (context is then
+/// lost after `await` in those files only).
+fn lower_async(worker: &Worker, bytes: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return false;
+    };
+    async_context(worker)
+        && text.contains("await")
+        && !(text.contains("for await")
+            || text.contains("async function*")
+            || text.contains("async *"))
+}
+
+/// The JavaScript QuickJS runs for a file: TypeScript and JSX transpiled,
+/// `await` lowered where [`lower_async`] says. A package's file oxc cannot
+/// lower loads as written (QuickJS may accept what oxc refuses, such as
+/// sloppy-mode oddities), only its `await`s losing the context.
+fn javascript(
+    worker: &Worker,
+    name: &str,
+    bytes: &Arc<[u8]>,
+    commonjs: bool,
+) -> Result<String, String> {
+    let lower = lower_async(worker, bytes);
+    let as_written = || {
+        std::str::from_utf8(bytes)
+            .map(str::to_string)
+            .map_err(|_| format!("{name} is not valid UTF-8"))
+    };
+    if !transpile::wants_transpile(name) && !lower {
+        return as_written();
+    }
+    match transpile::transpile(name, bytes, lower, commonjs, worker.jsx()) {
+        Ok(code) => Ok(code.to_string()),
+        Err(_) if in_node_modules(name) && !transpile::wants_transpile(name) => as_written(),
+        Err(e) => Err(e),
+    }
+}
+
 /// Whether `node:fs` is on: `enable_nodejs_fs_module`, by flag or by date
 /// (with `nodejs_compat`), unless `disable_nodejs_fs_module`, as on Workers.
 fn nodejs_fs(worker: &Worker) -> bool {
@@ -507,13 +550,13 @@ fn resolve_in_package(
         };
     }
     if subpath.is_empty() {
-        let fields: &[&str] = if kind == Kind::Import {
-            &["module", "main"]
-        } else {
-            &["main", "module"]
-        };
-        for field in fields {
-            if let Some(main) = pkg.get(*field).and_then(|m| m.as_str()) {
+        // One entry for `import` and `require` alike, so a package with both
+        // `main` (CommonJS) and `module` (ESM) loads once per isolate: two
+        // copies break code that shares state or classes through it (Remix 2).
+        // `main` wins, as in esbuild's bundles (wrangler's bundler) whenever
+        // the package is also required.
+        for field in ["main", "module"] {
+            if let Some(main) = pkg.get(field).and_then(|m| m.as_str()) {
                 if let Some(p) = probe_file(root, &normalize(&dir.join(main))) {
                     return Ok(p);
                 }
@@ -738,23 +781,7 @@ fn load(worker: &Worker, name: &str) -> Result<String, String> {
 /// imports the Node.js globals (`Buffer`, `process`).
 pub(crate) fn module_source(worker: &Worker, name: &str) -> Result<String, String> {
     let bytes = worker.source(name)?;
-    // AsyncLocalStorage needs `await` lowered in the project's own code.
-    // Files with async generators or `for await` keep native async: hearth
-    // does not ship the helpers their lowering needs (context is then lost
-    // after `await` in those files only).
-    let lower_async = async_context(worker) && !in_node_modules(name) && {
-        let text = String::from_utf8_lossy(&bytes);
-        !(text.contains("for await")
-            || text.contains("async function*")
-            || text.contains("async *"))
-    };
-    let code = if transpile::wants_transpile(name) || lower_async {
-        transpile::transpile(name, &bytes, lower_async, worker.jsx())?.to_string()
-    } else {
-        std::str::from_utf8(&bytes)
-            .map_err(|_| format!("{name} is not valid UTF-8"))?
-            .to_string()
-    };
+    let code = javascript(worker, name, &bytes, false)?;
     let code = define::node_env(code, false);
     if name == worker.main() && async_context(worker) {
         // Same line: line numbers in stack traces stay right.
@@ -896,14 +923,7 @@ fn cjs_register(worker: &Worker, name: &str) -> Result<String, String> {
             ))
         }
     }
-    let source = if transpile::wants_transpile(name) {
-        transpile::transpile(name, &worker.source(name)?, false, worker.jsx())?.to_string()
-    } else {
-        let bytes = worker.source(name)?;
-        std::str::from_utf8(&bytes)
-            .map_err(|_| format!("{name} is not valid UTF-8"))?
-            .to_string()
-    };
+    let source = javascript(worker, name, &worker.source(name)?, true)?;
     let source = define::node_env(source, true);
     let source = source.strip_prefix("#!").map_or(source.as_str(), |rest| {
         // Keep the line, drop the shebang.

@@ -105,8 +105,9 @@ pub(crate) fn wants_transpile(name: &str) -> bool {
     matches!(ext, "ts" | "mts" | "cts" | "tsx" | "jsx")
 }
 
-/// The JavaScript for a TypeScript/JSX module; syntax errors name
-/// `file:line:col`.
+/// The JavaScript for a TypeScript/JSX module (or, with `commonjs`, the body
+/// of a CommonJS file, where a top-level `return` is allowed); syntax errors
+/// name `file:line:col`.
 ///
 /// With `lower_async`, `async` functions become generators driven through
 /// `Promise.prototype.then` (`babelHelpers.asyncToGenerator`, defined by the
@@ -116,6 +117,7 @@ pub(crate) fn transpile(
     name: &str,
     source: &Arc<[u8]>,
     lower_async: bool,
+    commonjs: bool,
     jsx: &Jsx,
 ) -> Result<Arc<str>, String> {
     {
@@ -127,7 +129,7 @@ pub(crate) fn transpile(
         }
     }
     let text = std::str::from_utf8(source).map_err(|_| format!("{name} is not valid UTF-8"))?;
-    let (code, map) = run(name, text, lower_async, jsx)?;
+    let (code, map) = run(name, text, lower_async, commonjs, jsx)?;
     let code: Arc<str> = Arc::from(code);
     let mut caches = caches().lock().expect("transpile cache poisoned");
     caches.code.insert(
@@ -156,10 +158,18 @@ macro_rules! syntax_error {
     }};
 }
 
-fn run(name: &str, text: &str, lower_async: bool, jsx: &Jsx) -> Result<(String, LineMap), String> {
+fn run(
+    name: &str,
+    text: &str,
+    lower_async: bool,
+    commonjs: bool,
+    jsx: &Jsx,
+) -> Result<(String, LineMap), String> {
     let path = Path::new(name);
     let allocator = Allocator::default();
-    let source_type = SourceType::from_path(path).unwrap_or_default();
+    let source_type = SourceType::from_path(path)
+        .unwrap_or_default()
+        .with_commonjs(commonjs);
     let parsed = Parser::new(&allocator, text, source_type).parse();
     if let Some(error) = parsed.diagnostics.iter().next() {
         return Err(syntax_error!(name, text, error));
@@ -311,7 +321,7 @@ mod tests {
     #[test]
     fn strips_types_and_maps_lines() {
         let src = "import type { X } from './x';\ninterface A { a: number }\n\nexport function f(a: number): number {\n  throw new Error('boom ' + a);\n}\n";
-        let (code, map) = run("src/a.ts", src, false, &Jsx::default()).unwrap();
+        let (code, map) = run("src/a.ts", src, false, false, &Jsx::default()).unwrap();
         assert!(!code.contains("interface"));
         assert!(!code.contains("./x"));
         let throw_line = code.lines().position(|l| l.contains("throw")).unwrap() as u32 + 1;
@@ -325,9 +335,19 @@ mod tests {
             "src/bad.ts",
             "const a = 1;\nlet x: = 2;\n",
             false,
+            false,
             &Jsx::default(),
         )
         .unwrap_err();
         assert!(err.starts_with("src/bad.ts:2:"), "{err}");
+    }
+
+    #[test]
+    fn commonjs_bodies_keep_top_level_return_and_lower_await() {
+        let src = "if (module.loaded) return;\nexports.f = async function () { await g(); };\n";
+        let (code, _) = run("node_modules/p/index.js", src, true, true, &Jsx::default()).unwrap();
+        assert!(code.contains("return;"), "{code}");
+        assert!(code.contains("babelHelpers.asyncToGenerator"), "{code}");
+        assert!(!code.contains("await"), "{code}");
     }
 }
