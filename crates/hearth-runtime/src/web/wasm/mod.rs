@@ -23,7 +23,7 @@ use hearth_wasm::wasmtime::{
     AsContext, AsContextMut, Caller, ExnRef, ExnRefPre, ExnType, Extern, ExternRef, ExternType,
     Func, FuncType, Global, GlobalType, Memory, MemoryType, Module, Mutability, Ref, RefType,
     RootScope, SharedMemory, Store, StoreContextMut, Table, TableType, Tag, TagType,
-    ThrownException, Trap, Val, ValType,
+    ThrownException, Trap, Val, ValRaw, ValType,
 };
 use hearth_wasm::{Host, Limiter};
 use rquickjs::function::Rest;
@@ -93,6 +93,9 @@ pub(crate) struct HostData {
     ctx: NonNull<qjs::JSContext>,
     modules: Vec<ModuleEntry>,
     funcs: Vec<(Func, FuncType)>,
+    /// For each of `funcs`, its signature when it takes and returns only
+    /// numbers (at most [`FAST_MAX`] of them): such calls skip `Val`s.
+    fast: Vec<Option<Fast>>,
     func_ids: HashMap<usize, u32>,
     memories: Vec<MemoryEntry>,
     memory_ids: HashMap<usize, u32>,
@@ -203,6 +206,7 @@ fn new_store(core: &Core, ctx: &Ctx<'_>) -> Store<HostData> {
         ctx: ctx.as_raw(),
         modules: Vec::new(),
         funcs: Vec::new(),
+        fast: Vec::new(),
         func_ids: HashMap::new(),
         memories: Vec::new(),
         memory_ids: HashMap::new(),
@@ -543,6 +547,7 @@ fn register_func(mut store: StoreContextMut<'_, HostData>, func: Func) -> (u32, 
     let ty = func.ty(&store);
     let arity = ty.params().len();
     let data = store.data_mut();
+    data.fast.push(Fast::of(&ty));
     data.funcs.push((func, ty));
     let id = (data.funcs.len() - 1) as u32;
     data.func_ids.insert(key, id);
@@ -828,9 +833,129 @@ fn iterable_to_vec<'js>(ctx: &Ctx<'js>, value: Value<'js>) -> rquickjs::Result<V
     array.iter().collect()
 }
 
+/// The most numbers a function on the fast path takes or returns.
+const FAST_MAX: usize = 8;
+
+/// A number type, on the fast path.
+#[derive(Clone, Copy)]
+enum Num {
+    I32,
+    I64,
+    F32,
+    F64,
+}
+
+/// The signature of a function taking and returning only numbers.
+#[derive(Clone, Copy)]
+struct Fast {
+    params: [Num; FAST_MAX],
+    arity: usize,
+    result: Option<Num>,
+}
+
+impl Fast {
+    fn of(ty: &FuncType) -> Option<Fast> {
+        let num = |t: ValType| match t {
+            ValType::I32 => Some(Num::I32),
+            ValType::I64 => Some(Num::I64),
+            ValType::F32 => Some(Num::F32),
+            ValType::F64 => Some(Num::F64),
+            _ => None,
+        };
+        let mut results = ty.results();
+        let result = match (results.next(), results.next()) {
+            (None, _) => None,
+            (Some(t), None) => Some(num(t)?),
+            (Some(_), Some(_)) => return None,
+        };
+        let mut params = [Num::I32; FAST_MAX];
+        let mut arity = 0;
+        for t in ty.params() {
+            *params.get_mut(arity)? = num(t)?;
+            arity += 1;
+        }
+        Some(Fast {
+            params,
+            arity,
+            result,
+        })
+    }
+}
+
+/// A call on the fast path: arguments converted straight to raw values on
+/// the stack, no type check at call time (done once, by [`Fast::of`]).
+fn call_fast<'js>(
+    ctx: &Ctx<'js>,
+    mut store: StoreContextMut<'_, HostData>,
+    func: Func,
+    fast: Fast,
+    args: &[Value<'js>],
+) -> rquickjs::Result<Value<'js>> {
+    let raw_ctx = ctx.as_raw().as_ptr();
+    let undefined = Value::new_undefined(ctx.clone());
+    let mut raw = [ValRaw::i32(0); FAST_MAX];
+    for (i, slot) in raw.iter_mut().enumerate().take(fast.arity) {
+        let arg = args.get(i).unwrap_or(&undefined);
+        // SAFETY (all three): a live value of this context; the result is
+        // written to the local; a failed conversion leaves an exception.
+        *slot = match fast.params[i] {
+            Num::I32 => {
+                let mut out = 0i32;
+                if unsafe { qjs::JS_ToInt32(raw_ctx, &mut out, arg.as_raw()) } < 0 {
+                    return Err(rquickjs::Error::Exception);
+                }
+                ValRaw::i32(out)
+            }
+            Num::I64 => {
+                let mut out = 0i64;
+                if unsafe { qjs::JS_ToBigInt64(raw_ctx, &mut out, arg.as_raw()) } < 0 {
+                    return Err(rquickjs::Error::Exception);
+                }
+                ValRaw::i64(out)
+            }
+            Num::F32 | Num::F64 => {
+                let mut out = 0f64;
+                if unsafe { qjs::JS_ToFloat64(raw_ctx, &mut out, arg.as_raw()) } < 0 {
+                    return Err(rquickjs::Error::Exception);
+                }
+                if matches!(fast.params[i], Num::F32) {
+                    ValRaw::f32((out as f32).to_bits())
+                } else {
+                    ValRaw::f64(out.to_bits())
+                }
+            }
+        };
+    }
+    let used = fast.arity.max(usize::from(fast.result.is_some()));
+    // SAFETY: `Fast::of` checked the function's type: its parameters are
+    // the numbers written above, in order, and it returns at most one number;
+    // `raw` holds max(params, results) slots; no references are passed, so
+    // nothing needs rooting; `func` belongs to this store.
+    let called = unsafe { func.call_unchecked(&mut store, &mut raw[..used]) };
+    detach_grown(ctx, store.as_context_mut());
+    match called {
+        Ok(()) => {}
+        Err(e) if e.downcast_ref::<ThrownException>().is_some() => {
+            return Err(throw_exception(ctx, store.as_context_mut()))
+        }
+        Err(e) => return Err(wasm_error(ctx, e)),
+    }
+    Ok(match fast.result {
+        None => undefined,
+        Some(Num::I32) => Value::new_int(ctx.clone(), raw[0].get_i32()),
+        Some(Num::I64) => rquickjs::BigInt::from_i64(ctx.clone(), raw[0].get_i64())?.into_value(),
+        Some(Num::F32) => Value::new_float(ctx.clone(), f32::from_bits(raw[0].get_f32()) as f64),
+        Some(Num::F64) => Value::new_float(ctx.clone(), f64::from_bits(raw[0].get_f64())),
+    })
+}
+
 /// Calls the wasm function `id` with JavaScript arguments.
 fn call<'js>(ctx: Ctx<'js>, id: u32, args: Rest<Value<'js>>) -> rquickjs::Result<Value<'js>> {
     with_store(&ctx, |mut store| {
+        if let Some(Some(fast)) = store.data().fast.get(id as usize).copied() {
+            let func = store.data().funcs[id as usize].0;
+            return call_fast(&ctx, store, func, fast, &args.0);
+        }
         let (func, ty) = store
             .data()
             .funcs
