@@ -11,6 +11,7 @@
 // common.mustCall() count is met and the process 'exit' listeners pass.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -57,7 +58,9 @@ const tests = fs
 
 function runOne(name) {
   return new Promise((resolve) => {
-    const child = spawn(bin, ['dev', project, '--port', '0'], {
+    // Runs at once share the project; a state folder is held by one server.
+    const state = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-node-compat-'));
+    const child = spawn(bin, ['dev', project, '--port', '0', '--persist-to', state], {
       env: { ...process.env, NO_COLOR: '1', HEARTH_LOG: 'warn' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -68,6 +71,9 @@ function runOne(name) {
       done = true;
       clearTimeout(timer);
       child.kill('SIGKILL');
+      const clean = () => fs.rmSync(state, { recursive: true, force: true });
+      if (child.exitCode !== null || child.signalCode !== null) clean();
+      else child.once('exit', clean);
       resolve({ name, logs, ...result });
     };
     const timer = setTimeout(() => finish({ status: 'timeout' }), 30000);

@@ -333,3 +333,24 @@ fn a_malformed_chunked_body_is_a_400_before_the_worker_runs() {
     );
     assert_eq!(h.get("/ok"), (200, "ok".into()));
 }
+
+#[test]
+fn a_chunked_upload_still_streams_to_the_worker() {
+    // The client sends one chunk and waits for the answer before sending
+    // more: checking the body's framing first must not hold the worker back.
+    let h = Hearth::start(&fixture("hardening"), &[]);
+    let mut s = connect(&h);
+    s.write_all(
+        b"POST /first HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n",
+    )
+    .unwrap();
+    let start = Instant::now();
+    let (head, body) = read_response(&mut s, Duration::from_secs(10)).expect("an answer");
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert_eq!(body, "hello");
+    assert!(
+        start.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        start.elapsed()
+    );
+}

@@ -329,8 +329,14 @@ fn is_malformed(e: &hyper::Error) -> bool {
 }
 
 /// A chunked request body's start is read before the worker runs, so a
-/// malformed one is refused with 400 without entering JavaScript.
+/// malformed one is refused with 400 without entering JavaScript: up to this
+/// much, or until the client pauses for [`PREREAD_PAUSE`] (a client
+/// streaming its upload slowly, or waiting for the answer before sending
+/// more, must not wait for the worker to start).
 pub(crate) const PREREAD: usize = 64 * 1024;
+
+/// See [`PREREAD`].
+const PREREAD_PAUSE: Duration = Duration::from_millis(100);
 
 /// A body whose first frames were already read: those, then the rest.
 pub(crate) struct Prefixed {
@@ -339,13 +345,18 @@ pub(crate) struct Prefixed {
 }
 
 impl Prefixed {
-    /// Reads `body` until its end or until [`PREREAD`] bytes arrived.
+    /// Reads `body` until its end, until [`PREREAD`] bytes arrived or until
+    /// the client pauses.
     pub(crate) async fn read(mut body: TimedBody) -> Result<Prefixed, BodyFailure> {
         use http_body_util::BodyExt;
         let mut prefix = VecDeque::new();
         let mut size = 0;
         while size < PREREAD {
-            match body.frame().await {
+            // A frame not yet begun is simply polled again by the worker.
+            let Ok(next) = tokio::time::timeout(PREREAD_PAUSE, body.frame()).await else {
+                break;
+            };
+            match next {
                 None => {
                     return Ok(Prefixed { prefix, rest: None });
                 }
