@@ -231,7 +231,10 @@ fn transactions_commit_roll_back_on_throw_and_on_rollback() {
     assert_eq!(v["syncThrown"]["message"], "sync boom");
     assert_eq!(v["syncResult"], 7);
     assert_eq!(v["afterSync"], j!([null, 1]));
-    assert_eq!(v["syncedRows"], 0, "the SQL of a thrown transactionSync rolled back");
+    assert_eq!(
+        v["syncedRows"], 0,
+        "the SQL of a thrown transactionSync rolled back"
+    );
 }
 
 #[test]

@@ -199,6 +199,7 @@ export default {
       doRpc: await attempt(() => secret.getByName('x').read()),
       doOwnCtor: await attempt(() => new own('Secret', 'b').getByName('x').read()),
       d1: await attempt(() => new env.DBA.constructor('DBB').prepare('SELECT v FROM t').all()),
+      d1Attach: await attempt(() => env.DBA.exec("ATTACH DATABASE 'elsewhere.sqlite3' AS other")),
       service: await attempt(() => new env.B.constructor('b', 'Admin').secret()),
       serviceFetch: await attempt(async () => (await new env.B.constructor('b', 'Admin').fetch('http://b/read')).text()),
     });
@@ -278,6 +279,7 @@ fn each_of_two_workers_reaches_only_its_own_bindings() {
         "doRpc",
         "doOwnCtor",
         "d1",
+        "d1Attach",
         "service",
         "serviceFetch",
     ] {

@@ -9,6 +9,7 @@
 use crate::host::actor::Actor;
 use crate::host::errors::FatalKind;
 use crate::host::isolate::Core;
+use crate::host::scope::RequestScope;
 use rquickjs::{Ctx, Function, Persistent, Promise, Value};
 use std::cell::RefCell;
 use std::future::Future;
@@ -111,17 +112,48 @@ pub(crate) fn try_current() -> Option<Rc<Core>> {
 pub(crate) fn enter<R>(core: &Rc<Core>, f: impl FnOnce(Ctx<'_>) -> R) -> R {
     CURRENT.with(|c| c.borrow_mut().push(core.clone()));
     let outer = core.deadline.get();
+    let began = Instant::now();
+    // A request's runs share its budget; other code gets the whole limit.
+    let scope = core.scope.borrow().clone();
+    let budget = scope
+        .as_ref()
+        .and_then(|s| s.remaining(core.cpu_limit))
+        .unwrap_or(core.cpu_limit);
     if outer.is_none() {
-        core.deadline.set(Some(Instant::now() + core.cpu_limit));
+        core.deadline.set(Some(began + budget));
     }
     let result = core.ctx.with(f);
     drain_microtasks(core);
     core.deadline.set(outer);
     CURRENT.with(|c| c.borrow_mut().pop());
     if outer.is_none() {
+        if let Some(scope) = &scope {
+            scope.charge(began.elapsed());
+        }
         judge_limits(core);
     }
     result
+}
+
+/// [`enter_as`] on behalf of a request (`None`: no request), so timers and
+/// native operations started by this run belong to it (see
+/// [`crate::host::scope`]).
+pub(crate) fn enter_scoped<R>(
+    core: &Rc<Core>,
+    scope: Option<Rc<RequestScope>>,
+    actor: Option<Weak<dyn Actor>>,
+    f: impl FnOnce(Ctx<'_>) -> R,
+) -> R {
+    let outer = core.scope.replace(scope);
+    let result = enter_as(core, actor, f);
+    *core.scope.borrow_mut() = outer;
+    result
+}
+
+/// The request the running code belongs to, to hand to [`enter_scoped`]
+/// when something it started completes.
+pub(crate) fn running_scope(core: &Core) -> Option<Rc<RequestScope>> {
+    core.scope.borrow().clone()
 }
 
 /// [`enter`] on behalf of an actor (`None`: plain worker code), so natives
@@ -157,7 +189,15 @@ fn judge_limits(core: &Rc<Core>) {
         let culprit = core.running.borrow().as_ref().and_then(Weak::upgrade);
         match culprit {
             Some(actor) => actor.cpu_exceeded(core),
-            None => core.condemn(FatalKind::Cpu),
+            None => {
+                core.condemn(FatalKind::Cpu);
+                // The request whose code ran too long answers with the limit;
+                // work it left behind has nobody to answer, so it is logged.
+                let answered = core.scope.borrow().as_ref().is_some_and(|s| s.fail());
+                if !answered {
+                    core.report("background work stopped", "");
+                }
+            }
         }
     }
     if core.budget.exceeded() {
@@ -208,6 +248,7 @@ where
         reject: Persistent::save(ctx, reject),
         actor: running_actor(&core),
         chain: CHAIN.with(|c| c.get()),
+        scope: running_scope(&core),
         core,
     };
     tokio::task::spawn_local(async move {
@@ -226,6 +267,8 @@ struct PendingPromise {
     actor: Option<Weak<dyn Actor>>,
     /// The invocation the op was started by, which its continuation resumes.
     chain: u32,
+    /// The request the op belongs to: once it has ended the op is dropped.
+    scope: Option<Rc<RequestScope>>,
     core: Rc<Core>,
 }
 
@@ -236,9 +279,12 @@ impl PendingPromise {
             reject,
             actor,
             chain,
+            scope,
             core,
         } = self;
-        if !core.is_alive() {
+        // An operation of a request that is over is dropped, as Cloudflare
+        // cancels a finished request's I/O.
+        if !core.is_alive() || scope.as_ref().is_some_and(|s| s.has_ended()) {
             core.ctx.with(|ctx| {
                 drop(resolve.restore(&ctx));
                 drop(reject.restore(&ctx));
@@ -246,7 +292,7 @@ impl PendingPromise {
             return;
         }
         with_chain(chain, || {
-            enter_as(&core, actor, |ctx| {
+            enter_scoped(&core, scope, actor, |ctx| {
                 let resolve = resolve.restore(&ctx)?;
                 let reject = reject.restore(&ctx)?;
                 let value = match outcome {

@@ -3,9 +3,10 @@
 use crate::host::actor::{Actor, Resident};
 use crate::host::body::{full, BodySink, ChannelBody, Oversized, RequestBody, ResponseBody};
 use crate::host::errors::{describe, FatalKind, StartupError};
-use crate::host::event_loop::enter;
+use crate::host::event_loop::{enter, enter_scoped};
 use crate::host::memory::{Budget, MeteredAllocator};
 use crate::host::resources::Resources;
+use crate::host::scope::RequestScope;
 use crate::host::upgrade::UpgradeLink;
 use crate::loader::{ProjectLoader, ProjectResolver};
 use crate::worker::{Format, Worker};
@@ -23,6 +24,21 @@ use tokio::sync::{mpsc, oneshot};
 
 /// Chunks buffered between a streaming response and its client.
 const STREAM_BUFFER_CHUNKS: usize = 8;
+
+/// Cloudflare's "Worker startup time" limit: evaluating the worker's modules
+/// (their top-level code) may take this much CPU.
+const STARTUP_CPU_LIMIT: Duration = Duration::from_secs(1);
+
+/// CPU time the current thread has used.
+fn thread_cpu_time() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime only writes the timespec it is given.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
 
 /// The state behind an [`Isolate`], shared with the tasks it started.
 ///
@@ -43,11 +59,16 @@ pub(crate) struct Core {
     /// Set by the interrupt handler when it stopped JavaScript for running
     /// past the deadline; [`crate::host::event_loop::enter`] acts on it.
     pub(crate) cpu_tripped: Rc<Cell<bool>>,
+    /// While the worker's modules are evaluated: when (in the thread's CPU
+    /// time) start-up must stop.
+    startup_deadline: Rc<Cell<Option<Duration>>>,
     /// The isolate's memory: its limit, and whether an allocation was refused.
     pub(crate) budget: Rc<Budget>,
     /// The actor whose code the current run belongs to, if any (so a CPU
     /// overrun resets that actor rather than the isolate).
     pub(crate) running: RefCell<Option<std::rc::Weak<dyn Actor>>>,
+    /// The request the current run belongs to, if any.
+    pub(crate) scope: RefCell<Option<Rc<RequestScope>>>,
     /// Native resources JavaScript refers to by number, and each API's
     /// per-isolate state.
     pub(crate) resources: RefCell<Resources>,
@@ -139,9 +160,12 @@ impl Isolate {
         let watched = deadline.clone();
         let cpu_tripped = Rc::new(Cell::new(false));
         let tripped = cpu_tripped.clone();
+        let startup_deadline: Rc<Cell<Option<Duration>>> = Rc::new(Cell::new(None));
+        let starting = startup_deadline.clone();
         rt.set_host_promise_rejection_tracker(Some(Box::new(crate::web::events::track_rejection)));
         rt.set_interrupt_handler(Some(Box::new(move || {
-            let stop = watched.get().is_some_and(|d| Instant::now() > d);
+            let stop = watched.get().is_some_and(|d| Instant::now() > d)
+                || starting.get().is_some_and(|d| thread_cpu_time() > d);
             if stop {
                 tripped.set(true);
             }
@@ -166,8 +190,10 @@ impl Isolate {
             cpu_limit: worker.cpu_limit(),
             deadline,
             cpu_tripped,
+            startup_deadline,
             budget,
             running: RefCell::new(None),
+            scope: RefCell::new(None),
             resources: RefCell::default(),
             residents: RefCell::default(),
             fatal: RefCell::new(None),
@@ -267,7 +293,8 @@ impl Isolate {
             None => 0,
         };
         let (tx, rx) = oneshot::channel();
-        let pending = enter(&self.core, |ctx| {
+        let (scope, failed) = RequestScope::new();
+        let pending = enter_scoped(&self.core, Some(scope.clone()), None, |ctx| {
             let run = || -> rquickjs::Result<Value> {
                 let run_fetch: Function = internal(&ctx)?.get("runFetch")?;
                 run_fetch.call((url, method, headers, body_id, entrypoint))
@@ -292,16 +319,26 @@ impl Isolate {
             }
         });
         if let Some((promise, tx)) = pending {
-            enter(&self.core, |ctx| match promise.restore(&ctx) {
-                Ok(p) => deliver(&ctx, p.into_value(), tx),
-                Err(e) => {
-                    let _ = tx.send(Err(caught(&ctx, e)));
+            enter_scoped(&self.core, Some(scope.clone()), None, |ctx| {
+                match promise.restore(&ctx) {
+                    Ok(p) => deliver(&ctx, p.into_value(), tx),
+                    Err(e) => {
+                        let _ = tx.send(Err(caught(&ctx, e)));
+                    }
                 }
             });
         }
-        let outcome = rx
-            .await
-            .unwrap_or_else(|_| Err("the handler never produced a response".into()));
+        // A broken limit can stop the request's code where no exception
+        // reaches the handler's promise (a loop of microtasks, a timer).
+        let outcome = tokio::select! {
+            biased;
+            Ok(()) = failed => Err("the request was stopped".into()),
+            // Nothing can settle the handler's promise any more (it was
+            // collected), in Cloudflare's words.
+            outcome = rx => outcome
+                .unwrap_or_else(|_| Err("The script will never generate a response.".into())),
+        };
+        scope.responded();
         // A body that grew past the limit left this mark in its place.
         let oversized = body_id != 0
             && self
@@ -311,15 +348,48 @@ impl Isolate {
                 .take::<Oversized>(body_id)
                 .is_some();
         match outcome {
-            Ok(response) => response,
-            Err(_) if oversized => too_large_response(),
+            Ok(response) => self.bound_to_response(scope, response),
+            Err(_) if oversized => {
+                self.end_scope(&scope, scope.response_finished());
+                too_large_response()
+            }
             Err(message) => {
+                self.end_scope(&scope, scope.response_finished());
                 let message = self
                     .core
                     .report("uncaught exception in fetch handler", &message);
                 error_response(&message)
             }
         }
+    }
+
+    /// Ties the request's scope to its response: a complete body ends the
+    /// request now (unless `waitUntil` work is pending), a streamed one when
+    /// it has been sent or dropped, a WebSocket upgrade never.
+    fn bound_to_response(
+        &self,
+        scope: Rc<RequestScope>,
+        response: http::Response<ResponseBody>,
+    ) -> http::Response<ResponseBody> {
+        if response.status() == StatusCode::SWITCHING_PROTOCOLS {
+            scope.make_open_ended();
+            return response;
+        }
+        if response.body().size_hint().exact().is_some() {
+            self.end_scope(&scope, scope.response_finished());
+            return response;
+        }
+        let (sent, done) = oneshot::channel::<()>();
+        let this = self.core.clone();
+        tokio::task::spawn_local(async move {
+            let _ = done.await;
+            end_scope(&this, &scope, scope.response_finished());
+        });
+        response.map(|body| ScopedBody { body, _sent: sent }.boxed_unsync())
+    }
+
+    fn end_scope(&self, scope: &Rc<RequestScope>, ended: Option<Vec<f64>>) {
+        end_scope(&self.core, scope, ended);
     }
 
     /// Runs the worker's scheduled handler (cron trigger) once.
@@ -377,6 +447,76 @@ impl Drop for Isolate {
     fn drop(&mut self) {
         // Pending timers and I/O see this and stop touching the isolate.
         self.core.alive.set(false);
+    }
+}
+
+/// After the response: forgets the timers of a request that just ended, or,
+/// when `waitUntil` work keeps it going, ends it after the grace period.
+pub(crate) fn end_scope(core: &Rc<Core>, scope: &Rc<RequestScope>, ended: Option<Vec<f64>>) {
+    match ended {
+        Some(timers) => forget_timers(core, timers),
+        None if !scope.has_ended() => {
+            let (core, scope) = (core.clone(), scope.clone());
+            tokio::task::spawn_local(async move {
+                tokio::time::sleep(RequestScope::grace()).await;
+                if let Some(timers) = scope.end_now() {
+                    forget_timers(&core, timers);
+                }
+            });
+        }
+        None => {}
+    }
+}
+
+/// Drops the callbacks of a finished request's timers.
+pub(crate) fn forget_timers(core: &Rc<Core>, timers: Vec<f64>) {
+    if timers.is_empty() || !core.is_alive() {
+        return;
+    }
+    let forget = |ctx: Ctx<'_>| {
+        let drop_timers: rquickjs::Result<Function> =
+            internal(&ctx).and_then(|i| i.get("dropTimers"));
+        if let Ok(f) = drop_timers {
+            let _ = f.call::<_, ()>((timers,));
+        }
+    };
+    if crate::host::event_loop::try_current().is_some_and(|c| Rc::ptr_eq(&c, core)) {
+        // Called from inside the isolate: later, outside it.
+        let core = core.clone();
+        tokio::task::spawn_local(async move {
+            if core.is_alive() {
+                enter(&core, forget);
+            }
+        });
+    } else {
+        enter(core, forget);
+    }
+}
+
+/// A streamed response body that tells its request when it is done (sent
+/// or dropped).
+struct ScopedBody {
+    body: ResponseBody,
+    _sent: oneshot::Sender<()>,
+}
+
+impl Body for ScopedBody {
+    type Data = Bytes;
+    type Error = <ResponseBody as Body>::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, Self::Error>>> {
+        std::pin::Pin::new(&mut self.body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.body.size_hint()
     }
 }
 
@@ -643,8 +783,29 @@ fn eval_script(ctx: &Ctx<'_>, name: &str, source: &str) -> Result<(), String> {
         .map_err(|e| caught(ctx, e))
 }
 
-/// Evaluates the entry module (or service-worker script) and registers its handlers.
+/// Evaluates the entry module (or service-worker script) and registers its
+/// handlers, within Cloudflare's start-up CPU limit.
 fn load_entry(core: &Rc<Core>) -> Result<(), StartupError> {
+    let deadline = thread_cpu_time() + STARTUP_CPU_LIMIT;
+    core.startup_deadline.set(Some(deadline));
+    let result = evaluate_entry(core);
+    core.startup_deadline.set(None);
+    // Stopped by the interrupt handler (the exception says only "interrupted").
+    if result.is_err() && thread_cpu_time() > deadline {
+        let worker = &core.worker;
+        return Err(StartupError::new(format!(
+            "{}: failed to start worker '{}': Script startup exceeded CPU time limit: \
+             evaluating the worker's modules (their top-level code) took more than {} ms \
+             of CPU. Move slow work into the handlers.",
+            worker.root().join(worker.main()).display(),
+            worker.name(),
+            STARTUP_CPU_LIMIT.as_millis()
+        )));
+    }
+    result
+}
+
+fn evaluate_entry(core: &Rc<Core>) -> Result<(), StartupError> {
     let worker = &core.worker;
     let main = worker.main().to_string();
     let result: Result<(), String> = match worker.format() {

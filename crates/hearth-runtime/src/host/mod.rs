@@ -15,4 +15,5 @@ pub(crate) mod memory;
 pub(crate) mod output_gate;
 pub(crate) mod prelude;
 pub(crate) mod resources;
+pub(crate) mod scope;
 pub(crate) mod upgrade;

@@ -3,6 +3,7 @@
 (function () {
   'use strict';
   const internal = globalThis.__hearth_internal;
+  const native = globalThis.__hearth_native;
   const listeners = { fetch: [], scheduled: [] };
   let entry = null;
 
@@ -11,8 +12,9 @@
   // One per event, as on Cloudflare; it holds no state, so it stays cheap
   // on the per-request path.
   class ExecutionContext {
+    // The request (its timers and I/O) lives until the promise settles.
     waitUntil(promise) {
-      Promise.resolve(promise).catch(logRejection('waitUntil'));
+      native.waitUntil(Promise.resolve(promise).catch(logRejection('waitUntil')));
     }
     // There is no origin behind `hearth dev`, so an exception still becomes a 500.
     passThroughOnException() {}
@@ -52,7 +54,7 @@
       this.#responded = true;
       this.#response = response;
     }
-    waitUntil(promise) { Promise.resolve(promise).catch(logRejection('waitUntil')); }
+    waitUntil(promise) { native.waitUntil(Promise.resolve(promise).catch(logRejection('waitUntil'))); }
     passThroughOnException() {}
   }
 

@@ -14,16 +14,19 @@
     if (typeof callback !== 'function') throw new TypeError('The callback must be a function');
     const id = nextTimer++;
     const ms = Math.max(0, Number(delay) || 0);
-    active.set(id, { callback, args, repeat, ms });
-    native.timerStart(id, ms);
+    // A request that is over starts no timers (see host/scope.rs).
+    if (native.timerStart(id, ms)) active.set(id, { callback, args, repeat, ms });
     return id;
   }
   internal.fireTimer = function (id) {
     const timer = active.get(id);
     if (!timer) return;
-    if (timer.repeat) native.timerStart(id, timer.ms);
-    else active.delete(id);
+    if (!timer.repeat || !native.timerStart(id, timer.ms)) active.delete(id);
     timer.callback.apply(globalThis, timer.args);
+  };
+  // The timers of a request that ended: their sleeps were cancelled.
+  internal.dropTimers = function (ids) {
+    for (const id of ids) active.delete(id);
   };
   const clear = (id) => { active.delete(typeof id === 'object' && id ? Number(id) : id); };
   hide(globalThis, 'setTimeout', (cb, ms, ...args) => schedule(cb, ms, args, false));
