@@ -164,6 +164,27 @@ fn limits_are_d1s() {
 }
 
 #[test]
+fn an_invocation_makes_at_most_1000_queries() {
+    let dir = copy_project(&fixture("d1"));
+    let h = Hearth::start(dir.path(), &[]);
+    let (status, out) = h.json("GET", "/queries?n=1000", None);
+    assert_eq!(status, 200, "{out}\n{}", h.logs());
+    assert_eq!(
+        out,
+        json!({ "done": 1000, "batched": 3, "error": null }),
+        "a batch is one query"
+    );
+    let (_, out) = h.json("GET", "/queries?n=1001", None);
+    assert_eq!(
+        out,
+        json!({ "done": 1000, "batched": 3, "error": "Too many API requests by single Worker invocation." })
+    );
+    // The count is per invocation: the next request starts again.
+    let (_, out) = h.json("GET", "/queries?n=10", None);
+    assert_eq!(out["done"], 10, "{out}");
+}
+
+#[test]
 fn sessions_carry_bookmarks() {
     let (_dir, _h, out) = api();
     assert_eq!(out["sessionBefore"], Value::Null);

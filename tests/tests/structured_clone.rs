@@ -138,12 +138,10 @@ fn every_supported_type_round_trips_through_rpc() {
     assert_eq!(v["echo"], expected_check());
     assert_eq!(v["bigArgument"], 1 << 20);
     assert_eq!(v["bigResult"], true);
-    for case in [
-        "functionArgument",
-        "classArgument",
-        "functionResult",
-        "classResult",
-    ] {
+    // Functions cross by reference (stubs), class instances do not.
+    assert_eq!(v["functionArgument"], 42, "{v}");
+    assert_eq!(v["functionResult"], 2, "{v}");
+    for case in ["classArgument", "classResult"] {
         assert_eq!(v[case]["name"], "DataCloneError", "{case}: {v}");
     }
     assert_eq!(v["alive"], "still alive");

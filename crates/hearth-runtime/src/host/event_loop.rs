@@ -19,8 +19,26 @@ use std::time::Instant;
 thread_local! {
     /// The isolates currently executing JavaScript on this thread, innermost last.
     static CURRENT: RefCell<Vec<Rc<Core>>> = const { RefCell::new(Vec::new()) };
-    /// How many Worker invocations deep the code running now is (see [`chain`]).
-    static CHAIN: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+    /// The Worker invocation the code running now belongs to (see [`Invocation`]).
+    static INVOCATION: RefCell<Option<Rc<Invocation>>> = const { RefCell::new(None) };
+}
+
+/// One Worker invocation (a request from outside, or one worker's call into
+/// another): its place in the request's chain and the API requests it made.
+/// Native async work carries it to the code its promise resumes
+/// ([`spawn_op`]), so code after an `await` still counts as its invocation.
+pub(crate) struct Invocation {
+    depth: u32,
+    api_requests: std::cell::Cell<u32>,
+}
+
+impl Invocation {
+    fn new(depth: u32) -> Rc<Invocation> {
+        Rc::new(Invocation {
+            depth,
+            api_requests: std::cell::Cell::new(0),
+        })
+    }
 }
 
 /// The most Worker invocations one request may chain (a worker calling
@@ -31,12 +49,21 @@ pub(crate) const MAX_CHAIN: u32 = 32;
 /// What Cloudflare throws for the invocation past [`MAX_CHAIN`].
 pub(crate) const CHAIN_EXCEEDED: &str = "Subrequest depth limit exceeded. This request recursed through Workers too many times. This can happen e.g. if you have a Worker or Durable Object that calls other Workers or objects recursively.";
 
-/// The Worker invocation the running code belongs to, counted along its
-/// chain: 1 for a request from outside (0 before any is known), 2 for a
-/// worker it called, and so on. Native async work carries it to the code
-/// its promise resumes ([`spawn_op`]).
+/// The most API requests (D1 queries) one invocation may make: D1's
+/// "queries per Worker invocation" on Workers Paid.
+pub(crate) const MAX_API_REQUESTS: u32 = 1000;
+
+/// What Cloudflare throws for the API request past [`MAX_API_REQUESTS`].
+pub(crate) const API_REQUESTS_EXCEEDED: &str = "Too many API requests by single Worker invocation.";
+
+fn invocation() -> Option<Rc<Invocation>> {
+    INVOCATION.with(|c| c.borrow().clone())
+}
+
+/// The number of the running invocation in its chain: 1 for a request from
+/// outside, 2 for a worker it called, and so on.
 pub(crate) fn chain() -> u32 {
-    CHAIN.with(|c| c.get()).max(1)
+    invocation().map_or(1, |i| i.depth)
 }
 
 /// The number of the invocation the running code is about to make, or the
@@ -49,26 +76,49 @@ pub(crate) fn next_in_chain(ctx: &Ctx<'_>) -> rquickjs::Result<u32> {
     Ok(next)
 }
 
-/// Runs `f` as invocation `depth` of its chain.
-fn with_chain<R>(depth: u32, f: impl FnOnce() -> R) -> R {
-    let outer = CHAIN.with(|c| c.replace(depth));
+/// Counts one API request of the running invocation, or throws Cloudflare's
+/// error past [`MAX_API_REQUESTS`]. Code that belongs to no invocation (a
+/// Durable Object's events, alarms, timers) is not counted.
+pub(crate) fn count_api_request(ctx: &Ctx<'_>) -> rquickjs::Result<()> {
+    if let Some(i) = invocation() {
+        let n = i.api_requests.get() + 1;
+        if n > MAX_API_REQUESTS {
+            return Err(rquickjs::Exception::throw_message(
+                ctx,
+                API_REQUESTS_EXCEEDED,
+            ));
+        }
+        i.api_requests.set(n);
+    }
+    Ok(())
+}
+
+/// Runs `f` as part of `invocation`.
+fn with_invocation<R>(invocation: Option<Rc<Invocation>>, f: impl FnOnce() -> R) -> R {
+    let outer = INVOCATION.with(|c| c.replace(invocation));
     let result = f();
-    CHAIN.with(|c| c.set(outer));
+    INVOCATION.with(|c| *c.borrow_mut() = outer);
     result
 }
 
-/// A future whose every poll runs as invocation `depth` of a chain: what an
-/// invocation entered while it is polled (another worker's isolate) counts
-/// from there.
+/// Runs `f` as the running invocation, or as a new request from outside
+/// when there is none (the server's entry points).
+pub(crate) fn as_invocation<R>(f: impl FnOnce() -> R) -> R {
+    let running = invocation().unwrap_or_else(|| Invocation::new(1));
+    with_invocation(Some(running), f)
+}
+
+/// A future whose every poll runs as a new invocation, number `depth` of its
+/// chain: what it enters (another worker's isolate) is that invocation.
 pub(crate) struct InChain<F> {
-    depth: u32,
+    invocation: Rc<Invocation>,
     inner: std::pin::Pin<Box<F>>,
 }
 
 /// Wraps `future` to run as invocation `depth` ([`InChain`]).
 pub(crate) fn in_chain<F: Future>(depth: u32, future: F) -> InChain<F> {
     InChain {
-        depth,
+        invocation: Invocation::new(depth),
         inner: Box::pin(future),
     }
 }
@@ -80,8 +130,8 @@ impl<F: Future> Future for InChain<F> {
         mut self: std::pin::Pin<&mut Self>,
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<F::Output> {
-        let depth = self.depth;
-        with_chain(depth, || self.inner.as_mut().poll(cx))
+        let invocation = self.invocation.clone();
+        with_invocation(Some(invocation), || self.inner.as_mut().poll(cx))
     }
 }
 
@@ -247,7 +297,7 @@ where
         resolve: Persistent::save(ctx, resolve),
         reject: Persistent::save(ctx, reject),
         actor: running_actor(&core),
-        chain: CHAIN.with(|c| c.get()),
+        invocation: invocation(),
         scope: running_scope(&core),
         core,
     };
@@ -266,7 +316,7 @@ struct PendingPromise {
     reject: Persistent<Function<'static>>,
     actor: Option<Weak<dyn Actor>>,
     /// The invocation the op was started by, which its continuation resumes.
-    chain: u32,
+    invocation: Option<Rc<Invocation>>,
     /// The request the op belongs to: once it has ended the op is dropped.
     scope: Option<Rc<RequestScope>>,
     core: Rc<Core>,
@@ -278,7 +328,7 @@ impl PendingPromise {
             resolve,
             reject,
             actor,
-            chain,
+            invocation,
             scope,
             core,
         } = self;
@@ -291,7 +341,7 @@ impl PendingPromise {
             });
             return;
         }
-        with_chain(chain, || {
+        with_invocation(invocation, || {
             enter_scoped(&core, scope, actor, |ctx| {
                 let resolve = resolve.restore(&ctx)?;
                 let reject = reject.restore(&ctx)?;

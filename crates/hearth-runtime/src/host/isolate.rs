@@ -3,7 +3,7 @@
 use crate::host::actor::{Actor, Resident};
 use crate::host::body::{full, BodySink, ChannelBody, Oversized, RequestBody, ResponseBody};
 use crate::host::errors::{describe, FatalKind, StartupError};
-use crate::host::event_loop::{enter, enter_scoped};
+use crate::host::event_loop::{as_invocation, enter, enter_scoped};
 use crate::host::memory::{Budget, MeteredAllocator};
 use crate::host::resources::Resources;
 use crate::host::scope::RequestScope;
@@ -294,29 +294,33 @@ impl Isolate {
         };
         let (tx, rx) = oneshot::channel();
         let (scope, failed) = RequestScope::new();
-        let pending = enter_scoped(&self.core, Some(scope.clone()), None, |ctx| {
-            let run = || -> rquickjs::Result<Value> {
-                let run_fetch: Function = internal(&ctx)?.get("runFetch")?;
-                run_fetch.call((url, method, headers, body_id, entrypoint))
-            };
-            match run() {
-                // Still pending: it often settles in the microtasks that run
-                // as this call leaves the isolate (awaits of KV reads and the
-                // like), and is then read directly below.
-                Ok(result) => match result.as_promise() {
-                    Some(p) if p.state() == rquickjs::promise::PromiseState::Pending => {
-                        Some((rquickjs::Persistent::save(&ctx, p.clone()), tx))
-                    }
-                    _ => {
-                        deliver(&ctx, result, tx);
+        // A request from outside is an invocation of its own; one through a
+        // service binding already is one (`in_chain`).
+        let pending = as_invocation(|| {
+            enter_scoped(&self.core, Some(scope.clone()), None, |ctx| {
+                let run = || -> rquickjs::Result<Value> {
+                    let run_fetch: Function = internal(&ctx)?.get("runFetch")?;
+                    run_fetch.call((url, method, headers, body_id, entrypoint))
+                };
+                match run() {
+                    // Still pending: it often settles in the microtasks that run
+                    // as this call leaves the isolate (awaits of KV reads and the
+                    // like), and is then read directly below.
+                    Ok(result) => match result.as_promise() {
+                        Some(p) if p.state() == rquickjs::promise::PromiseState::Pending => {
+                            Some((rquickjs::Persistent::save(&ctx, p.clone()), tx))
+                        }
+                        _ => {
+                            deliver(&ctx, result, tx);
+                            None
+                        }
+                    },
+                    Err(e) => {
+                        let _ = tx.send(Err(caught(&ctx, e)));
                         None
                     }
-                },
-                Err(e) => {
-                    let _ = tx.send(Err(caught(&ctx, e)));
-                    None
                 }
-            }
+            })
         });
         if let Some((promise, tx)) = pending {
             enter_scoped(&self.core, Some(scope.clone()), None, |ctx| {

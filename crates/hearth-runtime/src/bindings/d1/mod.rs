@@ -5,7 +5,7 @@
 //! (`synchronous=FULL`), and their promises resolve only once on disk.
 
 use crate::host::bytes::bytes_of;
-use crate::host::event_loop::{current, settle, spawn_op};
+use crate::host::event_loop::{count_api_request, current, settle, spawn_op};
 use hearth_d1::{Answer, D1Database, D1Error, Meta, Query, QueryResult, Value as SqlValue};
 use rquickjs::{Array, Ctx, Exception, Function, Object, Promise, Value};
 
@@ -122,6 +122,8 @@ fn d1_query<'js>(
     params: Vec<Array<'js>>,
 ) -> rquickjs::Result<Value<'js>> {
     let db = database(&ctx, &binding)?;
+    // A batch is one request to D1, as on Cloudflare.
+    count_api_request(&ctx)?;
     let mut queries = Vec::with_capacity(sqls.len());
     for (sql, values) in sqls.into_iter().zip(params) {
         let mut bound = Vec::with_capacity(values.len());
@@ -166,7 +168,9 @@ fn error<'js>(ctx: &Ctx<'js>, e: D1Error) -> rquickjs::Result<rquickjs::String<'
 
 /// A promise of `[count, duration]`, or of the error message as a string.
 fn d1_exec<'js>(ctx: Ctx<'js>, binding: String, sql: String) -> rquickjs::Result<Promise<'js>> {
-    let answer = database(&ctx, &binding)?.submit_exec(sql);
+    let db = database(&ctx, &binding)?;
+    count_api_request(&ctx)?;
+    let answer = db.submit_exec(sql);
     spawn_op(&ctx, async move {
         let outcome = answer.wait().await;
         Ok(settle(move |ctx| match outcome {
