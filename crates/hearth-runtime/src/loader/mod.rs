@@ -488,13 +488,12 @@ fn resolve_in_package(
         };
     }
     if subpath.is_empty() {
-        let fields: &[&str] = if kind == Kind::Import {
-            &["module", "main"]
-        } else {
-            &["main", "module"]
-        };
-        for field in fields {
-            if let Some(main) = pkg.get(*field).and_then(|m| m.as_str()) {
+        // `main` before `module` for `import` too, so a package with both
+        // loads once: esbuild (wrangler's bundler) does the same for every
+        // package that is required anywhere in the bundle, which hearth,
+        // loading lazily, cannot know in advance.
+        for field in ["main", "module"] {
+            if let Some(main) = pkg.get(field).and_then(|m| m.as_str()) {
                 if let Some(p) = probe_file(root, &normalize(&dir.join(main))) {
                     return Ok(p);
                 }
