@@ -192,6 +192,28 @@ fn build_command_runs_before_start_and_on_reload() {
 }
 
 #[test]
+fn build_command_finds_the_projects_own_npm_tools() {
+    // `esbuild src/client.tsx ...` as durable-chat's build: the tool is in
+    // node_modules/.bin, on PATH under `npm run dev` (which starts wrangler).
+    let dir = write_project(&[
+        (
+            "wrangler.toml",
+            "name = \"tools\"\nmain = \"dist/index.js\"\n[build]\ncommand = \"make-worker dist\"\n",
+        ),
+        (
+            "node_modules/.bin/make-worker",
+            "#!/bin/sh\nmkdir -p \"$1\" && echo \"export default { fetch() { return new Response('made by a local tool'); } };\" > \"$1/index.js\"\n",
+        ),
+    ]);
+    let tool = dir.path().join("node_modules/.bin/make-worker");
+    let mut mode = std::fs::metadata(&tool).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut mode, 0o755);
+    std::fs::set_permissions(&tool, mode).unwrap();
+    let h = Hearth::start(dir.path(), &[]);
+    assert_eq!(h.get("/"), (200, "made by a local tool".to_string()));
+}
+
+#[test]
 fn process_env_node_env_is_defined_as_wranglers_bundler_defines_it() {
     // No nodejs_compat: `process` does not exist, yet packages that branch
     // on process.env.NODE_ENV (React, many CommonJS builds) work.

@@ -250,3 +250,55 @@ fn fs_needs_a_recent_compatibility_date_or_its_flag() {
     let h = Hearth::start(flagged.path(), &[]);
     assert_eq!(h.get("/"), (200, "true".into()));
 }
+
+#[test]
+fn crypto_scrypt_matches_rfc_7914_and_checks_parameters() {
+    let dir = write_project(&[
+        (
+            "wrangler.toml",
+            "name = \"scrypt\"\nmain = \"index.js\"\ncompatibility_date = \"2025-01-01\"\n\
+             compatibility_flags = [\"nodejs_compat\"]\n",
+        ),
+        (
+            "index.js",
+            "import { scrypt, scryptSync } from 'node:crypto';\nimport { Buffer } from 'node:buffer';\n\
+             const code = (f) => { try { f(); return null; } catch (e) { return [e.name, e.code]; } };\n\
+             export default { async fetch() {\n\
+               const rfc = scryptSync('password', 'NaCl', 64, { N: 1024, r: 8, p: 16 }).toString('hex');\n\
+               const empty = scryptSync('', '', 64, { cost: 16, blockSize: 1, parallelization: 1 }).toString('hex');\n\
+               const viaCallback = await new Promise((ok, fail) => scrypt('pw', Buffer.from('salt'), 16, (e, k) => e ? fail(e) : ok(k.toString('hex'))));\n\
+               const defaults = scryptSync('pw', 'salt', 16).toString('hex');\n\
+               return Response.json({ rfc, empty, viaCallback, defaults,\n\
+                 badCost: code(() => scryptSync('a', 'b', 16, { N: 3 })),\n\
+                 tooMuchMemory: code(() => scryptSync('a', 'b', 16, { N: 1 << 20, r: 8 })),\n\
+                 noCallback: code(() => scrypt('a', 'b', 16)) });\n\
+             } };\n",
+        ),
+    ]);
+    let h = Hearth::start(dir.path(), &[]);
+    let got = get(&h, "/");
+    // RFC 7914 section 12, the second and first test vectors.
+    assert_eq!(
+        got["rfc"],
+        "fdbabe1c9d3472007856e7190d01e9fe7c6ad7cbc8237830e77376634b3731622eaf30d92e22a3886ff109279d9830dac727afb94a83ee6d8360cbdfa2cc0640"
+    );
+    assert_eq!(
+        got["empty"],
+        "77d6576238657b203b19ca42c18a0497f16b4844e3074ae8dfdffa3fede21442fcd0069ded0948f8326a753a0fc81f17e8d3e0fb2e0d3628cf35e20c38d18906"
+    );
+    // Node's defaults (N=16384, r=8, p=1), asynchronously too.
+    assert_eq!(got["viaCallback"], got["defaults"]);
+    assert_eq!(got["defaults"].as_str().unwrap().len(), 32);
+    assert_eq!(
+        got["badCost"],
+        json!(["RangeError", "ERR_CRYPTO_INVALID_SCRYPT_PARAMS"])
+    );
+    assert_eq!(
+        got["tooMuchMemory"],
+        json!(["RangeError", "ERR_CRYPTO_INVALID_SCRYPT_PARAMS"])
+    );
+    assert_eq!(
+        got["noCallback"],
+        json!(["TypeError", "ERR_INVALID_ARG_TYPE"])
+    );
+}

@@ -340,3 +340,50 @@ fn hono_zod_example_validates_json() {
     let list = json(&h, "/todos");
     assert!(!list.as_array().unwrap().is_empty());
 }
+
+#[test]
+fn a_package_with_main_and_module_loads_once_for_import_and_require() {
+    // The Remix 2 shape: an ES module imports `dual` while a CommonJS file
+    // requires it; with two copies, state kept in the package (a React
+    // context, a registry) differs between the two. wrangler's bundler loads
+    // such a package once, and so does hearth.
+    let dir = write_project(&[
+        (
+            "wrangler.toml",
+            "name = \"dual\"\nmain = \"src/index.js\"\ncompatibility_date = \"2025-01-01\"\n",
+        ),
+        (
+            "src/index.js",
+            "import { registry, flavour } from 'dual';\nimport consumer from 'consumer';\n\
+             export default { fetch() { registry.push('from import');\n\
+             return Response.json({ same: consumer.registry === registry, seen: consumer.seen(), flavour, \
+             consumerFlavour: consumer.flavour }); } };\n",
+        ),
+        (
+            "node_modules/dual/package.json",
+            r#"{"name":"dual","main":"dist/index.cjs.js","module":"dist/index.esm.js"}"#,
+        ),
+        (
+            "node_modules/dual/dist/index.cjs.js",
+            "exports.registry = [];\nexports.flavour = 'cjs';\n",
+        ),
+        (
+            "node_modules/dual/dist/index.esm.js",
+            "export const registry = [];\nexport const flavour = 'esm';\n",
+        ),
+        (
+            "node_modules/consumer/package.json",
+            r#"{"name":"consumer","main":"index.js"}"#,
+        ),
+        (
+            "node_modules/consumer/index.js",
+            "const dual = require('dual');\nmodule.exports = { registry: dual.registry, \
+             flavour: dual.flavour, seen: () => dual.registry.slice() };\n",
+        ),
+    ]);
+    let h = Hearth::start(dir.path(), &[]);
+    let got = json(&h, "/");
+    assert_eq!(got["same"], true, "{got}");
+    assert_eq!(got["seen"], serde_json::json!(["from import"]), "{got}");
+    assert_eq!(got["flavour"], got["consumerFlavour"], "{got}");
+}

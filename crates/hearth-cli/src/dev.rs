@@ -279,6 +279,7 @@ fn run_builds(configs: &[hearth_config::Config]) -> Result<bool> {
             .arg("-c")
             .arg(&build.command)
             .current_dir(&build.cwd)
+            .env("PATH", build_path(&build.cwd))
             .stdin(std::process::Stdio::null())
             .status()
             .with_context(|| format!("cannot run the build command `{}`", build.command))?;
@@ -291,6 +292,19 @@ fn run_builds(configs: &[hearth_config::Config]) -> Result<bool> {
         }
     }
     Ok(ran)
+}
+
+/// `PATH` for a build command: the `node_modules/.bin` folders of its folder
+/// and the folders above it first, as `npm run dev` (which starts wrangler)
+/// puts them, so `esbuild ...` finds the project's own esbuild.
+fn build_path(cwd: &std::path::Path) -> std::ffi::OsString {
+    let cwd = std::path::absolute(cwd).unwrap_or_else(|_| cwd.to_path_buf());
+    let bins = cwd
+        .ancestors()
+        .map(|dir| dir.join("node_modules/.bin"))
+        .filter(|bin| bin.is_dir());
+    let inherited = std::env::var_os("PATH").unwrap_or_default();
+    std::env::join_paths(bins.chain(std::env::split_paths(&inherited))).unwrap_or(inherited)
 }
 
 /// The D1 databases the REST API serves: each answers to its

@@ -184,6 +184,45 @@ export function pbkdf2(password, salt, iterations, keylen, digest, callback) {
   }
 }
 
+function scryptError(message) {
+  const err = new RangeError(`Invalid scrypt params: ${message}`);
+  err.code = 'ERR_CRYPTO_INVALID_SCRYPT_PARAMS';
+  return err;
+}
+
+// Node's defaults and checks: N (cost) a power of two above 1, r and p at
+// least 1, and 128 * N * r within maxmem (32 MiB unless raised).
+export function scryptSync(password, salt, keylen, options = {}) {
+  const pick = (a, b, fallback) => options[a] ?? options[b] ?? fallback;
+  const N = pick('N', 'cost', 16384);
+  const r = pick('r', 'blockSize', 8);
+  const p = pick('p', 'parallelization', 1);
+  const maxmem = options.maxmem ?? 32 << 20;
+  if (!Number.isInteger(keylen) || keylen < 0) {
+    const err = new RangeError(`The value of "keylen" is out of range. It must be >= 0 && <= 2147483647. Received ${keylen}`);
+    err.code = 'ERR_OUT_OF_RANGE';
+    throw err;
+  }
+  if (!Number.isInteger(N) || N < 2 || (N & (N - 1)) !== 0) throw scryptError('N must be a power of 2 greater than 1');
+  if (!Number.isInteger(r) || r < 1 || !Number.isInteger(p) || p < 1) throw scryptError('r and p must be positive integers');
+  if (128 * N * r > maxmem) throw scryptError('memory limit exceeded');
+  return Buffer.from(native.scrypt(toBytes(password), toBytes(salt), Math.log2(N), r, p, keylen));
+}
+
+export function scrypt(password, salt, keylen, options, callback) {
+  if (typeof options === 'function') {
+    callback = options;
+    options = {};
+  }
+  if (typeof callback !== 'function') {
+    const err = new TypeError('The "callback" argument must be of type function');
+    err.code = 'ERR_INVALID_ARG_TYPE';
+    throw err;
+  }
+  const key = scryptSync(password, salt, keylen, options);
+  queueMicrotask(() => callback(null, key));
+}
+
 function unsupported(name) {
   return () => {
     throw new Error(`crypto.${name} is not supported by hearth; use crypto.subtle`);
@@ -208,7 +247,7 @@ export const constants = {};
 
 export default {
   Hash, Hmac, createHash, createHmac, hash, getHashes, randomBytes, pseudoRandomBytes, randomFillSync, randomFill,
-  randomInt, randomUUID, getRandomValues, timingSafeEqual, pbkdf2, pbkdf2Sync, createCipheriv, createDecipheriv,
+  randomInt, randomUUID, getRandomValues, timingSafeEqual, pbkdf2, pbkdf2Sync, scrypt, scryptSync, createCipheriv, createDecipheriv,
   createSign, createVerify, generateKeyPairSync, createPrivateKey, createPublicKey, createSecretKey, webcrypto,
   subtle, constants,
 };

@@ -122,6 +122,7 @@ pub(crate) fn install<'js>(ctx: &Ctx<'js>, native: &Object<'js>) -> rquickjs::Re
     set("hasher", Function::new(ctx.clone(), js_hasher)?)?;
     set("hmac", Function::new(ctx.clone(), js_hmac)?)?;
     set("pbkdf2", Function::new(ctx.clone(), js_pbkdf2)?)?;
+    set("scrypt", Function::new(ctx.clone(), js_scrypt)?)?;
     set("hkdf", Function::new(ctx.clone(), js_hkdf)?)?;
     set("aesGcm", Function::new(ctx.clone(), js_aes_gcm)?)?;
     set("aesCbc", Function::new(ctx.clone(), js_aes_cbc)?)?;
@@ -299,6 +300,32 @@ fn js_pbkdf2<'js>(
             pbkdf2::pbkdf2_hmac::<D>(&password, &salt, iterations, &mut out);
             Ok(())
         })?;
+        Ok(out)
+    };
+    let out = run().or_throw(&ctx)?;
+    new_array_buffer(&ctx, out)
+}
+
+/// node:crypto's scrypt; its JavaScript checked the parameters as Node does
+/// (`log_n` is log2 of the cost N).
+fn js_scrypt<'js>(
+    ctx: Ctx<'js>,
+    password: Value<'js>,
+    salt: Value<'js>,
+    log_n: u8,
+    r: u32,
+    p: u32,
+    len: usize,
+) -> rquickjs::Result<Value<'js>> {
+    check_deadline(&ctx)?;
+    let password = require_bytes(&ctx, &password, "password")?;
+    let salt = require_bytes(&ctx, &salt, "salt")?;
+    let run = || {
+        let params = scrypt::Params::new(log_n, r, p, scrypt::Params::RECOMMENDED_LEN)
+            .map_err(|e| Failure::operation(format!("Invalid scrypt params: {e}")))?;
+        let mut out = vec![0u8; len];
+        scrypt::scrypt(&password, &salt, &params, &mut out)
+            .map_err(|e| Failure::operation(format!("Invalid scrypt params: {e}")))?;
         Ok(out)
     };
     let out = run().or_throw(&ctx)?;
