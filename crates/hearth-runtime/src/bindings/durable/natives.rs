@@ -84,11 +84,13 @@ fn object_target(ctx: &Ctx<'_>, target: Vec<String>) -> rquickjs::Result<[String
     let target: [String; 3] = target
         .try_into()
         .map_err(|_| Exception::throw_internal(ctx, "a stub's target is [class, id, worker]"))?;
-    let worker = current().worker.clone();
+    let core = current();
+    let worker = core.worker.clone();
     let [class, _, script] = &target;
-    let bound = worker.config().durable_objects.iter().any(|b| {
-        b.class_name == *class && b.script_name.as_deref().unwrap_or(worker.name()) == script
-    });
+    let bound = crate::bindings::services::granted(&core, ["durable", class, script])
+        || worker.config().durable_objects.iter().any(|b| {
+            b.class_name == *class && b.script_name.as_deref().unwrap_or(worker.name()) == script
+        });
     if !bound {
         return Err(Exception::throw_type(
             ctx,

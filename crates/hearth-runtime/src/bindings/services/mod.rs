@@ -44,8 +44,11 @@ pub fn set_resolver(resolver: Resolver) {
 /// built by hand (`new env.B.constructor("other")`) reaches nothing its
 /// configuration does not. `ctx.exports` reaches the worker's own entrypoints.
 fn bound(ctx: &Ctx<'_>, service: &str, entrypoint: Option<&str>) -> rquickjs::Result<()> {
-    let worker = current().worker.clone();
+    let core = current();
+    let worker = core.worker.clone();
+    let target = ["service", service, entrypoint.unwrap_or("")];
     let allowed = service == worker.name()
+        || granted(&core, target)
         || worker
             .config()
             .services
@@ -60,6 +63,19 @@ fn bound(ctx: &Ctx<'_>, service: &str, entrypoint: Option<&str>) -> rquickjs::Re
     ))
 }
 
+/// Stubs this isolate received over RPC: a stub is a capability, so the
+/// receiver may call what it names without a binding of its own.
+#[derive(Default)]
+struct Granted(std::collections::HashSet<[String; 3]>);
+
+/// Whether a stub naming `target` (`[kind, a, b]`) was received over RPC.
+pub(crate) fn granted(core: &crate::host::isolate::Core, target: [&str; 3]) -> bool {
+    core.resources
+        .borrow()
+        .state_ref::<Granted>()
+        .is_some_and(|g| g.0.contains(&target.map(str::to_owned)))
+}
+
 pub(crate) fn resolve(service: &str) -> Result<Rc<Isolate>, String> {
     RESOLVER.with(|r| match r.borrow().as_ref() {
         Some(resolve) => resolve(service),
@@ -69,6 +85,14 @@ pub(crate) fn resolve(service: &str) -> Result<Rc<Isolate>, String> {
 
 pub(crate) fn install<'js>(ctx: &Ctx<'js>, native: &Object<'js>) -> rquickjs::Result<()> {
     native.set("serviceFetch", Function::new(ctx.clone(), service_fetch)?)?;
+    native.set(
+        "rpcGrant",
+        Function::new(ctx.clone(), |kind: String, a: String, b: String| {
+            let core = current();
+            let mut resources = core.resources.borrow_mut();
+            resources.state::<Granted>().0.insert([kind, a, b]);
+        })?,
+    )?;
     native.set("serviceCall", Function::new(ctx.clone(), service_call)?)?;
     stubs::install(ctx, native)
 }

@@ -211,8 +211,12 @@
   internal.rpcDecode = function (d, owned) {
     switch (d[0]) {
       case 'export': return exportStub(d, owned);
-      case 'service': return new internal.ServiceBinding(d[1], d[2]);
-      case 'durable': return internal.durableStub(d[1], d[2], d[3], d[4]);
+      case 'service':
+        native.rpcGrant('service', d[1], d[2] ?? '');
+        return new internal.ServiceBinding(d[1], d[2]);
+      case 'durable':
+        native.rpcGrant('durable', d[1], d[3]);
+        return internal.durableStub(d[1], d[2], d[3], d[4]);
     }
     throw new TypeError(`unknown kind of RPC stub: ${d[0]}`);
   };
