@@ -71,26 +71,27 @@ fn is_red(pixel: [u8; 4]) -> bool {
     pixel[0] > 200 && pixel[1] < 60 && pixel[2] < 60
 }
 
+/// GETs `path`, which must answer 200 with a PNG: its bytes, decoded.
+fn get_png(h: &Hearth, path: &str) -> (Vec<u8>, Image) {
+    let (status, png, headers) = request_full(&format!("{}{path}", h.url), "GET", &[], None);
+    assert_eq!(
+        status,
+        200,
+        "{}\n{}",
+        String::from_utf8_lossy(&png),
+        h.logs()
+    );
+    assert_eq!(header(&headers, "content-type"), Some("image/png"));
+    let image = Image::decode(&png);
+    (png, image)
+}
+
 #[test]
 fn image_resize_resizes_and_encodes_with_photon() {
     let h = Hearth::start(&example("image-resize"), &[]);
 
     // The sample image: a 1000x750 gradient with a red square in the middle.
-    let (status, sample, headers) = request_full(
-        &format!("{}/sample?width=1000&height=750", h.url),
-        "GET",
-        &[],
-        None,
-    );
-    assert_eq!(
-        status,
-        200,
-        "{}\n{}",
-        String::from_utf8_lossy(&sample),
-        h.logs()
-    );
-    assert_eq!(header(&headers, "content-type"), Some("image/png"));
-    let original = Image::decode(&sample);
+    let (sample, original) = get_png(&h, "/sample?width=1000&height=750");
     assert_eq!((original.width, original.height), (1000, 750));
     assert!(is_red(original.at(500, 375)));
 
@@ -165,21 +166,7 @@ fn jpeg_size(bytes: &[u8]) -> Option<(u32, u32)> {
 fn og_image_draws_a_card_with_text() {
     let h = Hearth::start(&example("og-image"), &[]);
 
-    let (status, png, headers) = request_full(
-        &format!("{}/og?title=Hello%20hearth&subtitle=wasm", h.url),
-        "GET",
-        &[],
-        None,
-    );
-    assert_eq!(
-        status,
-        200,
-        "{}\n{}",
-        String::from_utf8_lossy(&png),
-        h.logs()
-    );
-    assert_eq!(header(&headers, "content-type"), Some("image/png"));
-    let card = Image::decode(&png);
+    let (_, card) = get_png(&h, "/og?title=Hello%20hearth&subtitle=wasm");
     assert_eq!((card.width, card.height), (1200, 630));
     // The orange background ...
     let corner = card.at(10, 10);
