@@ -61,16 +61,21 @@ fn timers_project() -> tempfile::TempDir {
     ])
 }
 
+/// The CPU time hearth's process spends over the next `window`.
+fn cpu_spent_over(h: &Hearth, window: Duration) -> Duration {
+    let before = process_cpu(h.pid());
+    std::thread::sleep(window);
+    process_cpu(h.pid()) - before
+}
+
 #[test]
 fn timers_left_behind_by_a_request_stop_when_it_ends() {
     let dir = timers_project();
     let h = Hearth::start(dir.path(), &[]);
     assert_eq!(h.get("/intervals"), (200, "armed".into()));
     std::thread::sleep(Duration::from_millis(500));
-    let before = process_cpu(h.pid());
     let window = Duration::from_secs(2);
-    std::thread::sleep(window);
-    let spent = process_cpu(h.pid()) - before;
+    let spent = cpu_spent_over(&h, window);
     assert!(
         spent < window / 10,
         "100,000 intervals kept hearth busy after the response: {spent:?} of CPU in {window:?}"
@@ -152,10 +157,8 @@ fn a_microtask_loop_gets_the_cpu_limit_and_the_worker_recovers() {
         std::thread::sleep(Duration::from_millis(50));
     }
     std::thread::sleep(Duration::from_millis(300));
-    let before = process_cpu(h.pid());
     let window = Duration::from_secs(2);
-    std::thread::sleep(window);
-    let spent = process_cpu(h.pid()) - before;
+    let spent = cpu_spent_over(&h, window);
     assert!(
         spent < window / 10,
         "background work went on: {spent:?} in {window:?}"
