@@ -93,7 +93,6 @@ fn a_reset_keeps_the_writes_made_before_it_but_not_an_unfinished_transaction() {
 }
 
 #[test]
-#[ignore = "regressed in the stop-20 merge (RPC invocation record + request scope): the caller's catch receives null instead of the reset error; fix first next session"]
 fn memory_overrun_resets_the_isolate_and_everything_keeps_working() {
     let p = Project::of(&fixture("durable-limits"));
     let h = start(&p);

@@ -371,8 +371,7 @@
             return [false, new TypeError(`The RPC receiver does not implement the method "${method}".`)];
           return [true, await object[method](...b)];
         } catch (err) {
-          // Running out of memory resets the isolate; it is not a result.
-          if (err instanceof InternalError && err.message === 'out of memory') throw err;
+          // A broken limit is not a result: the host sees it in the engine's state.
           return [false, err];
         } finally {
           internal.rpcReturnLent(lent);

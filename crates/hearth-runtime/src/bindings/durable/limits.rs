@@ -30,10 +30,14 @@ pub(crate) struct Running {
     pub(crate) is_alarm: bool,
 }
 
-/// Whether the failure of `slot`'s event (logged with `message`) came from a
+/// Whether the end of `slot`'s event (logged with `message`) came from a
 /// broken limit, as the engine recorded it; this module then handles it,
-/// otherwise the caller reports the failure.
-pub(crate) fn stopped_by_limit(core: &Rc<Core>, slot: &Rc<ObjectSlot>, message: &str) -> bool {
+/// otherwise the caller reports the outcome.
+pub(crate) fn stopped_by_limit(
+    core: &Rc<Core>,
+    slot: &Rc<ObjectSlot>,
+    message: impl FnOnce() -> String,
+) -> bool {
     if core.cpu_tripped.get() || slot.resetting.get() {
         cpu_exceeded(core, slot);
         true
@@ -45,7 +49,7 @@ pub(crate) fn stopped_by_limit(core: &Rc<Core>, slot: &Rc<ObjectSlot>, message: 
                 "Durable Object {} {} ran out of memory",
                 slot.class, slot.id
             ),
-            message,
+            &message(),
         );
         true
     } else {

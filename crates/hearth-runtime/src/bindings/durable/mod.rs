@@ -411,7 +411,7 @@ impl Actor for ObjectSlot {
     }
 
     fn stopped_by_limit(self: Rc<Self>, core: &Rc<Core>, message: &str) -> bool {
-        limits::stopped_by_limit(core, &self, message)
+        limits::stopped_by_limit(core, &self, || message.to_string())
     }
 
     fn output_barrier(&self) -> Option<u64> {
@@ -561,6 +561,11 @@ fn pump(core: &Rc<Core>, slot: &Rc<ObjectSlot>) {
             &ctx,
             &promise,
             move |ctx, value| {
+                // A call resolves with what its code caught, even the
+                // allocation the memory limit refused.
+                if limits::stopped_by_limit(&ok_core, &ok_slot, || describe(ctx, value.clone())) {
+                    return;
+                }
                 if let Some(reply) = ok_reply.borrow_mut().take() {
                     if is_alarm {
                         // Succeeded: the next alarm starts again at retryCount 0.
@@ -578,7 +583,7 @@ fn pump(core: &Rc<Core>, slot: &Rc<ObjectSlot>) {
             },
             move |ctx, error| {
                 let message = describe(ctx, error.clone());
-                if limits::stopped_by_limit(&err_core, &err_slot, &message) {
+                if limits::stopped_by_limit(&err_core, &err_slot, || message.clone()) {
                     return;
                 }
                 if let Some(reply) = err_reply.borrow_mut().take() {
@@ -597,7 +602,7 @@ fn pump(core: &Rc<Core>, slot: &Rc<ObjectSlot>) {
         .map_err(|e| e.to_string())
     });
     if let Err(message) = started {
-        if limits::stopped_by_limit(core, slot, &message) {
+        if limits::stopped_by_limit(core, slot, || message.clone()) {
             return;
         }
         if let Some(r) = reply.borrow_mut().take() {
