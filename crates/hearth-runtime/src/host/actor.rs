@@ -12,11 +12,12 @@ use crate::host::errors::FatalKind;
 use crate::host::isolate::Core;
 use std::rc::Rc;
 
-/// One object whose code runs inside an isolate, one event at a time.
+/// One object whose code runs inside an isolate, its events passing its
+/// input gate.
 pub(crate) trait Actor {
-    /// A run of the actor's code ended (what it wrote outside its events,
-    /// from timers or listeners, is committed now).
-    fn run_ended(self: Rc<Self>);
+    /// A run of the actor's code ended: what it wrote so far is committed,
+    /// and an event left waiting on I/O opens the input gate.
+    fn run_ended(self: Rc<Self>, core: &Rc<Core>);
 
     /// The actor's code ran past the CPU limit: the actor is reset, the
     /// isolate goes on.

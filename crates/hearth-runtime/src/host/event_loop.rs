@@ -219,7 +219,7 @@ pub(crate) fn enter_as<R>(
     let result = enter(core, f);
     *core.running.borrow_mut() = outer;
     if let Some(actor) = live {
-        actor.run_ended();
+        actor.run_ended(core);
     }
     result
 }

@@ -39,14 +39,14 @@ pub(crate) fn hold(slot: &Rc<ObjectSlot>, seq: u64, send: Box<dyn FnOnce()>) {
     flush(slot);
 }
 
-/// Commits writes an object made outside its events (listeners of accepted
-/// WebSockets, timers and `waitUntil` work after an event ended) at the end
-/// of the run that made them, instead of leaving them open until its next
-/// event.
+/// Commits the writes of a run that ended with the input gate open (an
+/// event awaiting I/O, listeners of accepted WebSockets, timers and
+/// `waitUntil` work after an event ended), instead of leaving them open
+/// until the next event ends.
 pub(crate) fn commit_stray_writes(slot: &Rc<ObjectSlot>) {
     let stray = {
         let storage = slot.storage.borrow();
-        !slot.busy.get() && storage.has_uncommitted() && !storage.in_savepoint()
+        !slot.gate_closed() && storage.has_uncommitted() && !storage.in_savepoint()
     };
     if stray {
         barrier(slot);

@@ -22,7 +22,7 @@ const RESET_CLOSE_CODE: u16 = 1011;
 /// Where an event's reply goes; empty once answered.
 pub(crate) type ReplySlot = Rc<RefCell<Option<oneshot::Sender<DoResult>>>>;
 
-/// The event an object is running, kept so a reset can answer it.
+/// An event an object is running, kept so a reset can answer it.
 pub(crate) struct Running {
     /// Where the event's reply goes.
     pub(crate) reply: ReplySlot,
@@ -71,7 +71,7 @@ pub(crate) fn cpu_exceeded(core: &Rc<Core>, slot: &Rc<ObjectSlot>) {
         slot.class,
         slot.id
     );
-    if abandon_event(slot, &message) == Some(true) {
+    if abandon_events(slot, &message) {
         schedule_retry(core, slot);
     }
     hibernation::close_all(
@@ -102,7 +102,7 @@ pub(crate) fn retire_all(core: &Core, kind: FatalKind) {
     };
     for slot in take_all(core) {
         slot.retired.set(true);
-        if abandon_event(&slot, &message) == Some(true) {
+        if abandon_events(&slot, &message) {
             // The alarm was cleared when it started; bring it back.
             set_alarm(core, &slot, Some(super::now_ms()));
         }
@@ -139,12 +139,11 @@ pub(crate) fn forward_queue(slot: &ObjectSlot) {
     }
 }
 
-/// Fails the object's running event with `message`. As with an exception,
-/// the writes it made are kept, except those of a `transaction()` it was
-/// inside (never finished, so rolled back); the error leaves through the
-/// output gate like any reply. Returns whether the failed event was an
-/// alarm, if one was running.
-fn abandon_event(slot: &Rc<ObjectSlot>, message: &str) -> Option<bool> {
+/// Fails the object's running events with `message`. As with an exception,
+/// the writes they made are kept, except those of a `transaction()` one was
+/// inside (never finished, so rolled back); the errors leave through the
+/// output gate like any reply. Returns whether an alarm was among them.
+fn abandon_events(slot: &Rc<ObjectSlot>, message: &str) -> bool {
     let needed = {
         let mut storage = slot.storage.borrow_mut();
         while storage.in_savepoint() {
@@ -156,20 +155,29 @@ fn abandon_event(slot: &Rc<ObjectSlot>, message: &str) -> Option<bool> {
             .end_event()
             .unwrap_or_else(|_| storage.writing_events())
     };
-    let running = slot.running.borrow_mut().take()?;
-    let reply = running.reply.borrow_mut().take()?;
-    slot.busy.set(false);
-    let error = DoFailure::Reset(message.to_string());
-    if slot.gate.must_wait(needed) {
-        slot.gate.hold(
-            needed,
-            Box::new(move |stored: Result<(), String>| {
-                let _ = reply.send(stored.map_err(DoFailure::from).and(Err(error)));
-            }),
-        );
-        flush(slot);
-    } else {
-        let _ = reply.send(Err(error));
+    *slot.gate_holder.borrow_mut() = None;
+    let running = std::mem::take(&mut *slot.running.borrow_mut());
+    let (mut alarm, mut held) = (false, false);
+    for event in running {
+        let Some(reply) = event.reply.borrow_mut().take() else {
+            continue;
+        };
+        alarm |= event.is_alarm;
+        let error = DoFailure::Reset(message.to_string());
+        if slot.gate.must_wait(needed) {
+            held = true;
+            slot.gate.hold(
+                needed,
+                Box::new(move |stored: Result<(), String>| {
+                    let _ = reply.send(stored.map_err(DoFailure::from).and(Err(error)));
+                }),
+            );
+        } else {
+            let _ = reply.send(Err(error));
+        }
     }
-    Some(running.is_alarm)
+    if held {
+        flush(slot);
+    }
+    alarm
 }

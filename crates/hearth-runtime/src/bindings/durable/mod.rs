@@ -3,11 +3,15 @@
 //! Every object lives on exactly one event-loop thread, chosen from its id
 //! ([`hearth_durable::ObjectId::shard`]); stubs anywhere in the process send
 //! [`Envelope`]s to that thread's mailbox through the [`Router`]. On the owner
-//! thread each object has a queue: events run one at a time, in arrival order
-//! (the input gate), each inside an implicit storage transaction committed
-//! when the event ends. A reply leaves only once the `fsync` covering that
-//! commit is done (the output gate); one `fsync` covers every commit made
-//! while the previous one ran, so throughput does not pay one `fsync` per event.
+//! thread each object has a queue: events start in arrival order through the
+//! input gate, which stays closed while an event runs and while it awaits
+//! storage (answered within the run) or is inside `transaction()`; an event
+//! waiting on anything else (a fetch, a timer, another object) opens it, so
+//! events interleave there, as on Cloudflare. The writes made between two
+//! such awaits commit together. A reply leaves only once the `fsync`
+//! covering the writes before it is done (the output gate); one `fsync`
+//! covers every commit made while the previous one ran, so throughput does
+//! not pay one `fsync` per event.
 
 pub(crate) mod gate;
 pub(crate) mod hibernation;
@@ -283,14 +287,16 @@ pub(crate) struct ObjectSlot {
     pub(crate) name: RefCell<Option<String>>,
     pub(crate) storage: RefCell<ObjectStorage>,
     queue: RefCell<VecDeque<Envelope>>,
-    busy: Cell<bool>,
+    /// The event holding the input gate closed; `None` when it is open.
+    gate_holder: RefCell<Option<limits::ReplySlot>>,
     last_used: Cell<Instant>,
     flushing: Cell<bool>,
     /// Replies and WebSocket messages waiting for the writes they follow.
     gate: OutputGate,
     alarm_retries: Cell<u32>,
-    /// The event now running, for a reset to answer (see `limits`).
-    running: RefCell<Option<limits::Running>>,
+    /// The events started and not finished, for a reset to answer (see
+    /// `limits`).
+    running: RefCell<Vec<limits::Running>>,
     /// A reset is replacing the instance; events wait until it is done.
     resetting: Cell<bool>,
     /// Its isolate was condemned: queued events go to the replacement.
@@ -357,7 +363,7 @@ pub(crate) fn object(
         name: RefCell::new(name.map(str::to_string)),
         storage: RefCell::new(storage),
         queue: RefCell::default(),
-        busy: Cell::new(false),
+        gate_holder: RefCell::default(),
         last_used: Cell::new(Instant::now()),
         flushing: Cell::new(false),
         gate: OutputGate::default(),
@@ -396,13 +402,37 @@ impl ObjectSlot {
         let actor: Rc<dyn Actor> = self.clone();
         Rc::downgrade(&actor)
     }
+
+    /// Whether an event holds the input gate closed.
+    fn gate_closed(&self) -> bool {
+        self.gate_holder.borrow().is_some()
+    }
+
+    /// Forgets a finished event, opening the input gate if it held it.
+    fn forget(&self, event: &limits::ReplySlot) {
+        self.running
+            .borrow_mut()
+            .retain(|r| !Rc::ptr_eq(&r.reply, event));
+        let mut holder = self.gate_holder.borrow_mut();
+        if holder.as_ref().is_some_and(|h| Rc::ptr_eq(h, event)) {
+            *holder = None;
+        }
+    }
 }
 
 /// How an object plugs into the event loop: its runs end by committing what
 /// it wrote outside events, a CPU overrun resets it, and its WebSocket
 /// messages pass its output gate.
 impl Actor for ObjectSlot {
-    fn run_ended(self: Rc<Self>) {
+    fn run_ended(self: Rc<Self>, core: &Rc<Core>) {
+        // An event still pending after its run awaits something other than
+        // storage: the next one may start, unless a transaction is open.
+        let waiting = self.gate_closed() && !self.storage.borrow().in_savepoint();
+        if waiting {
+            *self.gate_holder.borrow_mut() = None;
+            let (core, slot) = (core.clone(), self.clone());
+            tokio::task::spawn_local(async move { pump(&core, &slot) });
+        }
         gate::commit_stray_writes(&self);
     }
 
@@ -470,27 +500,25 @@ fn pump(core: &Rc<Core>, slot: &Rc<ObjectSlot>) {
         limits::forward_queue(slot);
         return;
     }
-    if slot.busy.get() || slot.resetting.get() {
+    if slot.gate_closed() || slot.resetting.get() {
         return;
     }
     let Some(envelope) = slot.queue.borrow_mut().pop_front() else {
         return;
     };
-    slot.busy.set(true);
     slot.last_used.set(Instant::now());
     let Envelope { event, reply, .. } = envelope;
-    if let DoEvent::Alarm = event {
-        if !alarm_is_due(core, slot) {
-            finish(core, slot, reply, Ok(DoReply::Done));
-            return;
-        }
-    }
     let is_alarm = matches!(event, DoEvent::Alarm);
-    let reply = Rc::new(RefCell::new(Some(reply)));
-    *slot.running.borrow_mut() = Some(limits::Running {
+    let reply: limits::ReplySlot = Rc::new(RefCell::new(Some(reply)));
+    *slot.gate_holder.borrow_mut() = Some(reply.clone());
+    slot.running.borrow_mut().push(limits::Running {
         reply: reply.clone(),
         is_alarm,
     });
+    if is_alarm && !alarm_is_due(core, slot) {
+        finish(core, slot, &reply, Ok(DoReply::Done));
+        return;
+    }
     let started = enter_as(core, Some(slot.as_actor()), |ctx| {
         let dispatch = || -> rquickjs::Result<rquickjs::Promise> {
             let f: Function = crate::host::isolate::internal(&ctx)?.get("doDispatch")?;
@@ -555,18 +583,26 @@ fn pump(core: &Rc<Core>, slot: &Rc<ObjectSlot>) {
         };
         let (ok_core, ok_slot, ok_reply) = (core.clone(), slot.clone(), reply.clone());
         let (err_core, err_slot, err_reply) = (core.clone(), slot.clone(), reply.clone());
+        let hung = Rc::new(Unsettled {
+            core: Rc::downgrade(core),
+            slot: Rc::downgrade(slot),
+            event: reply.clone(),
+            is_alarm,
+        });
+        let hung_too = hung.clone();
         let kind_is_fetch = matches!(event, DoEvent::Fetch { .. });
         let kind_is_call = matches!(event, DoEvent::Call { .. });
         on_settled(
             &ctx,
             &promise,
             move |ctx, value| {
+                let _settled = hung;
                 // A call resolves with what its code caught, even the
                 // allocation the memory limit refused.
                 if limits::stopped_by_limit(&ok_core, &ok_slot, || describe(ctx, value.clone())) {
                     return;
                 }
-                if let Some(reply) = ok_reply.borrow_mut().take() {
+                if ok_reply.borrow().is_some() {
                     if is_alarm {
                         // Succeeded: the next alarm starts again at retryCount 0.
                         ok_slot.alarm_retries.set(0);
@@ -578,24 +614,20 @@ fn pump(core: &Rc<Core>, slot: &Rc<ObjectSlot>) {
                     } else {
                         Ok(DoReply::Done)
                     };
-                    finish(&ok_core, &ok_slot, reply, result);
+                    finish(&ok_core, &ok_slot, &ok_reply, result);
                 }
             },
             move |ctx, error| {
+                let _settled = hung_too;
                 let message = describe(ctx, error.clone());
                 if limits::stopped_by_limit(&err_core, &err_slot, || message.clone()) {
                     return;
                 }
-                if let Some(reply) = err_reply.borrow_mut().take() {
+                if err_reply.borrow().is_some() {
                     let failure = thrown(ctx, error);
-                    if is_alarm {
-                        schedule_retry(&err_core, &err_slot);
-                    }
-                    err_core.report(
-                        &format!("uncaught exception in Durable Object {}", err_slot.class),
-                        &message,
+                    failed(
+                        &err_core, &err_slot, &err_reply, failure, is_alarm, &message,
                     );
-                    finish(&err_core, &err_slot, reply, Err(failure));
                 }
             },
         )
@@ -605,11 +637,70 @@ fn pump(core: &Rc<Core>, slot: &Rc<ObjectSlot>) {
         if limits::stopped_by_limit(core, slot, || message.clone()) {
             return;
         }
-        if let Some(r) = reply.borrow_mut().take() {
+        if reply.borrow().is_some() {
             if is_alarm {
                 schedule_retry(core, slot);
             }
-            finish(core, slot, r, Err(message.into()));
+            finish(core, slot, &reply, Err(message.into()));
+        }
+    }
+}
+
+/// Ends an event its code failed: an alarm is retried, the exception logged.
+fn failed(
+    core: &Rc<Core>,
+    slot: &Rc<ObjectSlot>,
+    event: &limits::ReplySlot,
+    failure: DoFailure,
+    is_alarm: bool,
+    message: &str,
+) {
+    if is_alarm {
+        schedule_retry(core, slot);
+    }
+    core.report(
+        &format!("uncaught exception in Durable Object {}", slot.class),
+        message,
+    );
+    finish(core, slot, event, Err(failure));
+}
+
+/// What the caller of an event whose promise can never settle gets, in
+/// Cloudflare's words.
+const NEVER_SETTLES: &str = "The script will never generate a response.";
+
+/// Kept by an event's promise callbacks: when the engine collects them
+/// unsettled, nothing can finish the event any more, so it fails instead
+/// of leaving its caller waiting.
+struct Unsettled {
+    core: std::rc::Weak<Core>,
+    slot: std::rc::Weak<ObjectSlot>,
+    event: limits::ReplySlot,
+    is_alarm: bool,
+}
+
+impl Drop for Unsettled {
+    fn drop(&mut self) {
+        if self.event.borrow().is_none() {
+            return;
+        }
+        match (self.core.upgrade(), self.slot.upgrade()) {
+            (Some(core), Some(slot)) => {
+                let (event, is_alarm) = (self.event.clone(), self.is_alarm);
+                // Collected in the middle of a run: the event ends after it.
+                tokio::task::spawn_local(async move {
+                    if event.borrow().is_some() {
+                        let failure = DoFailure::Failed(NEVER_SETTLES.into());
+                        failed(&core, &slot, &event, failure, is_alarm, NEVER_SETTLES);
+                    }
+                });
+            }
+            // The isolate is going away.
+            _ => {
+                if let Some(reply) = self.event.borrow_mut().take() {
+                    let _ = reply.send(Err(DoFailure::Failed(NEVER_SETTLES.into())));
+                }
+            }
         }
     }
 }
@@ -688,14 +779,13 @@ fn fetch_reply<'js>(
     }))
 }
 
-/// Ends an event: commits its writes, frees the object for the next event,
-/// and releases the reply once the commit is durable.
-fn finish(
-    core: &Rc<Core>,
-    slot: &Rc<ObjectSlot>,
-    reply: oneshot::Sender<DoResult>,
-    result: DoResult,
-) {
+/// Ends an event (unless it was answered already): commits its writes,
+/// forgets it, and releases the reply once the commit is durable.
+fn finish(core: &Rc<Core>, slot: &Rc<ObjectSlot>, event: &limits::ReplySlot, result: DoResult) {
+    let Some(reply) = event.borrow_mut().take() else {
+        return;
+    };
+    slot.forget(event);
     // As on Cloudflare, an exception does not undo the writes made before it.
     let ended = slot
         .storage
@@ -707,7 +797,6 @@ fn finish(
         Ok(_) => result,
         Err(e) => Err(e.into()),
     };
-    slot.busy.set(false);
     slot.last_used.set(Instant::now());
     if slot.gate.must_wait(needed) {
         slot.gate.hold(
@@ -843,7 +932,7 @@ pub(crate) fn evict_idle(core: &Rc<Core>) {
         .into_iter()
         .flat_map(|o| o.slots.values())
         .filter(|s| {
-            !s.busy.get()
+            s.running.borrow().is_empty()
                 && s.queue.borrow().is_empty()
                 && s.gate.is_empty()
                 && !s.flushing.get()
