@@ -1,0 +1,705 @@
+//! The judge: per-request counters, the spans of a rollout, and the report.
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::histogram::{self, BUCKETS};
+use crate::stats::{Cell, Family, Mixture};
+
+/// Which version served a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Arm {
+    /// The version serving before the rollout began.
+    Stable = 0,
+    /// The version being rolled out.
+    Canary = 1,
+}
+
+/// How a request ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// A response below 500 (4xx answers are the client's doing). Its
+    /// latency feeds the latency metrics.
+    Ok,
+    /// A 5xx response from the worker.
+    ServerError,
+    /// An uncaught exception (or an exceeded limit) instead of a response.
+    Exception,
+}
+
+/// The judge's settings. `Default` gives the documented defaults; every
+/// field may be left out of a serialized config.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct JudgeConfig {
+    /// The false-positive rate: the probability that a rollout of a version
+    /// no worse than the stable one is ever rolled back, over all metrics,
+    /// all steps and however often the judge is asked. Default 0.05.
+    pub alpha: f64,
+    /// The canary percentages of the rollout plan, increasing, ending at
+    /// 100. Default `[1, 10, 50, 100]`.
+    pub steps: Vec<f64>,
+    /// Canary requests a step needs, with no regression found, before the
+    /// judge steps up. Default 2000.
+    pub min_canary_requests: u64,
+    /// The latency quantiles compared (each one metric). Default `[0.5]`
+    /// (the median).
+    pub latency_quantiles: Vec<f64>,
+    /// Successful stable requests measured before latency testing starts:
+    /// they fix the stable quantiles the canary is compared against.
+    /// Default 500.
+    pub calibration_requests: u64,
+    /// Prior scale for the log error-rate ratio (the effect sizes the error
+    /// test is tuned to). Default 1.0 (ratios around 1.5x to 5x).
+    pub error_prior_scale: f64,
+    /// Prior scale for the log-odds shift of the canary's chance to exceed a
+    /// stable quantile. Default 0.5 (for the median: a canary exceeding the
+    /// stable median 55% to 75% of the time).
+    pub latency_prior_scale: f64,
+}
+
+impl Default for JudgeConfig {
+    fn default() -> Self {
+        JudgeConfig {
+            alpha: 0.05,
+            steps: vec![1.0, 10.0, 50.0, 100.0],
+            min_canary_requests: 2000,
+            latency_quantiles: vec![0.5],
+            calibration_requests: 500,
+            error_prior_scale: 1.0,
+            latency_prior_scale: 0.5,
+        }
+    }
+}
+
+impl JudgeConfig {
+    /// Checks the settings; the error says which one is wrong.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let fail = |m: String| Err(ConfigError(m));
+        if !(self.alpha > 0.0 && self.alpha < 1.0) {
+            return fail(format!("alpha must be between 0 and 1, got {}", self.alpha));
+        }
+        if self.steps.last() != Some(&100.0) {
+            return fail("steps must end at 100".into());
+        }
+        if self.steps.windows(2).any(|w| w[0] >= w[1]) || self.steps[0] <= 0.0 {
+            return fail(format!(
+                "steps must increase from above 0 to 100, got {:?}",
+                self.steps
+            ));
+        }
+        if let Some(q) = self
+            .latency_quantiles
+            .iter()
+            .find(|q| !(**q > 0.0 && **q < 1.0))
+        {
+            return fail(format!(
+                "latency quantiles must be between 0 and 1, got {q}"
+            ));
+        }
+        if self.calibration_requests == 0 {
+            return fail("calibration_requests must be at least 1".into());
+        }
+        if !(self.error_prior_scale > 0.0 && self.latency_prior_scale > 0.0) {
+            return fail("prior scales must be positive".into());
+        }
+        Ok(())
+    }
+
+    /// The number of metrics compared (errors plus one per latency
+    /// quantile): the Bonferroni divisor of `alpha`.
+    fn metric_count(&self) -> usize {
+        1 + self.latency_quantiles.len()
+    }
+}
+
+/// A setting the judge refuses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError(pub String);
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "canary judge: {}", self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// What a metric measures.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Metric {
+    /// The share of requests ending in a 5xx or an uncaught exception.
+    ErrorRate,
+    /// The latency of successful requests at a quantile.
+    Latency {
+        /// The quantile, e.g. 0.5 for the median.
+        quantile: f64,
+    },
+}
+
+/// A metric's verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// The canary is significantly worse (the test rejected; final).
+    Regression,
+    /// Not enough data yet to pass or fail.
+    NoEvidence,
+    /// The step's sample is complete and shows no regression.
+    Pass,
+}
+
+/// The judge's advice for the rollout.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "decision", rename_all = "snake_case")]
+pub enum Decision {
+    /// Keep the current split and keep measuring.
+    Continue,
+    /// Move the canary to `percent` (100: the canary becomes the whole
+    /// deployment and judging ends), then call [`Judge::begin_step`].
+    StepUp {
+        /// The next step of the plan.
+        percent: f64,
+    },
+    /// Roll back: a metric regressed.
+    Rollback,
+}
+
+/// The compared quantity of a metric, with its anytime-valid interval.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Effect {
+    /// For errors, the canary's error rate divided by the stable one's;
+    /// for a latency quantile, the chance that a canary request is slower
+    /// than the stable version's quantile. `None` before any evidence.
+    pub estimate: Option<f64>,
+    /// The interval's lower end; `None` before any evidence.
+    pub low: Option<f64>,
+    /// The interval's upper end; `None` before any evidence, or when
+    /// unbounded (an error-rate ratio with few canary requests).
+    pub high: Option<f64>,
+    /// The value of identical versions (1 for the error-rate ratio,
+    /// `1 - quantile` for the latency exceedance, as measured on the
+    /// stable version).
+    pub null: f64,
+}
+
+/// One metric of the report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricReport {
+    /// What is compared.
+    pub metric: Metric,
+    /// The stable arm's value: its error rate, or its latency at the
+    /// quantile in milliseconds (`None` with no data).
+    pub stable: Option<f64>,
+    /// The canary's value, as `stable`.
+    pub canary: Option<f64>,
+    /// The tested quantity and its interval, which covers the truth at
+    /// all times with probability `1 - alpha/k` (k metrics).
+    pub effect: Effect,
+    /// The evidence of a regression (the mixture likelihood ratio; 1 is
+    /// none). The test rejects when it reaches `threshold`.
+    pub e_value: f64,
+    /// `k / alpha`.
+    pub threshold: f64,
+    /// The verdict.
+    pub verdict: Verdict,
+}
+
+/// What the judge knows and advises: `hearth deployments status` prints it
+/// (`Display`), the admin API returns it (serde).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// The canary's current percentage.
+    pub percent: f64,
+    /// The declared false-positive rate.
+    pub alpha: f64,
+    /// Requests recorded per arm since judging began.
+    pub stable_requests: u64,
+    /// See `stable_requests`.
+    pub canary_requests: u64,
+    /// Canary requests since the current step began.
+    pub step_canary_requests: u64,
+    /// Canary requests a step needs before stepping up.
+    pub min_canary_requests: u64,
+    /// One entry per metric: errors first, then the latency quantiles.
+    pub metrics: Vec<MetricReport>,
+    /// The advice.
+    pub decision: Decision,
+}
+
+/// Counters of one arm, bumped by [`Judge::record`].
+struct ArmCounters {
+    server_errors: AtomicU64,
+    exceptions: AtomicU64,
+    latency: Box<[AtomicU64]>,
+}
+
+/// A copy of one arm's counters (or the difference of two copies).
+#[derive(Debug, Clone, PartialEq)]
+struct ArmCounts {
+    server_errors: u64,
+    exceptions: u64,
+    latency: Vec<u64>,
+}
+
+impl ArmCounts {
+    fn zero() -> Self {
+        ArmCounts {
+            server_errors: 0,
+            exceptions: 0,
+            latency: vec![0; BUCKETS],
+        }
+    }
+
+    fn errors(&self) -> u64 {
+        self.server_errors + self.exceptions
+    }
+
+    fn requests(&self) -> u64 {
+        self.errors() + self.latency.iter().sum::<u64>()
+    }
+
+    fn since(&self, earlier: &ArmCounts) -> ArmCounts {
+        ArmCounts {
+            server_errors: self.server_errors.saturating_sub(earlier.server_errors),
+            exceptions: self.exceptions.saturating_sub(earlier.exceptions),
+            latency: self
+                .latency
+                .iter()
+                .zip(&earlier.latency)
+                .map(|(a, b)| a.saturating_sub(*b))
+                .collect(),
+        }
+    }
+}
+
+type Counts = [ArmCounts; 2];
+
+fn since(now: &Counts, earlier: &Counts) -> Counts {
+    [now[0].since(&earlier[0]), now[1].since(&earlier[1])]
+}
+
+/// A stretch of the rollout at one canary share: its counts, and whether
+/// it came after latency calibration.
+struct Span {
+    share: f64,
+    counts: Counts,
+    calibrated: bool,
+}
+
+/// A latency metric once its stable quantile is known.
+struct LatencyTest {
+    /// Buckets at or above this one are "above" the stable quantile.
+    split: usize,
+    family: Family,
+    test: Mixture,
+    interval: Mixture,
+}
+
+struct State {
+    percent: f64,
+    /// Closed spans.
+    spans: Vec<Span>,
+    /// Where the open span and the current step began.
+    span_start: Counts,
+    step_start: Counts,
+    span_calibrated: bool,
+    /// Per latency quantile, once calibrated.
+    latency: Option<Vec<LatencyTest>>,
+    /// Per metric: the test rejected (a rollback is final).
+    regressed: Vec<bool>,
+}
+
+/// Grid points per side of a prior.
+const GRID: usize = 48;
+
+/// The canary judge of one rollout.
+///
+/// Share it (`Arc<Judge>`) between the threads serving requests, which
+/// call [`record`](Judge::record) once per finished request, and a
+/// supervisor that calls [`decide`](Judge::decide) now and then (every
+/// second, say) and applies its decision: on `StepUp` it changes the
+/// split and then calls [`begin_step`](Judge::begin_step); on `Rollback`
+/// it restores the stable version. [`evaluate`](Judge::evaluate) gives
+/// the full report with intervals, for status pages.
+pub struct Judge {
+    config: JudgeConfig,
+    arms: [ArmCounters; 2],
+    error_test: Mixture,
+    error_interval: Mixture,
+    state: Mutex<State>,
+}
+
+impl Judge {
+    /// A judge for a rollout whose canary now gets `percent` of requests
+    /// (normally the plan's first step).
+    pub fn new(config: JudgeConfig, percent: f64) -> Result<Judge, ConfigError> {
+        config.validate()?;
+        if !(percent > 0.0 && percent < 100.0) {
+            return Err(ConfigError(format!(
+                "the canary's share must be between 0 and 100%, got {percent}"
+            )));
+        }
+        let counter = || ArmCounters {
+            server_errors: AtomicU64::new(0),
+            exceptions: AtomicU64::new(0),
+            latency: (0..BUCKETS).map(|_| AtomicU64::new(0)).collect(),
+        };
+        let zero = || [ArmCounts::zero(), ArmCounts::zero()];
+        let scale = config.error_prior_scale;
+        let upper = 100f64.ln().max(3.0 * scale);
+        Ok(Judge {
+            error_test: Mixture::new(Family::RateRatio, scale, upper, GRID, true),
+            error_interval: Mixture::new(Family::RateRatio, scale, upper, GRID, false),
+            arms: [counter(), counter()],
+            state: Mutex::new(State {
+                percent,
+                spans: Vec::new(),
+                span_start: zero(),
+                step_start: zero(),
+                span_calibrated: false,
+                latency: None,
+                regressed: vec![false; config.metric_count()],
+            }),
+            config,
+        })
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &JudgeConfig {
+        &self.config
+    }
+
+    /// Records one finished request: a relaxed atomic increment, no lock,
+    /// no allocation.
+    #[inline]
+    pub fn record(&self, arm: Arm, outcome: Outcome, latency: Duration) {
+        let counters = &self.arms[arm as usize];
+        match outcome {
+            Outcome::Ok => {
+                let nanos = u64::try_from(latency.as_nanos()).unwrap_or(u64::MAX);
+                counters.latency[histogram::bucket(nanos)].fetch_add(1, Relaxed);
+            }
+            Outcome::ServerError => {
+                counters.server_errors.fetch_add(1, Relaxed);
+            }
+            Outcome::Exception => {
+                counters.exceptions.fetch_add(1, Relaxed);
+            }
+        }
+    }
+
+    /// The current advice, without intervals: cheap enough to call after
+    /// every few requests.
+    pub fn decide(&self) -> Decision {
+        self.judge(false).decision
+    }
+
+    /// The full report: estimates, intervals, e-values and verdicts.
+    pub fn evaluate(&self) -> Report {
+        self.judge(true)
+    }
+
+    /// Tells the judge the canary now gets `percent` of requests (after a
+    /// `StepUp`, or any change of the split). Call it right after the
+    /// router switched: requests already recorded count for the previous
+    /// share. At 100 judging ends.
+    pub fn begin_step(&self, percent: f64) {
+        let now = self.snapshot();
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        state.close_span(&now);
+        state.step_start = now;
+        state.percent = percent.clamp(0.0, 100.0);
+    }
+
+    fn snapshot(&self) -> Counts {
+        self.arms.each_ref().map(|arm| ArmCounts {
+            server_errors: arm.server_errors.load(Relaxed),
+            exceptions: arm.exceptions.load(Relaxed),
+            latency: arm.latency.iter().map(|c| c.load(Relaxed)).collect(),
+        })
+    }
+
+    fn judge(&self, intervals: bool) -> Report {
+        let now = self.snapshot();
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let config = &self.config;
+        if state.latency.is_none() {
+            let stable = &now[Arm::Stable as usize].latency;
+            if stable.iter().sum::<u64>() >= config.calibration_requests {
+                state.latency = Some(self.calibrate(stable));
+                state.close_span(&now);
+                state.span_calibrated = true;
+            }
+        }
+        let open = Span {
+            share: state.percent / 100.0,
+            counts: since(&now, &state.span_start),
+            calibrated: state.span_calibrated,
+        };
+        let spans: Vec<&Span> = state
+            .spans
+            .iter()
+            .chain([&open])
+            .filter(|s| s.share > 0.0 && s.share < 1.0)
+            .collect();
+        let k = config.metric_count() as f64;
+        let threshold = k / config.alpha;
+        let step_canary = since(&now, &state.step_start)[Arm::Canary as usize].requests();
+        let sample_done = state.percent < 100.0 && step_canary >= config.min_canary_requests;
+
+        let mut metrics = Vec::with_capacity(config.metric_count());
+        let cells: Vec<Cell> = spans.iter().map(|s| error_cell(s)).collect();
+        let rate = |arm: &ArmCounts| {
+            (arm.requests() > 0).then(|| arm.errors() as f64 / arm.requests() as f64)
+        };
+        metrics.push(self.metric(
+            Metric::ErrorRate,
+            [rate(&now[0]), rate(&now[1])],
+            (Family::RateRatio, &self.error_test, &self.error_interval),
+            &cells,
+            intervals,
+            threshold,
+        ));
+        for (i, &quantile) in config.latency_quantiles.iter().enumerate() {
+            let at =
+                |arm: &ArmCounts| histogram::quantile(&arm.latency, quantile).map(|ns| ns / 1e6);
+            let arms = [at(&now[0]), at(&now[1])];
+            let metric = Metric::Latency { quantile };
+            metrics.push(match &state.latency {
+                Some(tests) => {
+                    let test = &tests[i];
+                    let cells: Vec<Cell> = spans
+                        .iter()
+                        .filter(|s| s.calibrated)
+                        .map(|s| latency_cell(s, test.split))
+                        .collect();
+                    self.metric(
+                        metric,
+                        arms,
+                        (test.family, &test.test, &test.interval),
+                        &cells,
+                        intervals,
+                        threshold,
+                    )
+                }
+                None => MetricReport {
+                    metric,
+                    stable: arms[0],
+                    canary: arms[1],
+                    effect: Effect {
+                        estimate: None,
+                        low: None,
+                        high: None,
+                        null: 1.0 - quantile,
+                    },
+                    e_value: 1.0,
+                    threshold,
+                    verdict: Verdict::NoEvidence,
+                },
+            });
+        }
+        for (metric, regressed) in metrics.iter_mut().zip(state.regressed.iter_mut()) {
+            *regressed |= metric.e_value >= threshold;
+            metric.verdict = if *regressed {
+                Verdict::Regression
+            } else if sample_done && metric.verdict != Verdict::NoEvidence {
+                Verdict::Pass
+            } else {
+                Verdict::NoEvidence
+            };
+        }
+        let decision = if metrics.iter().any(|m| m.verdict == Verdict::Regression) {
+            Decision::Rollback
+        } else if metrics.iter().all(|m| m.verdict == Verdict::Pass) {
+            let next = config
+                .steps
+                .iter()
+                .copied()
+                .find(|&p| p > state.percent)
+                .unwrap_or(100.0);
+            Decision::StepUp { percent: next }
+        } else {
+            Decision::Continue
+        };
+        Report {
+            percent: state.percent,
+            alpha: config.alpha,
+            stable_requests: now[Arm::Stable as usize].requests(),
+            canary_requests: now[Arm::Canary as usize].requests(),
+            step_canary_requests: step_canary,
+            min_canary_requests: config.min_canary_requests,
+            metrics,
+            decision,
+        }
+    }
+
+    /// Fixes each latency quantile's split from the stable arm's histogram.
+    fn calibrate(&self, stable: &[u64]) -> Vec<LatencyTest> {
+        let total: u64 = stable.iter().sum();
+        let scale = self.config.latency_prior_scale;
+        let upper = 4.0f64.max(3.0 * scale);
+        self.config
+            .latency_quantiles
+            .iter()
+            .map(|&q| {
+                let split = histogram::split_at(stable, q);
+                let above: u64 = stable[split..].iter().sum();
+                // The stable share above the split, kept off 0 and 1 so the
+                // family stays defined when calibration saw one side only.
+                let base = ((above as f64 + 0.5) / (total as f64 + 1.0)).clamp(1e-3, 1.0 - 1e-3);
+                let family = Family::Exceedance { base };
+                LatencyTest {
+                    split,
+                    family,
+                    test: Mixture::new(family, scale, upper, GRID, true),
+                    interval: Mixture::new(family, scale, upper, GRID, false),
+                }
+            })
+            .collect()
+    }
+
+    /// One metric's report (its verdict is set by the caller).
+    fn metric(
+        &self,
+        metric: Metric,
+        arms: [Option<f64>; 2],
+        (family, test, interval): (Family, &Mixture, &Mixture),
+        cells: &[Cell],
+        intervals: bool,
+        threshold: f64,
+    ) -> MetricReport {
+        let events: u64 = cells.iter().map(|c| c.total[0] + c.total[1]).sum();
+        let null = family.effect(0.0);
+        let effect = if intervals && events > 0 {
+            let (best, low, high) = interval.interval(cells, threshold.ln());
+            let (floor, ceiling) = family.bounds();
+            Effect {
+                estimate: Some(family.effect(best)),
+                low: Some(low.map_or(floor, |phi| family.effect(phi))),
+                high: high.map(|phi| family.effect(phi)).or(ceiling),
+                null,
+            }
+        } else {
+            Effect {
+                estimate: None,
+                low: None,
+                high: None,
+                null,
+            }
+        };
+        MetricReport {
+            metric,
+            stable: arms[0],
+            canary: arms[1],
+            effect,
+            e_value: test.log_e(cells).exp(),
+            threshold,
+            verdict: Verdict::Pass,
+        }
+    }
+}
+
+impl State {
+    /// Ends the open span at `now` and opens the next one there.
+    fn close_span(&mut self, now: &Counts) {
+        let counts = since(now, &self.span_start);
+        self.spans.push(Span {
+            share: self.percent / 100.0,
+            counts,
+            calibrated: self.span_calibrated,
+        });
+        self.span_start = now.clone();
+    }
+}
+
+/// A span's error counts: one category.
+fn error_cell(span: &Span) -> Cell {
+    let [stable, canary] = &span.counts;
+    Cell {
+        share: span.share,
+        canary: [canary.errors(), 0],
+        total: [canary.errors() + stable.errors(), 0],
+    }
+}
+
+/// A span's successful requests above and below a latency split.
+fn latency_cell(span: &Span, split: usize) -> Cell {
+    let above = |arm: &ArmCounts| arm.latency[split..].iter().sum::<u64>();
+    let below = |arm: &ArmCounts| arm.latency[..split].iter().sum::<u64>();
+    let [stable, canary] = &span.counts;
+    Cell {
+        share: span.share,
+        canary: [above(canary), below(canary)],
+        total: [above(canary) + above(stable), below(canary) + below(stable)],
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let decision = match self.decision {
+            Decision::Continue => "continue".to_string(),
+            Decision::StepUp { percent } => format!("step up to {percent}%"),
+            Decision::Rollback => "ROLL BACK".to_string(),
+        };
+        writeln!(
+            f,
+            "canary at {}%: {} canary / {} stable requests ({} of {} this step); alpha {}; decision: {decision}",
+            self.percent,
+            self.canary_requests,
+            self.stable_requests,
+            self.step_canary_requests,
+            self.min_canary_requests,
+            self.alpha
+        )?;
+        for m in &self.metrics {
+            let opt = |v: Option<f64>, scale: f64, unit: &str| match v {
+                Some(v) => format!("{:.3}{unit}", v * scale),
+                None => "-".to_string(),
+            };
+            let (name, stable, canary, effect) = match m.metric {
+                Metric::ErrorRate => (
+                    "error rate".to_string(),
+                    opt(m.stable, 100.0, "%"),
+                    opt(m.canary, 100.0, "%"),
+                    "canary/stable error ratio",
+                ),
+                Metric::Latency { quantile } => (
+                    format!("latency p{}", quantile * 100.0),
+                    opt(m.stable, 1.0, "ms"),
+                    opt(m.canary, 1.0, "ms"),
+                    "P(canary slower than stable quantile)",
+                ),
+            };
+            let end = |v: Option<f64>| v.map_or("inf".to_string(), |v| format!("{v:.3}"));
+            let interval = match m.effect.estimate {
+                Some(estimate) => format!(
+                    "{estimate:.3} [{}, {}]",
+                    end(m.effect.low),
+                    end(m.effect.high)
+                ),
+                None => "no data".to_string(),
+            };
+            let verdict = match m.verdict {
+                Verdict::Regression => "REGRESSION",
+                Verdict::NoEvidence => "no evidence yet",
+                Verdict::Pass => "pass",
+            };
+            writeln!(
+                f,
+                "  {name}: stable {stable}, canary {canary}; {effect} {interval} (identical: {:.3}); e-value {:.3} of {}: {verdict}",
+                m.effect.null,
+                m.e_value,
+                m.threshold
+            )?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,271 @@
+//! The sequential test: mixture likelihood ratios over conditional
+//! Bernoulli counts (Lindon & Malek, "Anytime-valid inference for
+//! multinomial count data", NeurIPS 2022, §Poisson counting processes).
+//!
+//! Requests reach the canary at random with a known share `s`. Take any
+//! category of finished requests (errors; latencies above a threshold).
+//! Whatever the stable arm's rate of that category, and however it drifts
+//! over time, an event of the category comes from the canary with
+//! probability `θ = s·ρ / (s·ρ + 1 − s)`, where `ρ` is the canary's rate of
+//! the category divided by the stable arm's. With identical versions `ρ = 1`
+//! and `θ = s` exactly, so the number of canary events among a category's
+//! events is a Bernoulli(s) sequence: a simple null hypothesis.
+//!
+//! A metric is a one-parameter family of alternatives `φ ↦ ρ(φ)` for one or
+//! two categories (`φ = 0` is the null). For a fixed `φ`, the likelihood
+//! ratio of the events seen so far against the null is a nonnegative
+//! martingale with mean 1 under the null; so is any mixture of them over a
+//! prior fixed in advance. Ville's inequality then bounds the chance that
+//! the mixture *ever* reaches `1/α` by `α`: the test may be looked at after
+//! every request and stopped at any time. Inverting the same mixture gives
+//! confidence sequences for `φ` (intervals covering the truth at all times
+//! at once with probability `1 − α`).
+//!
+//! The log likelihood ratio of one cell (a category during a span at share
+//! `s`, with `c` canary events out of `n`) is
+//! `c·ln θ/s + (n−c)·ln (1−θ)/(1−s) = c·ln ρ − n·ln(s·ρ + 1 − s)`,
+//! so the counts are all the test needs.
+
+/// How a metric's parameter `φ` maps to the canary/stable rate ratio of
+/// its categories.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Family {
+    /// One category (errors): `ρ = e^φ`, the error-rate ratio.
+    RateRatio,
+    /// Two categories, above and below a threshold the stable arm exceeds
+    /// with probability `base`: the canary exceeds it with probability
+    /// `p = logistic(logit(base) + φ)`, so `ρ_above = p / base` and
+    /// `ρ_below = (1 − p) / (1 − base)`.
+    Exceedance { base: f64 },
+}
+
+impl Family {
+    /// The rate ratios `ρ` of the categories at parameter `phi`.
+    pub(crate) fn ratios(self, phi: f64) -> [f64; 2] {
+        match self {
+            Family::RateRatio => [phi.exp(), 1.0],
+            Family::Exceedance { base } => {
+                let p = self.effect(phi);
+                [p / base, (1.0 - p) / (1.0 - base)]
+            }
+        }
+    }
+
+    /// The effect reported at parameter `phi`: the error-rate ratio, or
+    /// the canary's probability of exceeding the threshold.
+    pub(crate) fn effect(self, phi: f64) -> f64 {
+        match self {
+            Family::RateRatio => phi.exp(),
+            Family::Exceedance { base } => logistic((base / (1.0 - base)).ln() + phi),
+        }
+    }
+
+    /// The smallest and largest possible effect (`None`: unbounded).
+    pub(crate) fn bounds(self) -> (f64, Option<f64>) {
+        match self {
+            Family::RateRatio => (0.0, None),
+            Family::Exceedance { .. } => (0.0, Some(1.0)),
+        }
+    }
+
+    /// The parameter range confidence sequences are searched in.
+    fn range(self) -> (f64, f64) {
+        match self {
+            // Error-rate ratios from 1/1000 to 1000.
+            Family::RateRatio => (-1000f64.ln(), 1000f64.ln()),
+            Family::Exceedance { .. } => (-12.0, 12.0),
+        }
+    }
+}
+
+fn logistic(x: f64) -> f64 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+/// The counts of one span at one canary share: per category, the events
+/// from the canary and the events from both arms.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(crate) struct Cell {
+    pub share: f64,
+    pub canary: [u64; 2],
+    pub total: [u64; 2],
+}
+
+/// The log likelihood ratio of the cells at rate ratios `ratios` (with
+/// their logarithms `logs`) against the null.
+fn log_lr(ratios: [f64; 2], logs: [f64; 2], cells: &[Cell]) -> f64 {
+    let mut sum = 0.0;
+    for cell in cells {
+        for k in 0..2 {
+            if cell.total[k] > 0 {
+                let (c, n) = (cell.canary[k] as f64, cell.total[k] as f64);
+                sum += c * logs[k] - n * (cell.share * ratios[k] + 1.0 - cell.share).ln();
+            }
+        }
+    }
+    sum
+}
+
+/// The log likelihood ratio at parameter `phi`.
+pub(crate) fn log_lr_at(family: Family, phi: f64, cells: &[Cell]) -> f64 {
+    let r = family.ratios(phi);
+    log_lr(r, [r[0].ln(), r[1].ln()], cells)
+}
+
+/// A prior over `φ`, discretized on a grid fixed in advance.
+#[derive(Debug, Clone)]
+pub(crate) struct Mixture {
+    family: Family,
+    /// Per grid point: log prior weight, rate ratios and their logs.
+    points: Vec<(f64, [f64; 2], [f64; 2])>,
+}
+
+impl Mixture {
+    /// A normal prior on `φ` with standard deviation `scale`, restricted
+    /// to `(0, upper]` (`one_sided`: only alternatives where the canary is
+    /// worse) or `[−upper, upper]`, on `points` grid points per side.
+    pub(crate) fn new(
+        family: Family,
+        scale: f64,
+        upper: f64,
+        points: usize,
+        one_sided: bool,
+    ) -> Self {
+        let step = upper / points as f64;
+        let first = if one_sided { 1 } else { -(points as i64) };
+        let grid: Vec<f64> = (first..=points as i64).map(|i| i as f64 * step).collect();
+        let raw: Vec<f64> = grid
+            .iter()
+            .map(|phi| -0.5 * (phi / scale).powi(2))
+            .collect();
+        let norm = log_sum_exp(raw.iter().copied());
+        let points = grid
+            .iter()
+            .zip(raw)
+            .map(|(&phi, w)| {
+                let r = family.ratios(phi);
+                (w - norm, r, [r[0].ln(), r[1].ln()])
+            })
+            .collect();
+        Mixture { family, points }
+    }
+
+    /// The log of the mixture likelihood ratio against the null: the log
+    /// e-value.
+    pub(crate) fn log_e(&self, cells: &[Cell]) -> f64 {
+        log_sum_exp(self.points.iter().map(|&(w, r, l)| w + log_lr(r, l, cells)))
+    }
+
+    /// The maximum-likelihood `φ` and the confidence sequence at level
+    /// `log_threshold` (= ln 1/α): the `φ0` the mixture fails to reject,
+    /// `{φ0 : ln M − ℓ(φ0) < ln 1/α}`. An end is `None` where the set
+    /// reaches the edge of the searched range.
+    pub(crate) fn interval(
+        &self,
+        cells: &[Cell],
+        log_threshold: f64,
+    ) -> (f64, Option<f64>, Option<f64>) {
+        let family = self.family;
+        let ll = |phi: f64| log_lr_at(family, phi, cells);
+        let (lo, hi) = family.range();
+        let best = argmax(ll, lo, hi);
+        let level = self.log_e(cells) - log_threshold;
+        let low = (ll(lo) < level).then(|| crossing(ll, level, lo, best));
+        let high = (ll(hi) < level).then(|| crossing(ll, level, hi, best));
+        (best, low, high)
+    }
+}
+
+/// The maximum of a unimodal function on `[lo, hi]` (golden-section search).
+fn argmax(f: impl Fn(f64) -> f64, mut lo: f64, mut hi: f64) -> f64 {
+    let g = (5f64.sqrt() - 1.0) / 2.0;
+    let (mut a, mut b) = (hi - g * (hi - lo), lo + g * (hi - lo));
+    let (mut fa, mut fb) = (f(a), f(b));
+    for _ in 0..64 {
+        if fa < fb {
+            lo = a;
+            (a, fa) = (b, fb);
+            b = lo + g * (hi - lo);
+            fb = f(b);
+        } else {
+            hi = b;
+            (b, fb) = (a, fa);
+            a = hi - g * (hi - lo);
+            fa = f(a);
+        }
+    }
+    (lo + hi) / 2.0
+}
+
+/// Where `f` crosses `level` between `outside` (below it) and `inside`
+/// (above it), by bisection.
+fn crossing(f: impl Fn(f64) -> f64, level: f64, mut outside: f64, mut inside: f64) -> f64 {
+    for _ in 0..48 {
+        let mid = (outside + inside) / 2.0;
+        if f(mid) >= level {
+            inside = mid;
+        } else {
+            outside = mid;
+        }
+    }
+    inside
+}
+
+fn log_sum_exp(xs: impl Iterator<Item = f64> + Clone) -> f64 {
+    let max = xs.clone().fold(f64::NEG_INFINITY, f64::max);
+    if max == f64::NEG_INFINITY {
+        return max;
+    }
+    max + xs.map(|x| (x - max).exp()).sum::<f64>().ln()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn errors(share: f64, canary: u64, total: u64) -> Vec<Cell> {
+        vec![Cell {
+            share,
+            canary: [canary, 0],
+            total: [total, 0],
+        }]
+    }
+
+    #[test]
+    fn no_data_is_no_evidence() {
+        let m = Mixture::new(Family::RateRatio, 1.0, 100f64.ln(), 64, true);
+        assert!(m.log_e(&[]).abs() < 1e-12);
+        assert!(m.log_e(&errors(0.1, 0, 0)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn evidence_grows_with_canary_errors_and_shrinks_without() {
+        let m = Mixture::new(Family::RateRatio, 1.0, 100f64.ln(), 64, true);
+        // 10% share: 30 of 60 errors on the canary is a 9x error rate.
+        assert!(m.log_e(&errors(0.1, 30, 60)) > 20f64.ln());
+        // 6 of 60 is what identical versions give: no evidence.
+        assert!(m.log_e(&errors(0.1, 6, 60)) < 0.0);
+        // Fewer canary errors than expected is never evidence of a regression.
+        assert!(m.log_e(&errors(0.1, 0, 60)) < m.log_e(&errors(0.1, 6, 60)));
+    }
+
+    #[test]
+    fn the_interval_covers_the_estimate_and_narrows_with_data() {
+        let m = Mixture::new(Family::RateRatio, 1.0, 100f64.ln(), 64, false);
+        let (best, low, high) = m.interval(&errors(0.1, 25, 100), 40f64.ln());
+        // The MLE of θ is 0.25: ρ = (0.25/0.75)/(0.1/0.9) = 3.
+        assert!((best.exp() - 3.0).abs() < 1e-3, "{}", best.exp());
+        let (low, high) = (low.unwrap(), high.unwrap());
+        assert!(low < best && best < high && low > 0.0, "{low} {high}");
+        let (_, low2, high2) = m.interval(&errors(0.1, 250, 1000), 40f64.ln());
+        assert!(low2.unwrap() > low && high2.unwrap() < high);
+    }
+
+    #[test]
+    fn exceedance_family_is_null_at_zero() {
+        let f = Family::Exceedance { base: 0.1 };
+        assert_eq!(f.ratios(0.0).map(|r| (r * 1e9).round()), [1e9, 1e9]);
+        assert!((f.effect(0.0) - 0.1).abs() < 1e-12);
+        assert!(f.ratios(1.0)[0] > 1.0 && f.ratios(1.0)[1] < 1.0);
+    }
+}
