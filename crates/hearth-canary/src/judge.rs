@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::histogram::{self, BUCKETS};
-use crate::stats::{Cell, Family, Mixture};
+use crate::stats::{Cell, Evidence, Family, Mixture};
 
 /// Which version served a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -286,12 +286,11 @@ fn since(now: &Counts, earlier: &Counts) -> Counts {
     [now[0].since(&earlier[0]), now[1].since(&earlier[1])]
 }
 
-/// A stretch of the rollout at one canary share: its counts, and whether
-/// it came after latency calibration.
+/// A stretch of the rollout at one canary share, as the tests see it: its
+/// error cell, and per latency quantile its cell (none before calibration).
 struct Span {
-    share: f64,
-    counts: Counts,
-    calibrated: bool,
+    error: Cell,
+    latency: Vec<Cell>,
 }
 
 /// A latency metric once its stable quantile is known.
@@ -301,16 +300,19 @@ struct LatencyTest {
     family: Family,
     test: Mixture,
     interval: Mixture,
+    evidence: Evidence,
 }
 
 struct State {
     percent: f64,
     /// Closed spans.
     spans: Vec<Span>,
-    /// Where the open span and the current step began.
+    /// The counters when the open span began.
     span_start: Counts,
-    step_start: Counts,
-    span_calibrated: bool,
+    /// The canary's requests when the current step began.
+    step_start: u64,
+    /// The error test's evidence of the closed spans.
+    errors: Evidence,
     /// Per latency quantile, once calibrated.
     latency: Option<Vec<LatencyTest>>,
     /// Per metric: the test rejected (a rollback is final).
@@ -352,22 +354,22 @@ impl Judge {
             exceptions: AtomicU64::new(0),
             latency: (0..BUCKETS).map(|_| AtomicU64::new(0)).collect(),
         };
-        let zero = || [ArmCounts::zero(), ArmCounts::zero()];
         let scale = config.error_prior_scale;
         let upper = 100f64.ln().max(3.0 * scale);
+        let error_test = Mixture::new(Family::RateRatio, scale, upper, GRID, true);
         Ok(Judge {
-            error_test: Mixture::new(Family::RateRatio, scale, upper, GRID, true),
             error_interval: Mixture::new(Family::RateRatio, scale, upper, GRID, false),
             arms: [counter(), counter()],
             state: Mutex::new(State {
                 percent,
                 spans: Vec::new(),
-                span_start: zero(),
-                step_start: zero(),
-                span_calibrated: false,
+                span_start: [ArmCounts::zero(), ArmCounts::zero()],
+                step_start: 0,
+                errors: error_test.evidence(percent / 100.0),
                 latency: None,
                 regressed: vec![false; config.metric_count()],
             }),
+            error_test,
             config,
         })
     }
@@ -414,9 +416,34 @@ impl Judge {
     pub fn begin_step(&self, percent: f64) {
         let now = self.snapshot();
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        state.close_span(&now);
-        state.step_start = now;
-        state.percent = percent.clamp(0.0, 100.0);
+        let percent = percent.clamp(0.0, 100.0);
+        self.close_span(&mut state, &now, percent);
+        state.step_start = now[Arm::Canary as usize].requests();
+        state.percent = percent;
+    }
+
+    /// The open span's cells at `now`.
+    fn open_span(&self, state: &State, now: &Counts) -> Span {
+        let counts = since(now, &state.span_start);
+        let share = state.percent / 100.0;
+        Span {
+            error: error_cell(share, &counts),
+            latency: (state.latency.iter().flatten())
+                .map(|test| latency_cell(share, &counts, test.split))
+                .collect(),
+        }
+    }
+
+    /// Ends the open span at `now` and opens one at `percent`.
+    fn close_span(&self, state: &mut State, now: &Counts, percent: f64) {
+        let span = self.open_span(state, now);
+        let share = percent / 100.0;
+        self.error_test.close(&mut state.errors, &span.error, share);
+        for (test, cell) in state.latency.iter_mut().flatten().zip(&span.latency) {
+            test.test.close(&mut test.evidence, cell, share);
+        }
+        state.spans.push(span);
+        state.span_start = now.clone();
     }
 
     fn snapshot(&self) -> Counts {
@@ -434,38 +461,37 @@ impl Judge {
         if state.latency.is_none() {
             let stable = &now[Arm::Stable as usize].latency;
             if stable.iter().sum::<u64>() >= config.calibration_requests {
-                state.latency = Some(self.calibrate(stable));
-                state.close_span(&now);
-                state.span_calibrated = true;
+                // The latency tests count from here on: the data that
+                // fixed the stable quantiles is not tested again.
+                let tests = self.calibrate(stable, state.percent / 100.0);
+                let percent = state.percent;
+                self.close_span(&mut state, &now, percent);
+                state.latency = Some(tests);
             }
         }
-        let open = Span {
-            share: state.percent / 100.0,
-            counts: since(&now, &state.span_start),
-            calibrated: state.span_calibrated,
-        };
-        let spans: Vec<&Span> = state
-            .spans
-            .iter()
-            .chain([&open])
-            .filter(|s| s.share > 0.0 && s.share < 1.0)
-            .collect();
+        let open = self.open_span(&state, &now);
         let k = config.metric_count() as f64;
         let threshold = k / config.alpha;
-        let step_canary = since(&now, &state.step_start)[Arm::Canary as usize].requests();
+        let canary = Arm::Canary as usize;
+        let step_canary = now[canary].requests() - state.step_start;
         let sample_done = state.percent < 100.0 && step_canary >= config.min_canary_requests;
+        // The cells of every span, for the intervals only.
+        let cells = |cell: &dyn Fn(&Span) -> Option<Cell>| -> Vec<Cell> {
+            let all = state.spans.iter().chain([&open]).filter_map(cell);
+            all.filter(|c| intervals && c.share > 0.0 && c.share < 1.0)
+                .collect()
+        };
 
         let mut metrics = Vec::with_capacity(config.metric_count());
-        let cells: Vec<Cell> = spans.iter().map(|s| error_cell(s)).collect();
         let rate = |arm: &ArmCounts| {
             (arm.requests() > 0).then(|| arm.errors() as f64 / arm.requests() as f64)
         };
         metrics.push(self.metric(
             Metric::ErrorRate,
             [rate(&now[0]), rate(&now[1])],
-            (Family::RateRatio, &self.error_test, &self.error_interval),
-            &cells,
-            intervals,
+            (Family::RateRatio, &self.error_interval),
+            &cells(&|span| Some(span.error)),
+            self.error_test.log_e_with(&state.errors, &open.error),
             threshold,
         ));
         for (i, &quantile) in config.latency_quantiles.iter().enumerate() {
@@ -476,17 +502,12 @@ impl Judge {
             metrics.push(match &state.latency {
                 Some(tests) => {
                     let test = &tests[i];
-                    let cells: Vec<Cell> = spans
-                        .iter()
-                        .filter(|s| s.calibrated)
-                        .map(|s| latency_cell(s, test.split))
-                        .collect();
                     self.metric(
                         metric,
                         arms,
-                        (test.family, &test.test, &test.interval),
-                        &cells,
-                        intervals,
+                        (test.family, &test.interval),
+                        &cells(&|span| span.latency.get(i).copied()),
+                        test.test.log_e_with(&test.evidence, &open.latency[i]),
                         threshold,
                     )
                 }
@@ -542,7 +563,7 @@ impl Judge {
     }
 
     /// Fixes each latency quantile's split from the stable arm's histogram.
-    fn calibrate(&self, stable: &[u64]) -> Vec<LatencyTest> {
+    fn calibrate(&self, stable: &[u64], share: f64) -> Vec<LatencyTest> {
         let total: u64 = stable.iter().sum();
         let scale = self.config.latency_prior_scale;
         let upper = 4.0f64.max(3.0 * scale);
@@ -556,29 +577,32 @@ impl Judge {
                 // family stays defined when calibration saw one side only.
                 let base = ((above as f64 + 0.5) / (total as f64 + 1.0)).clamp(1e-3, 1.0 - 1e-3);
                 let family = Family::Exceedance { base };
+                let test = Mixture::new(family, scale, upper, GRID, true);
                 LatencyTest {
                     split,
                     family,
-                    test: Mixture::new(family, scale, upper, GRID, true),
+                    evidence: test.evidence(share),
+                    test,
                     interval: Mixture::new(family, scale, upper, GRID, false),
                 }
             })
             .collect()
     }
 
-    /// One metric's report (its verdict is set by the caller).
+    /// One metric's report from its log e-value and, for the interval, its
+    /// cells (none: no interval). The caller sets the verdict.
     fn metric(
         &self,
         metric: Metric,
         arms: [Option<f64>; 2],
-        (family, test, interval): (Family, &Mixture, &Mixture),
+        (family, interval): (Family, &Mixture),
         cells: &[Cell],
-        intervals: bool,
+        log_e: f64,
         threshold: f64,
     ) -> MetricReport {
         let events: u64 = cells.iter().map(|c| c.total[0] + c.total[1]).sum();
         let null = family.effect(0.0);
-        let effect = if intervals && events > 0 {
+        let effect = if events > 0 {
             let (best, low, high) = interval.interval(cells, threshold.ln());
             let (floor, ceiling) = family.bounds();
             Effect {
@@ -600,45 +624,34 @@ impl Judge {
             stable: arms[0],
             canary: arms[1],
             effect,
-            e_value: test.log_e(cells).exp(),
+            e_value: log_e.exp(),
             threshold,
             verdict: Verdict::Pass,
         }
     }
 }
 
-impl State {
-    /// Ends the open span at `now` and opens the next one there.
-    fn close_span(&mut self, now: &Counts) {
-        let counts = since(now, &self.span_start);
-        self.spans.push(Span {
-            share: self.percent / 100.0,
-            counts,
-            calibrated: self.span_calibrated,
-        });
-        self.span_start = now.clone();
-    }
-}
-
 /// A span's error counts: one category.
-fn error_cell(span: &Span) -> Cell {
-    let [stable, canary] = &span.counts;
+fn error_cell(share: f64, counts: &Counts) -> Cell {
+    let [stable, canary] = counts;
     Cell {
-        share: span.share,
+        share,
         canary: [canary.errors(), 0],
         total: [canary.errors() + stable.errors(), 0],
     }
 }
 
 /// A span's successful requests above and below a latency split.
-fn latency_cell(span: &Span, split: usize) -> Cell {
+fn latency_cell(share: f64, counts: &Counts, split: usize) -> Cell {
+    let [stable, canary] = counts;
     let above = |arm: &ArmCounts| arm.latency[split..].iter().sum::<u64>();
+    let (stable_above, canary_above) = (above(stable), above(canary));
     let below = |arm: &ArmCounts| arm.latency[..split].iter().sum::<u64>();
-    let [stable, canary] = &span.counts;
+    let (stable_below, canary_below) = (below(stable), below(canary));
     Cell {
-        share: span.share,
-        canary: [above(canary), below(canary)],
-        total: [above(canary) + above(stable), below(canary) + below(stable)],
+        share,
+        canary: [canary_above, canary_below],
+        total: [canary_above + stable_above, canary_below + stable_below],
     }
 }
 

@@ -112,6 +112,16 @@ pub(crate) fn log_lr_at(family: Family, phi: f64, cells: &[Cell]) -> f64 {
     log_lr(r, [r[0].ln(), r[1].ln()], cells)
 }
 
+/// A mixture's evidence so far, kept up to date span by span so that
+/// asking costs no logarithms: per grid point, the log likelihood ratio of
+/// the closed spans, and the open span's share with its normalizers.
+#[derive(Debug, Clone)]
+pub(crate) struct Evidence {
+    closed: Vec<f64>,
+    share: f64,
+    open: Vec<[f64; 2]>,
+}
+
 /// A prior over `φ`, discretized on a grid fixed in advance.
 #[derive(Debug, Clone)]
 pub(crate) struct Mixture {
@@ -138,7 +148,7 @@ impl Mixture {
             .iter()
             .map(|phi| -0.5 * (phi / scale).powi(2))
             .collect();
-        let norm = log_sum_exp(raw.iter().copied());
+        let norm = log_sum_exp(&raw);
         let points = grid
             .iter()
             .zip(raw)
@@ -150,10 +160,74 @@ impl Mixture {
         Mixture { family, points }
     }
 
+    /// Running evidence starting with a span at canary share `share`.
+    pub(crate) fn evidence(&self, share: f64) -> Evidence {
+        Evidence {
+            closed: vec![0.0; self.points.len()],
+            share,
+            open: self.normalizers(share),
+        }
+    }
+
+    /// Per grid point and category, `ln(s·ρ + 1 − s)` at share `s`.
+    fn normalizers(&self, share: f64) -> Vec<[f64; 2]> {
+        let at = |r: f64| (share * r + 1.0 - share).ln();
+        self.points
+            .iter()
+            .map(|&(_, r, _)| [at(r[0]), at(r[1])])
+            .collect()
+    }
+
+    /// Per grid point: the closed spans' log likelihood ratio plus the
+    /// open span's (its counts in `open`), from the cached normalizers:
+    /// multiplications and additions only.
+    fn point_lrs(&self, evidence: &Evidence, open: &Cell) -> Vec<f64> {
+        let counted = open.share == evidence.share && open.share > 0.0 && open.share < 1.0;
+        let (c, n) = (open.canary.map(|c| c as f64), open.total.map(|n| n as f64));
+        self.points
+            .iter()
+            .zip(&evidence.closed)
+            .zip(&evidence.open)
+            .map(|((&(_, _, l), closed), norm)| {
+                let mut sum = *closed;
+                if counted {
+                    for k in 0..2 {
+                        sum += c[k] * l[k] - n[k] * norm[k];
+                    }
+                }
+                sum
+            })
+            .collect()
+    }
+
+    /// The log e-value of the closed spans and the open span `open`.
+    pub(crate) fn log_e_with(&self, evidence: &Evidence, open: &Cell) -> f64 {
+        let lrs = self.point_lrs(evidence, open);
+        let terms: Vec<f64> = self
+            .points
+            .iter()
+            .zip(lrs)
+            .map(|(&(w, _, _), lr)| w + lr)
+            .collect();
+        log_sum_exp(&terms)
+    }
+
+    /// Ends the open span with counts `open` and opens one at `share`.
+    pub(crate) fn close(&self, evidence: &mut Evidence, open: &Cell, share: f64) {
+        evidence.closed = self.point_lrs(evidence, open);
+        evidence.open = self.normalizers(share);
+        evidence.share = share;
+    }
+
     /// The log of the mixture likelihood ratio against the null: the log
     /// e-value.
     pub(crate) fn log_e(&self, cells: &[Cell]) -> f64 {
-        log_sum_exp(self.points.iter().map(|&(w, r, l)| w + log_lr(r, l, cells)))
+        let terms: Vec<f64> = self
+            .points
+            .iter()
+            .map(|&(w, r, l)| w + log_lr(r, l, cells))
+            .collect();
+        log_sum_exp(&terms)
     }
 
     /// The maximum-likelihood `φ` and the confidence sequence at level
@@ -211,12 +285,12 @@ fn crossing(f: impl Fn(f64) -> f64, level: f64, mut outside: f64, mut inside: f6
     inside
 }
 
-fn log_sum_exp(xs: impl Iterator<Item = f64> + Clone) -> f64 {
-    let max = xs.clone().fold(f64::NEG_INFINITY, f64::max);
+fn log_sum_exp(xs: &[f64]) -> f64 {
+    let max = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     if max == f64::NEG_INFINITY {
         return max;
     }
-    max + xs.map(|x| (x - max).exp()).sum::<f64>().ln()
+    max + xs.iter().map(|x| (x - max).exp()).sum::<f64>().ln()
 }
 
 #[cfg(test)]
@@ -259,6 +333,40 @@ mod tests {
         assert!(low < best && best < high && low > 0.0, "{low} {high}");
         let (_, low2, high2) = m.interval(&errors(0.1, 250, 1000), 40f64.ln());
         assert!(low2.unwrap() > low && high2.unwrap() < high);
+    }
+
+    #[test]
+    fn running_evidence_matches_the_whole_computation() {
+        let f = Family::Exceedance { base: 0.5 };
+        let m = Mixture::new(f, 0.5, 4.0, 48, true);
+        let spans = [
+            Cell {
+                share: 0.01,
+                canary: [30, 10],
+                total: [1000, 1000],
+            },
+            Cell {
+                share: 0.1,
+                canary: [120, 80],
+                total: [1000, 1000],
+            },
+            Cell {
+                share: 0.5,
+                canary: [60, 40],
+                total: [100, 100],
+            },
+        ];
+        let mut ev = m.evidence(0.01);
+        for (i, cell) in spans.iter().enumerate() {
+            let whole = m.log_e(&spans[..=i]);
+            assert!((m.log_e_with(&ev, cell) - whole).abs() < 1e-9, "span {i}");
+            m.close(&mut ev, cell, spans.get(i + 1).map_or(1.0, |c| c.share));
+        }
+        let none = Cell {
+            share: 1.0,
+            ..Cell::default()
+        };
+        assert!((m.log_e_with(&ev, &none) - m.log_e(&spans)).abs() < 1e-9);
     }
 
     #[test]

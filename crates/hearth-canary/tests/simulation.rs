@@ -16,7 +16,8 @@ use rand::{Rng, SeedableRng};
 const RUNS: u64 = 1000;
 /// The stable version's error rate.
 const ERRORS: f64 = 0.01;
-/// Median latency (ms) and log-scale spread of the lognormal latency.
+/// Median latency (ms) and log-scale spread of the lognormal latency: 0.5
+/// puts p99 at 3.2x the median, 1.0 (a wide spread) at 10x.
 const MEDIAN_MS: f64 = 50.0;
 const SIGMA: f64 = 0.5;
 /// The judge is asked after every this many requests.
@@ -27,11 +28,13 @@ const EVERY: u64 = 100;
 struct Version {
     errors: f64,
     median_ms: f64,
+    sigma: f64,
 }
 
 const STABLE: Version = Version {
     errors: ERRORS,
     median_ms: MEDIAN_MS,
+    sigma: SIGMA,
 };
 
 /// Where a simulated rollout ended.
@@ -55,13 +58,19 @@ fn request(rng: &mut StdRng, v: Version) -> (Outcome, Duration) {
     } else {
         Outcome::Ok
     };
-    let ms = v.median_ms * (SIGMA * normal(rng)).exp();
+    let ms = v.median_ms * (v.sigma * normal(rng)).exp();
     (outcome, Duration::from_secs_f64(ms / 1000.0))
 }
 
 /// Streams up to `max` requests through a judge starting at `percent`,
 /// following its decisions (stepping up; stopping at a rollback or at 100%).
-fn simulate(seed: u64, canary: Version, config: &JudgeConfig, percent: f64, max: u64) -> Run {
+fn simulate(
+    seed: u64,
+    (stable, canary): (Version, Version),
+    config: &JudgeConfig,
+    percent: f64,
+    max: u64,
+) -> Run {
     let mut rng = StdRng::seed_from_u64(seed);
     let judge = Judge::new(config.clone(), percent).unwrap();
     let mut percent = percent;
@@ -70,7 +79,7 @@ fn simulate(seed: u64, canary: Version, config: &JudgeConfig, percent: f64, max:
         let (arm, version) = if rng.gen::<f64>() * 100.0 < percent {
             (Arm::Canary, canary)
         } else {
-            (Arm::Stable, STABLE)
+            (Arm::Stable, stable)
         };
         canary_requests += u64::from(arm == Arm::Canary);
         let (outcome, latency) = request(&mut rng, version);
@@ -121,10 +130,10 @@ fn percentile95(mut xs: Vec<u64>) -> u64 {
 
 /// Runs a regressed canary `RUNS` times at 10% and reports how often and
 /// how fast it was caught.
-fn catch_rate(name: &str, canary: Version, seed: u64) -> (f64, u64) {
+fn catch_rate(name: &str, (stable, canary): (Version, Version), seed: u64) -> (f64, u64) {
     let config = at_ten_percent();
     let caught: Vec<(u64, u64)> = (0..RUNS)
-        .filter_map(|i| simulate(seed + i, canary, &config, 10.0, 200_000).rolled_back)
+        .filter_map(|i| simulate(seed + i, (stable, canary), &config, 10.0, 200_000).rolled_back)
         .collect();
     let rate = caught.len() as f64 / RUNS as f64;
     let requests = median(caught.iter().map(|c| c.0).collect());
@@ -145,7 +154,7 @@ fn identical_versions_are_rarely_rolled_back() {
     let max = 50_000;
     let rollbacks = (0..RUNS)
         .filter(|&i| {
-            simulate(1_000_000 + i, STABLE, &config, 10.0, max)
+            simulate(1_000_000 + i, (STABLE, STABLE), &config, 10.0, max)
                 .rolled_back
                 .is_some()
         })
@@ -172,7 +181,7 @@ fn identical_versions_survive_the_whole_step_plan() {
         ..JudgeConfig::default()
     };
     let runs: Vec<Run> = (0..RUNS)
-        .map(|i| simulate(2_000_000 + i, STABLE, &config, 1.0, 200_000))
+        .map(|i| simulate(2_000_000 + i, (STABLE, STABLE), &config, 1.0, 200_000))
         .collect();
     let rollbacks = runs.iter().filter(|r| r.rolled_back.is_some()).count();
     let promoted = runs.iter().filter(|r| r.percent >= 100.0).count();
@@ -194,10 +203,13 @@ fn identical_versions_survive_the_whole_step_plan() {
 fn two_more_points_of_errors_are_caught() {
     let (rate, _) = catch_rate(
         "errors 1% -> 3%",
-        Version {
-            errors: ERRORS + 0.02,
-            ..STABLE
-        },
+        (
+            STABLE,
+            Version {
+                errors: ERRORS + 0.02,
+                ..STABLE
+            },
+        ),
         3_000_000,
     );
     assert!(rate >= 0.95, "caught only {rate}");
@@ -207,12 +219,29 @@ fn two_more_points_of_errors_are_caught() {
 fn a_twenty_percent_slower_median_is_caught() {
     let (rate, _) = catch_rate(
         "p50 latency +20%",
-        Version {
-            median_ms: MEDIAN_MS * 1.2,
-            ..STABLE
-        },
+        (
+            STABLE,
+            Version {
+                median_ms: MEDIAN_MS * 1.2,
+                ..STABLE
+            },
+        ),
         4_000_000,
     );
+    assert!(rate >= 0.95, "caught only {rate}");
+}
+
+#[test]
+fn a_twenty_percent_slower_median_is_caught_in_widely_spread_latencies() {
+    let wide = Version {
+        sigma: 1.0,
+        ..STABLE
+    };
+    let slow = Version {
+        median_ms: MEDIAN_MS * 1.2,
+        ..wide
+    };
+    let (rate, _) = catch_rate("p50 latency +20%, sigma 1.0", (wide, slow), 6_000_000);
     assert!(rate >= 0.95, "caught only {rate}");
 }
 
@@ -222,10 +251,11 @@ fn a_faster_canary_is_not_rolled_back() {
     let better = Version {
         errors: ERRORS / 2.0,
         median_ms: MEDIAN_MS * 0.8,
+        sigma: SIGMA,
     };
     let rollbacks = (0..100)
         .filter(|&i| {
-            simulate(5_000_000 + i, better, &config, 10.0, 50_000)
+            simulate(5_000_000 + i, (STABLE, better), &config, 10.0, 50_000)
                 .rolled_back
                 .is_some()
         })
