@@ -212,6 +212,22 @@ pub struct MetricReport {
     pub verdict: Verdict,
 }
 
+/// Whether requests reach the canary at the declared share. The tests
+/// assume they do; a mismatch (a router bug, or canary requests that are
+/// never recorded) holds the rollout: no step-up until it is explained.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SplitCheck {
+    /// The canary's share of this step's requests, in percent (`None`
+    /// before any).
+    pub observed_percent: Option<f64>,
+    /// The evidence that the share differs from the declared one (two-sided).
+    pub e_value: f64,
+    /// `10 / alpha`: a false alarm is 10 times rarer than a false rollback.
+    pub threshold: f64,
+    /// The evidence reached the threshold at some point (final).
+    pub mismatch: bool,
+}
+
 /// What the judge knows and advises: `hearth deployments status` prints it
 /// (`Display`), the admin API returns it (serde).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -230,6 +246,8 @@ pub struct Report {
     pub min_canary_requests: u64,
     /// One entry per metric: errors first, then the latency quantiles.
     pub metrics: Vec<MetricReport>,
+    /// The check of the declared split.
+    pub split: SplitCheck,
     /// The advice.
     pub decision: Decision,
 }
@@ -289,6 +307,8 @@ fn since(now: &Counts, earlier: &Counts) -> Counts {
 /// A stretch of the rollout at one canary share, as the tests see it: its
 /// error cell, and per latency quantile its cell (none before calibration).
 struct Span {
+    /// Canary requests among all requests.
+    requests: Cell,
     error: Cell,
     latency: Vec<Cell>,
 }
@@ -309,10 +329,13 @@ struct State {
     spans: Vec<Span>,
     /// The counters when the open span began.
     span_start: Counts,
-    /// The canary's requests when the current step began.
-    step_start: u64,
-    /// The error test's evidence of the closed spans.
+    /// The canary's and all requests when the current step (or, if later,
+    /// latency calibration) began.
+    step_start: [u64; 2],
+    /// The error test's and the split check's evidence of the closed spans.
     errors: Evidence,
+    split: Evidence,
+    split_mismatch: bool,
     /// Per latency quantile, once calibrated.
     latency: Option<Vec<LatencyTest>>,
     /// Per metric: the test rejected (a rollback is final).
@@ -321,6 +344,15 @@ struct State {
 
 /// Grid points per side of a prior.
 const GRID: usize = 48;
+
+/// Prior scale of the split check's log ratio of observed to declared
+/// canary share.
+const SPLIT_PRIOR_SCALE: f64 = 0.1;
+
+/// The split check's false-alarm rate, as a fraction of `alpha`: a false
+/// alarm holds a good rollout until someone looks, so it is kept rarer
+/// than a false rollback.
+const SPLIT_ALPHA: f64 = 0.1;
 
 /// The canary judge of one rollout.
 ///
@@ -336,6 +368,7 @@ pub struct Judge {
     arms: [ArmCounters; 2],
     error_test: Mixture,
     error_interval: Mixture,
+    split_test: Mixture,
     state: Mutex<State>,
 }
 
@@ -357,6 +390,8 @@ impl Judge {
         let scale = config.error_prior_scale;
         let upper = 100f64.ln().max(3.0 * scale);
         let error_test = Mixture::new(Family::RateRatio, scale, upper, GRID, true);
+        // A router's mismatch is a few percent of the share, either way.
+        let split_test = Mixture::new(Family::RateRatio, SPLIT_PRIOR_SCALE, 2.0, GRID, false);
         Ok(Judge {
             error_interval: Mixture::new(Family::RateRatio, scale, upper, GRID, false),
             arms: [counter(), counter()],
@@ -364,12 +399,15 @@ impl Judge {
                 percent,
                 spans: Vec::new(),
                 span_start: [ArmCounts::zero(), ArmCounts::zero()],
-                step_start: 0,
+                step_start: [0, 0],
                 errors: error_test.evidence(percent / 100.0),
+                split: split_test.evidence(percent / 100.0),
+                split_mismatch: false,
                 latency: None,
                 regressed: vec![false; config.metric_count()],
             }),
             error_test,
+            split_test,
             config,
         })
     }
@@ -418,7 +456,7 @@ impl Judge {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         let percent = percent.clamp(0.0, 100.0);
         self.close_span(&mut state, &now, percent);
-        state.step_start = now[Arm::Canary as usize].requests();
+        state.step_start = step_counts(&now);
         state.percent = percent;
     }
 
@@ -426,7 +464,13 @@ impl Judge {
     fn open_span(&self, state: &State, now: &Counts) -> Span {
         let counts = since(now, &state.span_start);
         let share = state.percent / 100.0;
+        let (stable, canary) = (counts[0].requests(), counts[1].requests());
         Span {
+            requests: Cell {
+                share,
+                canary: [canary, 0],
+                total: [stable + canary, 0],
+            },
             error: error_cell(share, &counts),
             latency: (state.latency.iter().flatten())
                 .map(|test| latency_cell(share, &counts, test.split))
@@ -439,6 +483,8 @@ impl Judge {
         let span = self.open_span(state, now);
         let share = percent / 100.0;
         self.error_test.close(&mut state.errors, &span.error, share);
+        self.split_test
+            .close(&mut state.split, &span.requests, share);
         for (test, cell) in state.latency.iter_mut().flatten().zip(&span.latency) {
             test.test.close(&mut test.evidence, cell, share);
         }
@@ -467,13 +513,17 @@ impl Judge {
                 let percent = state.percent;
                 self.close_span(&mut state, &now, percent);
                 state.latency = Some(tests);
+                state.step_start = step_counts(&now);
             }
         }
         let open = self.open_span(&state, &now);
         let k = config.metric_count() as f64;
         let threshold = k / config.alpha;
-        let canary = Arm::Canary as usize;
-        let step_canary = now[canary].requests() - state.step_start;
+        let [step_canary, step_all] = step_counts(&now);
+        let [step_canary, step_all] = [
+            step_canary - state.step_start[0],
+            step_all - state.step_start[1],
+        ];
         let sample_done = state.percent < 100.0 && step_canary >= config.min_canary_requests;
         // The cells of every span, for the intervals only.
         let cells = |cell: &dyn Fn(&Span) -> Option<Cell>| -> Vec<Cell> {
@@ -537,9 +587,21 @@ impl Judge {
                 Verdict::NoEvidence
             };
         }
+        let split_e = self
+            .split_test
+            .log_e_with(&state.split, &open.requests)
+            .exp();
+        let split_threshold = 1.0 / (SPLIT_ALPHA * config.alpha);
+        state.split_mismatch |= split_e >= split_threshold;
+        let split = SplitCheck {
+            observed_percent: (step_all > 0).then(|| 100.0 * step_canary as f64 / step_all as f64),
+            e_value: split_e,
+            threshold: split_threshold,
+            mismatch: state.split_mismatch,
+        };
         let decision = if metrics.iter().any(|m| m.verdict == Verdict::Regression) {
             Decision::Rollback
-        } else if metrics.iter().all(|m| m.verdict == Verdict::Pass) {
+        } else if !split.mismatch && metrics.iter().all(|m| m.verdict == Verdict::Pass) {
             let next = config
                 .steps
                 .iter()
@@ -558,6 +620,7 @@ impl Judge {
             step_canary_requests: step_canary,
             min_canary_requests: config.min_canary_requests,
             metrics,
+            split,
             decision,
         }
     }
@@ -631,6 +694,12 @@ impl Judge {
     }
 }
 
+/// The canary's and all requests so far.
+fn step_counts(now: &Counts) -> [u64; 2] {
+    let canary = now[Arm::Canary as usize].requests();
+    [canary, canary + now[Arm::Stable as usize].requests()]
+}
+
 /// A span's error counts: one category.
 fn error_cell(share: f64, counts: &Counts) -> Cell {
     let [stable, canary] = counts;
@@ -672,6 +741,17 @@ impl fmt::Display for Report {
             self.min_canary_requests,
             self.alpha
         )?;
+        if self.split.mismatch {
+            writeln!(
+                f,
+                "  SPLIT MISMATCH: the canary's share of requests differed from the declared {}% \
+                 (this step: {}%; e-value now {:.1}, threshold {}); no step-up until the router is checked",
+                self.percent,
+                self.split.observed_percent.map_or("-".into(), |p| format!("{p:.2}")),
+                self.split.e_value,
+                self.split.threshold
+            )?;
+        }
         for m in &self.metrics {
             let opt = |v: Option<f64>, scale: f64, unit: &str| match v {
                 Some(v) => format!("{:.3}{unit}", v * scale),

@@ -71,5 +71,5 @@ mod stats;
 
 pub use judge::{
     Arm, ConfigError, Decision, Effect, Judge, JudgeConfig, Metric, MetricReport, Outcome, Report,
-    Verdict,
+    SplitCheck, Verdict,
 };

@@ -82,22 +82,47 @@ fn a_clean_sample_steps_up_through_the_plan() {
         ..JudgeConfig::default()
     };
     let judge = Judge::new(config, 1.0).unwrap();
+    // Calibration: 500 stable requests fix the stable median (the step's
+    // sample starts after it).
+    feed(&judge, Arm::Stable, 594, 6, 40);
+    feed(&judge, Arm::Canary, 6, 0, 40);
+    assert_eq!(judge.decide(), Decision::Continue);
     for percent in [10.0, 50.0, 100.0] {
-        // Enough canary requests for the step, with the split's proportion
-        // of stable ones, identical behaviour on both arms.
+        // The step's sample, split as declared, identical behaviour.
         let share = judge.evaluate().percent / 100.0;
         let canary = 200;
-        let stable = ((canary as f64) * (1.0 - share) / share).max(600.0) as u64;
+        let stable = ((canary as f64) * (1.0 - share) / share).round() as u64;
         assert_eq!(judge.decide(), Decision::Continue);
         feed(&judge, Arm::Stable, stable, stable / 100, 40);
         feed(&judge, Arm::Canary, canary, canary / 100, 40);
         let report = judge.evaluate();
         assert_eq!(report.decision, Decision::StepUp { percent }, "{report}");
         assert!(report.metrics.iter().all(|m| m.verdict == Verdict::Pass));
+        assert!(!report.split.mismatch, "{report}");
         judge.begin_step(percent);
         assert_eq!(judge.evaluate().step_canary_requests, 0);
     }
     assert_eq!(judge.decide(), Decision::Continue, "judging ends at 100%");
+}
+
+#[test]
+fn a_split_unlike_the_declared_one_holds_the_rollout() {
+    let config = JudgeConfig {
+        min_canary_requests: 200,
+        ..JudgeConfig::default()
+    };
+    let judge = Judge::new(config, 10.0).unwrap();
+    feed(&judge, Arm::Stable, 540, 0, 40);
+    feed(&judge, Arm::Canary, 60, 0, 40);
+    assert!(!judge.evaluate().split.mismatch);
+    // 10% declared, 20% observed: identical versions, yet no step-up.
+    feed(&judge, Arm::Stable, 4000, 0, 40);
+    feed(&judge, Arm::Canary, 1000, 0, 40);
+    let report = judge.evaluate();
+    assert!(report.split.mismatch, "{report}");
+    assert!((report.split.observed_percent.unwrap() - 20.0).abs() < 0.01);
+    assert_eq!(report.decision, Decision::Continue, "{report}");
+    assert!(report.to_string().contains("SPLIT MISMATCH"), "{report}");
 }
 
 #[test]
@@ -129,7 +154,8 @@ fn a_slow_canary_is_rolled_back_on_latency() {
     let judge = Judge::new(JudgeConfig::default(), 10.0).unwrap();
     // The first 500 stable requests fix the stable median (at the next
     // look); the latency test uses what comes after.
-    feed(&judge, Arm::Stable, 600, 0, 40);
+    feed(&judge, Arm::Stable, 540, 0, 40);
+    feed(&judge, Arm::Canary, 60, 0, 40);
     assert_eq!(judge.decide(), Decision::Continue);
     feed(&judge, Arm::Stable, 9000, 0, 40);
     feed(&judge, Arm::Canary, 1000, 0, 50);
@@ -151,7 +177,8 @@ fn a_slow_canary_is_rolled_back_on_latency() {
 #[test]
 fn the_report_round_trips_through_json_and_prints() {
     let judge = Judge::new(JudgeConfig::default(), 10.0).unwrap();
-    feed(&judge, Arm::Stable, 600, 6, 40);
+    feed(&judge, Arm::Stable, 540, 6, 40);
+    feed(&judge, Arm::Canary, 60, 0, 40);
     judge.decide();
     feed(&judge, Arm::Stable, 9000, 90, 40);
     feed(&judge, Arm::Canary, 1000, 30, 40);
@@ -160,6 +187,7 @@ fn the_report_round_trips_through_json_and_prints() {
         report.metrics.iter().all(|m| m.effect.estimate.is_some()),
         "{report}"
     );
+    assert!(!report.split.mismatch, "{report}");
     let json = serde_json::to_string(&report).unwrap();
     // serde_json's float parsing may move a number by an ulp.
     let back: Report = serde_json::from_str(&json).unwrap();
