@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::histogram::{self, BUCKETS};
-use crate::stats::{Cell, Evidence, Family, Mixture};
+use crate::stats::{Cell, Evidence, Family, Mixture, CATEGORIES};
 
 /// Which version served a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -51,6 +51,9 @@ pub struct JudgeConfig {
     /// The latency quantiles compared (each one metric). Default `[0.5]`
     /// (the median).
     pub latency_quantiles: Vec<f64>,
+    /// Whether to compare the whole latency distribution too (one metric:
+    /// a test of stochastic order over the stable deciles). Default true.
+    pub latency_distribution: bool,
     /// Successful stable requests measured before latency testing starts:
     /// they fix the stable quantiles the canary is compared against.
     /// Default 500.
@@ -62,6 +65,11 @@ pub struct JudgeConfig {
     /// stable quantile. Default 0.5 (for the median: a canary exceeding the
     /// stable median 55% to 75% of the time).
     pub latency_prior_scale: f64,
+    /// Prior scale for the distribution test's tilt towards slower deciles
+    /// (per unit of logit score). Default 0.25 (a shift of about a quarter
+    /// of the spread of log latencies; the median 10–40% slower when log
+    /// latencies spread by σ = 0.5).
+    pub distribution_prior_scale: f64,
 }
 
 impl Default for JudgeConfig {
@@ -71,9 +79,11 @@ impl Default for JudgeConfig {
             steps: vec![1.0, 10.0, 50.0, 100.0],
             min_canary_requests: 2000,
             latency_quantiles: vec![0.5],
+            latency_distribution: true,
             calibration_requests: 500,
             error_prior_scale: 1.0,
             latency_prior_scale: 0.5,
+            distribution_prior_scale: 0.25,
         }
     }
 }
@@ -106,7 +116,10 @@ impl JudgeConfig {
         if self.calibration_requests == 0 {
             return fail("calibration_requests must be at least 1".into());
         }
-        if !(self.error_prior_scale > 0.0 && self.latency_prior_scale > 0.0) {
+        if !(self.error_prior_scale > 0.0
+            && self.latency_prior_scale > 0.0
+            && self.distribution_prior_scale > 0.0)
+        {
             return fail("prior scales must be positive".into());
         }
         Ok(())
@@ -115,7 +128,20 @@ impl JudgeConfig {
     /// The number of metrics compared (errors plus one per latency
     /// quantile): the Bonferroni divisor of `alpha`.
     fn metric_count(&self) -> usize {
-        1 + self.latency_quantiles.len()
+        1 + self.latency_metrics().len()
+    }
+
+    /// The latency metrics, in report order: the quantiles, then the
+    /// distribution.
+    fn latency_metrics(&self) -> Vec<Metric> {
+        let quantiles = self.latency_quantiles.iter();
+        let mut metrics: Vec<Metric> = quantiles
+            .map(|&quantile| Metric::Latency { quantile })
+            .collect();
+        if self.latency_distribution {
+            metrics.push(Metric::LatencyDistribution);
+        }
+        metrics
     }
 }
 
@@ -142,6 +168,10 @@ pub enum Metric {
         /// The quantile, e.g. 0.5 for the median.
         quantile: f64,
     },
+    /// The whole latency distribution of successful requests (over the
+    /// stable version's deciles); reported as the chance that a canary
+    /// request is slower than the stable median.
+    LatencyDistribution,
 }
 
 /// A metric's verdict.
@@ -315,8 +345,8 @@ struct Span {
 
 /// A latency metric once its stable quantile is known.
 struct LatencyTest {
-    /// Buckets at or above this one are "above" the stable quantile.
-    split: usize,
+    /// The histogram buckets where its categories begin (after the first).
+    edges: Vec<usize>,
     family: Family,
     test: Mixture,
     interval: Mixture,
@@ -466,14 +496,10 @@ impl Judge {
         let share = state.percent / 100.0;
         let (stable, canary) = (counts[0].requests(), counts[1].requests());
         Span {
-            requests: Cell {
-                share,
-                canary: [canary, 0],
-                total: [stable + canary, 0],
-            },
+            requests: Cell::single(share, canary, stable + canary),
             error: error_cell(share, &counts),
             latency: (state.latency.iter().flatten())
-                .map(|test| latency_cell(share, &counts, test.split))
+                .map(|test| latency_cell(share, &counts, &test.edges))
                 .collect(),
         }
     }
@@ -544,11 +570,17 @@ impl Judge {
             self.error_test.log_e_with(&state.errors, &open.error),
             threshold,
         ));
-        for (i, &quantile) in config.latency_quantiles.iter().enumerate() {
-            let at =
-                |arm: &ArmCounts| histogram::quantile(&arm.latency, quantile).map(|ns| ns / 1e6);
+        for (i, metric) in config.latency_metrics().into_iter().enumerate() {
+            let quantile = match metric {
+                Metric::Latency { quantile } => quantile,
+                _ => 0.5,
+            };
+            // The arms' latencies are for the report, not the decision.
+            let at = |arm: &ArmCounts| {
+                let ns = intervals.then(|| histogram::quantile(&arm.latency, quantile));
+                ns.flatten().map(|ns| ns / 1e6)
+            };
             let arms = [at(&now[0]), at(&now[1])];
-            let metric = Metric::Latency { quantile };
             metrics.push(match &state.latency {
                 Some(tests) => {
                     let test = &tests[i];
@@ -625,31 +657,42 @@ impl Judge {
         }
     }
 
-    /// Fixes each latency quantile's split from the stable arm's histogram.
+    /// Fixes each latency metric's categories from the stable arm's
+    /// histogram.
     fn calibrate(&self, stable: &[u64], share: f64) -> Vec<LatencyTest> {
-        let total: u64 = stable.iter().sum();
-        let scale = self.config.latency_prior_scale;
-        let upper = 4.0f64.max(3.0 * scale);
-        self.config
-            .latency_quantiles
-            .iter()
-            .map(|&q| {
-                let split = histogram::split_at(stable, q);
-                let above: u64 = stable[split..].iter().sum();
-                // The stable share above the split, kept off 0 and 1 so the
-                // family stays defined when calibration saw one side only.
-                let base = ((above as f64 + 0.5) / (total as f64 + 1.0)).clamp(1e-3, 1.0 - 1e-3);
-                let family = Family::Exceedance { base };
-                let test = Mixture::new(family, scale, upper, GRID, true);
-                LatencyTest {
-                    split,
-                    family,
-                    evidence: test.evidence(share),
-                    test,
-                    interval: Mixture::new(family, scale, upper, GRID, false),
+        let total = stable.iter().sum::<u64>() as f64;
+        let test = |edges: Vec<usize>, family: Family, scale: f64| {
+            let upper = 4.0f64.max(3.0 * scale);
+            let test = Mixture::new(family, scale, upper, GRID, true);
+            LatencyTest {
+                edges,
+                family,
+                evidence: test.evidence(share),
+                test,
+                interval: Mixture::new(family, scale, upper, GRID, false),
+            }
+        };
+        let mut tests = Vec::new();
+        for metric in self.config.latency_metrics() {
+            match metric {
+                Metric::Latency { quantile } => {
+                    let split = histogram::split_at(stable, quantile);
+                    let above: u64 = stable[split..].iter().sum();
+                    // The stable share above the split, kept off 0 and 1 so
+                    // the family stays defined when calibration saw one side
+                    // only.
+                    let base = ((above as f64 + 0.5) / (total + 1.0)).clamp(1e-3, 1.0 - 1e-3);
+                    let family = Family::Exceedance { base };
+                    tests.push(test(vec![split], family, self.config.latency_prior_scale));
                 }
-            })
-            .collect()
+                Metric::LatencyDistribution => {
+                    let (edges, family) = deciles(stable);
+                    tests.push(test(edges, family, self.config.distribution_prior_scale));
+                }
+                Metric::ErrorRate => {}
+            }
+        }
+        tests
     }
 
     /// One metric's report from its log e-value and, for the interval, its
@@ -703,25 +746,79 @@ fn step_counts(now: &Counts) -> [u64; 2] {
 /// A span's error counts: one category.
 fn error_cell(share: f64, counts: &Counts) -> Cell {
     let [stable, canary] = counts;
-    Cell {
-        share,
-        canary: [canary.errors(), 0],
-        total: [canary.errors() + stable.errors(), 0],
-    }
+    Cell::single(share, canary.errors(), canary.errors() + stable.errors())
 }
 
-/// A span's successful requests above and below a latency split.
-fn latency_cell(share: f64, counts: &Counts, split: usize) -> Cell {
-    let [stable, canary] = counts;
-    let above = |arm: &ArmCounts| arm.latency[split..].iter().sum::<u64>();
-    let (stable_above, canary_above) = (above(stable), above(canary));
-    let below = |arm: &ArmCounts| arm.latency[..split].iter().sum::<u64>();
-    let (stable_below, canary_below) = (below(stable), below(canary));
-    Cell {
+/// A span's successful requests per latency category: category `j`
+/// holds the buckets from `edges[j - 1]` (or 0) up to `edges[j]`.
+fn latency_cell(share: f64, counts: &Counts, edges: &[usize]) -> Cell {
+    let mut cell = Cell {
         share,
-        canary: [canary_above, canary_below],
-        total: [canary_above + stable_above, canary_below + stable_below],
+        ..Cell::default()
+    };
+    for (arm, counts) in counts.iter().enumerate() {
+        let mut from = 0;
+        for (j, &to) in edges.iter().chain([&BUCKETS]).enumerate() {
+            let n: u64 = counts.latency[from..to].iter().sum();
+            cell.total[j] += n;
+            if arm == Arm::Canary as usize {
+                cell.canary[j] += n;
+            }
+            from = to;
+        }
     }
+    cell
+}
+
+/// The distribution test's categories: the stable calibration's deciles
+/// as bucket edges (merged where the histogram is too coarse to tell
+/// them apart), each category's stable probability and its score, the
+/// logit of its mid-rank.
+fn deciles(stable: &[u64]) -> (Vec<usize>, Family) {
+    let total = stable.iter().sum::<u64>() as f64;
+    let mut edges: Vec<usize> = (1..CATEGORIES)
+        .map(|j| histogram::split_at(stable, j as f64 / CATEGORIES as f64))
+        .collect();
+    edges.dedup();
+    edges.retain(|&e| e > 0 && e < BUCKETS);
+    let median = histogram::split_at(stable, 0.5);
+    let mut base = [0.0; CATEGORIES];
+    let mut scores = [0.0; CATEGORIES];
+    let cell = latency_cell(
+        0.5,
+        &[
+            ArmCounts {
+                server_errors: 0,
+                exceptions: 0,
+                latency: stable.to_vec(),
+            },
+            ArmCounts::zero(),
+        ],
+        &edges,
+    );
+    let categories = edges.len() + 1;
+    let mut below = 0.0;
+    for j in 0..categories {
+        let n = cell.total[j] as f64;
+        // Smoothed so that a category calibration never saw keeps a
+        // positive probability.
+        base[j] = (n + 0.5) / (total + 0.5 * categories as f64);
+        let mid = ((below + n / 2.0) / total).clamp(1e-3, 1.0 - 1e-3);
+        scores[j] = (mid / (1.0 - mid)).ln();
+        below += n;
+    }
+    let above = edges
+        .iter()
+        .position(|&e| e == median)
+        .map_or(categories, |i| i + 1);
+    (
+        edges,
+        Family::Tilt {
+            base,
+            scores,
+            above,
+        },
+    )
 }
 
 impl fmt::Display for Report {
@@ -769,6 +866,12 @@ impl fmt::Display for Report {
                     opt(m.stable, 1.0, "ms"),
                     opt(m.canary, 1.0, "ms"),
                     "P(canary slower than stable quantile)",
+                ),
+                Metric::LatencyDistribution => (
+                    "latency distribution (median shown)".to_string(),
+                    opt(m.stable, 1.0, "ms"),
+                    opt(m.canary, 1.0, "ms"),
+                    "P(canary slower than stable median)",
                 ),
             };
             let end = |v: Option<f64>| v.map_or("inf".to_string(), |v| format!("{v:.3}"));

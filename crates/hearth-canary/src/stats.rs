@@ -26,37 +26,72 @@
 //! `c·ln θ/s + (n−c)·ln (1−θ)/(1−s) = c·ln ρ − n·ln(s·ρ + 1 − s)`,
 //! so the counts are all the test needs.
 
+/// The most categories a metric counts (the deciles of the distribution
+/// test).
+pub(crate) const CATEGORIES: usize = 10;
+
+/// Rate ratios (or counts), one per category; unused categories stay at
+/// ratio 1 and count 0.
+pub(crate) type PerCategory<T> = [T; CATEGORIES];
+
 /// How a metric's parameter `φ` maps to the canary/stable rate ratio of
 /// its categories.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Family {
     /// One category (errors): `ρ = e^φ`, the error-rate ratio.
     RateRatio,
-    /// Two categories, above and below a threshold the stable arm exceeds
+    /// Two categories, below and above a threshold the stable arm exceeds
     /// with probability `base`: the canary exceeds it with probability
-    /// `p = logistic(logit(base) + φ)`, so `ρ_above = p / base` and
-    /// `ρ_below = (1 − p) / (1 − base)`.
+    /// `p = logistic(logit(base) + φ)`, so `ρ_below = (1 − p) / (1 − base)`
+    /// and `ρ_above = p / base`.
     Exceedance { base: f64 },
+    /// Ordered categories (latency deciles) the stable arm falls in with
+    /// probabilities `base`, each with a score (the logit of its mid-rank):
+    /// the canary's probabilities are the stable ones tilted by `e^{φ·score}`
+    /// (a shift towards slower categories for `φ > 0`: a sequential test of
+    /// stochastic order). The reported effect is the canary's probability
+    /// of landing in category `above` or higher (above the stable median).
+    Tilt {
+        base: PerCategory<f64>,
+        scores: PerCategory<f64>,
+        above: usize,
+    },
 }
 
 impl Family {
     /// The rate ratios `ρ` of the categories at parameter `phi`.
-    pub(crate) fn ratios(self, phi: f64) -> [f64; 2] {
+    pub(crate) fn ratios(self, phi: f64) -> PerCategory<f64> {
+        let mut r = [1.0; CATEGORIES];
         match self {
-            Family::RateRatio => [phi.exp(), 1.0],
+            Family::RateRatio => r[0] = phi.exp(),
             Family::Exceedance { base } => {
                 let p = self.effect(phi);
-                [p / base, (1.0 - p) / (1.0 - base)]
+                r[0] = (1.0 - p) / (1.0 - base);
+                r[1] = p / base;
+            }
+            Family::Tilt { base, scores, .. } => {
+                let norm: f64 = (0..CATEGORIES)
+                    .map(|j| base[j] * (phi * scores[j]).exp())
+                    .sum();
+                for j in 0..CATEGORIES {
+                    r[j] = (phi * scores[j]).exp() / norm;
+                }
             }
         }
+        r
     }
 
     /// The effect reported at parameter `phi`: the error-rate ratio, or
-    /// the canary's probability of exceeding the threshold.
+    /// the canary's probability of exceeding the threshold (the stable
+    /// median for `Tilt`).
     pub(crate) fn effect(self, phi: f64) -> f64 {
         match self {
             Family::RateRatio => phi.exp(),
             Family::Exceedance { base } => logistic((base / (1.0 - base)).ln() + phi),
+            Family::Tilt { base, above, .. } => {
+                let r = self.ratios(phi);
+                (above..CATEGORIES).map(|j| base[j] * r[j]).sum()
+            }
         }
     }
 
@@ -64,7 +99,7 @@ impl Family {
     pub(crate) fn bounds(self) -> (f64, Option<f64>) {
         match self {
             Family::RateRatio => (0.0, None),
-            Family::Exceedance { .. } => (0.0, Some(1.0)),
+            Family::Exceedance { .. } | Family::Tilt { .. } => (0.0, Some(1.0)),
         }
     }
 
@@ -74,6 +109,8 @@ impl Family {
             // Error-rate ratios from 1/1000 to 1000.
             Family::RateRatio => (-1000f64.ln(), 1000f64.ln()),
             Family::Exceedance { .. } => (-12.0, 12.0),
+            // Scores span about ±7 (logits of ranks 1/1000 to 999/1000).
+            Family::Tilt { .. } => (-4.0, 4.0),
         }
     }
 }
@@ -87,16 +124,29 @@ fn logistic(x: f64) -> f64 {
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub(crate) struct Cell {
     pub share: f64,
-    pub canary: [u64; 2],
-    pub total: [u64; 2],
+    pub canary: PerCategory<u64>,
+    pub total: PerCategory<u64>,
+}
+
+impl Cell {
+    /// A cell of one category.
+    pub(crate) fn single(share: f64, canary: u64, total: u64) -> Cell {
+        let mut cell = Cell {
+            share,
+            ..Cell::default()
+        };
+        cell.canary[0] = canary;
+        cell.total[0] = total;
+        cell
+    }
 }
 
 /// The log likelihood ratio of the cells at rate ratios `ratios` (with
 /// their logarithms `logs`) against the null.
-fn log_lr(ratios: [f64; 2], logs: [f64; 2], cells: &[Cell]) -> f64 {
+fn log_lr(ratios: &PerCategory<f64>, logs: &PerCategory<f64>, cells: &[Cell]) -> f64 {
     let mut sum = 0.0;
     for cell in cells {
-        for k in 0..2 {
+        for k in 0..CATEGORIES {
             if cell.total[k] > 0 {
                 let (c, n) = (cell.canary[k] as f64, cell.total[k] as f64);
                 sum += c * logs[k] - n * (cell.share * ratios[k] + 1.0 - cell.share).ln();
@@ -109,7 +159,7 @@ fn log_lr(ratios: [f64; 2], logs: [f64; 2], cells: &[Cell]) -> f64 {
 /// The log likelihood ratio at parameter `phi`.
 pub(crate) fn log_lr_at(family: Family, phi: f64, cells: &[Cell]) -> f64 {
     let r = family.ratios(phi);
-    log_lr(r, [r[0].ln(), r[1].ln()], cells)
+    log_lr(&r, &r.map(f64::ln), cells)
 }
 
 /// A mixture's evidence so far, kept up to date span by span so that
@@ -119,15 +169,22 @@ pub(crate) fn log_lr_at(family: Family, phi: f64, cells: &[Cell]) -> f64 {
 pub(crate) struct Evidence {
     closed: Vec<f64>,
     share: f64,
-    open: Vec<[f64; 2]>,
+    open: Vec<PerCategory<f64>>,
+}
+
+/// One grid point of a prior.
+#[derive(Debug, Clone)]
+struct Point {
+    log_weight: f64,
+    ratios: PerCategory<f64>,
+    logs: PerCategory<f64>,
 }
 
 /// A prior over `φ`, discretized on a grid fixed in advance.
 #[derive(Debug, Clone)]
 pub(crate) struct Mixture {
     family: Family,
-    /// Per grid point: log prior weight, rate ratios and their logs.
-    points: Vec<(f64, [f64; 2], [f64; 2])>,
+    points: Vec<Point>,
 }
 
 impl Mixture {
@@ -153,8 +210,12 @@ impl Mixture {
             .iter()
             .zip(raw)
             .map(|(&phi, w)| {
-                let r = family.ratios(phi);
-                (w - norm, r, [r[0].ln(), r[1].ln()])
+                let ratios = family.ratios(phi);
+                Point {
+                    log_weight: w - norm,
+                    ratios,
+                    logs: ratios.map(f64::ln),
+                }
             })
             .collect();
         Mixture { family, points }
@@ -170,12 +231,9 @@ impl Mixture {
     }
 
     /// Per grid point and category, `ln(s·ρ + 1 − s)` at share `s`.
-    fn normalizers(&self, share: f64) -> Vec<[f64; 2]> {
+    fn normalizers(&self, share: f64) -> Vec<PerCategory<f64>> {
         let at = |r: f64| (share * r + 1.0 - share).ln();
-        self.points
-            .iter()
-            .map(|&(_, r, _)| [at(r[0]), at(r[1])])
-            .collect()
+        self.points.iter().map(|p| p.ratios.map(at)).collect()
     }
 
     /// Per grid point: the closed spans' log likelihood ratio plus the
@@ -188,11 +246,11 @@ impl Mixture {
             .iter()
             .zip(&evidence.closed)
             .zip(&evidence.open)
-            .map(|((&(_, _, l), closed), norm)| {
+            .map(|((point, closed), norm)| {
                 let mut sum = *closed;
                 if counted {
-                    for k in 0..2 {
-                        sum += c[k] * l[k] - n[k] * norm[k];
+                    for k in 0..CATEGORIES {
+                        sum += c[k] * point.logs[k] - n[k] * norm[k];
                     }
                 }
                 sum
@@ -207,7 +265,7 @@ impl Mixture {
             .points
             .iter()
             .zip(lrs)
-            .map(|(&(w, _, _), lr)| w + lr)
+            .map(|(point, lr)| point.log_weight + lr)
             .collect();
         log_sum_exp(&terms)
     }
@@ -225,7 +283,7 @@ impl Mixture {
         let terms: Vec<f64> = self
             .points
             .iter()
-            .map(|&(w, r, l)| w + log_lr(r, l, cells))
+            .map(|p| p.log_weight + log_lr(&p.ratios, &p.logs, cells))
             .collect();
         log_sum_exp(&terms)
     }
@@ -297,12 +355,19 @@ fn log_sum_exp(xs: &[f64]) -> f64 {
 mod tests {
     use super::*;
 
-    fn errors(share: f64, canary: u64, total: u64) -> Vec<Cell> {
-        vec![Cell {
+    /// A cell with the given counts in its first categories.
+    fn cell(share: f64, canary: &[u64], total: &[u64]) -> Cell {
+        let mut c = Cell {
             share,
-            canary: [canary, 0],
-            total: [total, 0],
-        }]
+            ..Cell::default()
+        };
+        c.canary[..canary.len()].copy_from_slice(canary);
+        c.total[..total.len()].copy_from_slice(total);
+        c
+    }
+
+    fn errors(share: f64, canary: u64, total: u64) -> Vec<Cell> {
+        vec![cell(share, &[canary], &[total])]
     }
 
     #[test]
@@ -340,21 +405,9 @@ mod tests {
         let f = Family::Exceedance { base: 0.5 };
         let m = Mixture::new(f, 0.5, 4.0, 48, true);
         let spans = [
-            Cell {
-                share: 0.01,
-                canary: [30, 10],
-                total: [1000, 1000],
-            },
-            Cell {
-                share: 0.1,
-                canary: [120, 80],
-                total: [1000, 1000],
-            },
-            Cell {
-                share: 0.5,
-                canary: [60, 40],
-                total: [100, 100],
-            },
+            cell(0.01, &[30, 10], &[1000, 1000]),
+            cell(0.1, &[120, 80], &[1000, 1000]),
+            cell(0.5, &[60, 40], &[100, 100]),
         ];
         let mut ev = m.evidence(0.01);
         for (i, cell) in spans.iter().enumerate() {
@@ -372,8 +425,45 @@ mod tests {
     #[test]
     fn exceedance_family_is_null_at_zero() {
         let f = Family::Exceedance { base: 0.1 };
-        assert_eq!(f.ratios(0.0).map(|r| (r * 1e9).round()), [1e9, 1e9]);
+        assert!(f.ratios(0.0).iter().all(|r| (r - 1.0).abs() < 1e-12));
         assert!((f.effect(0.0) - 0.1).abs() < 1e-12);
-        assert!(f.ratios(1.0)[0] > 1.0 && f.ratios(1.0)[1] < 1.0);
+        let worse = f.ratios(1.0);
+        assert!(worse[0] < 1.0 && worse[1] > 1.0, "{worse:?}");
+    }
+
+    /// Five equally likely categories with logit scores, above the median
+    /// from category 3 on (2.5 of 5 is the median: category 2 straddles it).
+    fn tilt() -> Family {
+        let mut base = [0.0; CATEGORIES];
+        let mut scores = [0.0; CATEGORIES];
+        for j in 0..5 {
+            base[j] = 0.2;
+            let u = (j as f64 + 0.5) / 5.0;
+            scores[j] = (u / (1.0 - u)).ln();
+        }
+        Family::Tilt {
+            base,
+            scores,
+            above: 3,
+        }
+    }
+
+    #[test]
+    fn tilt_family_shifts_towards_slower_categories() {
+        let f = tilt();
+        assert!(f.ratios(0.0).iter().all(|r| (r - 1.0).abs() < 1e-12));
+        assert!((f.effect(0.0) - 0.4).abs() < 1e-12);
+        let r = f.ratios(0.5);
+        assert!(r[0] < r[1] && r[1] < r[2] && r[2] < r[3] && r[3] < r[4]);
+        // The tilted probabilities still sum to 1.
+        let sum: f64 = (0..5).map(|j| 0.2 * r[j]).sum();
+        assert!((sum - 1.0).abs() < 1e-12);
+        assert!(f.effect(0.5) > 0.4 && f.effect(-0.5) < 0.4);
+        // A canary over-represented in the slow categories is evidence.
+        let m = Mixture::new(f, 0.25, 4.0, 48, true);
+        let slow = [cell(0.5, &[40, 45, 50, 55, 60], &[100; 5])];
+        let even = [cell(0.5, &[50; 5], &[100; 5])];
+        assert!(m.log_e(&slow) > 20f64.ln());
+        assert!(m.log_e(&even) < 0.0);
     }
 }

@@ -64,13 +64,14 @@ fn a_fresh_judge_has_no_evidence() {
     let judge = Judge::new(JudgeConfig::default(), 1.0).unwrap();
     let report = judge.evaluate();
     assert_eq!(report.decision, Decision::Continue);
-    assert_eq!(report.metrics.len(), 2);
+    assert_eq!(report.metrics.len(), 3);
     assert_eq!(report.metrics[0].metric, Metric::ErrorRate);
     assert_eq!(report.metrics[1].metric, Metric::Latency { quantile: 0.5 });
+    assert_eq!(report.metrics[2].metric, Metric::LatencyDistribution);
     for m in &report.metrics {
         assert_eq!(m.verdict, Verdict::NoEvidence);
         assert_eq!(m.e_value, 1.0);
-        assert_eq!(m.threshold, 40.0);
+        assert_eq!(m.threshold, 60.0);
         assert_eq!(m.effect.estimate, None);
     }
 }
