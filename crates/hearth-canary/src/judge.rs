@@ -125,8 +125,8 @@ impl JudgeConfig {
         Ok(())
     }
 
-    /// The number of metrics compared (errors plus one per latency
-    /// quantile): the Bonferroni divisor of `alpha`.
+    /// The number of metrics compared (errors and the latency metrics): the
+    /// Bonferroni divisor of `alpha`.
     fn metric_count(&self) -> usize {
         1 + self.latency_metrics().len()
     }
@@ -207,16 +207,17 @@ pub enum Decision {
 pub struct Effect {
     /// For errors, the canary's error rate divided by the stable one's;
     /// for a latency quantile, the chance that a canary request is slower
-    /// than the stable version's quantile. `None` before any evidence.
+    /// than the stable version's quantile; for the distribution, the chance
+    /// that it is slower than the stable median. `None` before any evidence.
     pub estimate: Option<f64>,
     /// The interval's lower end; `None` before any evidence.
     pub low: Option<f64>,
     /// The interval's upper end; `None` before any evidence, or when
     /// unbounded (an error-rate ratio with few canary requests).
     pub high: Option<f64>,
-    /// The value of identical versions (1 for the error-rate ratio,
-    /// `1 - quantile` for the latency exceedance, as measured on the
-    /// stable version).
+    /// The value of identical versions (1 for the error-rate ratio; for
+    /// latency, the share of the stable calibration requests above the
+    /// boundary, about `1 - quantile`).
     pub null: f64,
 }
 
@@ -274,7 +275,8 @@ pub struct Report {
     pub step_canary_requests: u64,
     /// Canary requests a step needs before stepping up.
     pub min_canary_requests: u64,
-    /// One entry per metric: errors first, then the latency quantiles.
+    /// One entry per metric: errors first, then the latency quantiles, then
+    /// the latency distribution.
     pub metrics: Vec<MetricReport>,
     /// The check of the declared split.
     pub split: SplitCheck,
@@ -335,7 +337,8 @@ fn since(now: &Counts, earlier: &Counts) -> Counts {
 }
 
 /// A stretch of the rollout at one canary share, as the tests see it: its
-/// error cell, and per latency quantile its cell (none before calibration).
+/// cells for the split check and the error test, and per latency metric
+/// its cell (none before calibration).
 struct Span {
     /// Canary requests among all requests.
     requests: Cell,
@@ -343,7 +346,7 @@ struct Span {
     latency: Vec<Cell>,
 }
 
-/// A latency metric once its stable quantile is known.
+/// A latency metric's test, once calibration fixed its categories.
 struct LatencyTest {
     /// The histogram buckets where its categories begin (after the first).
     edges: Vec<usize>,
@@ -366,7 +369,7 @@ struct State {
     errors: Evidence,
     split: Evidence,
     split_mismatch: bool,
-    /// Per latency quantile, once calibrated.
+    /// Per latency metric, once calibrated.
     latency: Option<Vec<LatencyTest>>,
     /// Per metric: the test rejected (a rollback is final).
     regressed: Vec<bool>,
