@@ -36,7 +36,8 @@
 //!
 //! - [`Judge::new`]`(config, percent)`: a judge for one rollout, the canary
 //!   at `percent`. [`JudgeConfig`] (serde, every field optional) holds
-//!   `alpha`, the step plan, the per-step sample, the latency quantiles.
+//!   `alpha`, the step plan, the per-step sample, the latency metrics (the
+//!   median and the whole distribution by default).
 //! - [`Judge::record`]`(arm, outcome, latency)`: per request; no lock, no
 //!   allocation. Latency counts for successful requests only (an erroring
 //!   canary that fails fast must not look faster).
@@ -46,15 +47,18 @@
 //!   rollout) or `Continue`.
 //! - [`Judge::evaluate`] → [`Report`]: per metric the arms' values, the
 //!   tested effect with its anytime-valid interval, the e-value and its
-//!   threshold, and the [`Verdict`]. Serializable; `Display` prints it.
+//!   threshold, and the [`Verdict`]; the [`SplitCheck`] of the declared
+//!   share (a mismatch holds the rollout). Serializable; `Display` prints
+//!   it.
 //!
 //! # The test
 //!
 //! Requests reach the canary at random with the known share of the current
 //! step. Conditional on a request being an error (or being slower than the
-//! stable version's median), the chance that it came from the canary is
-//! exactly that share when the versions are identical, whatever the
-//! traffic does over time; a worse canary raises it. The judge mixes the
+//! stable version's median, or falling in a given stable decile), the
+//! chance that it came from the canary is exactly that share when the
+//! versions are identical, whatever the traffic does over time; a worse
+//! canary raises it (in the slow deciles). The judge mixes the
 //! likelihood ratios of these conditional Bernoulli counts over a prior of
 //! effect sizes (Lindon & Malek's mixture sequential probability ratio test
 //! for Poisson counting processes) and rejects when the mixture, an
@@ -63,7 +67,8 @@
 //! `alpha / k` per metric, so by `alpha` overall (Bonferroni), across all
 //! steps (the e-value carries on from step to step), however often the
 //! judge is asked. Only alternatives where the canary is worse carry prior
-//! weight, so a better canary is never rolled back.
+//! weight, so a better canary is not rolled back either. `stats.rs` has
+//! the details.
 
 mod histogram;
 mod judge;

@@ -21,6 +21,24 @@ fn feed(judge: &Judge, arm: Arm, n: u64, errors: u64, ms: u64) {
 }
 
 #[test]
+fn a_judge_is_shared_between_threads() {
+    fn shareable<T: Send + Sync>() {}
+    shareable::<Judge>();
+    let judge = std::sync::Arc::new(Judge::new(JudgeConfig::default(), 10.0).unwrap());
+    std::thread::scope(|s| {
+        for arm in [Arm::Stable, Arm::Canary] {
+            let judge = &judge;
+            s.spawn(move || feed(judge, arm, 1000, 10, 40));
+        }
+    });
+    let report = judge.evaluate();
+    assert_eq!(
+        (report.stable_requests, report.canary_requests),
+        (1000, 1000)
+    );
+}
+
+#[test]
 fn bad_settings_are_refused_by_name() {
     let bad = |config: JudgeConfig| Judge::new(config, 10.0).err().unwrap().to_string();
     assert!(bad(JudgeConfig {
