@@ -11,15 +11,16 @@
 //! and `θ = s` exactly, so the number of canary events among a category's
 //! events is a Bernoulli(s) sequence: a simple null hypothesis.
 //!
-//! A metric is a one-parameter family of alternatives `φ ↦ ρ(φ)` for one or
-//! two categories (`φ = 0` is the null). For a fixed `φ`, the likelihood
-//! ratio of the events seen so far against the null is a nonnegative
-//! martingale with mean 1 under the null; so is any mixture of them over a
-//! prior fixed in advance. Ville's inequality then bounds the chance that
-//! the mixture *ever* reaches `1/α` by `α`: the test may be looked at after
-//! every request and stopped at any time. Inverting the same mixture gives
-//! confidence sequences for `φ` (intervals covering the truth at all times
-//! at once with probability `1 − α`).
+//! A metric is a one-parameter family of alternatives `φ ↦ ρ(φ)` over its
+//! categories (one for errors, two for a latency quantile, up to ten for
+//! the latency distribution; `φ = 0` is the null). For a fixed `φ`, the
+//! likelihood ratio of the events seen so far against the null is a
+//! nonnegative martingale with mean 1 under the null; so is any mixture of
+//! them over a prior fixed in advance. Ville's inequality then bounds the
+//! chance that the mixture *ever* reaches `1/α` by `α`: the test may be
+//! looked at after every request and stopped at any time. Inverting a
+//! two-sided mixture gives confidence sequences for `φ` (intervals covering
+//! the truth at all times at once with probability `1 − α`).
 //!
 //! The log likelihood ratio of one cell (a category during a span at share
 //! `s`, with `c` canary events out of `n`) is
