@@ -164,8 +164,9 @@ fn disposed_and_lent_stubs_stop_working_and_dup_keeps_one() {
     let disposed = "Attempted to use RPC stub after it has been disposed.";
     assert_eq!(
         get(&h, "/rpc-dispose"),
-        j!({ "local": disposed, "lent": disposed, "duped": 101 }),
-        "a function argument is released when the call returns unless the callee dup()s it"
+        j!({ "local": disposed, "lent": disposed, "duped": 101, "echoed": 15 }),
+        "a function argument is released when the call returns unless the callee dup()s it \
+         or hands it back"
     );
 }
 

@@ -209,34 +209,20 @@
 
   // JavaScript RPC through a service binding: calls method `name` (`kind`
   // 'call') or reads property `name` (`kind` 'get') on a fresh instance of
-  // the entrypoint's WorkerEntrypoint class. Resolves to [true, result] or
-  // [false, exception]; the host serializes either (as for Durable Objects).
-  internal.runRpc = async function (entrypoint, kind, name, args) {
-    const lent = internal.rpcTakeLent();
+  // the entrypoint's WorkerEntrypoint class (the outcome as `rpcCall`
+  // gives it; the host serializes it, as for Durable Objects).
+  internal.runRpc = (entrypoint, kind, name, args) => internal.rpcCall(() => {
     const label = entrypoint === undefined || entrypoint === null ? 'default' : entrypoint;
     const target = label === 'default' ? entry : namedEntrypoint(label);
-    if (typeof target !== 'function' || !(target.prototype instanceof WorkerEntrypoint)) {
-      internal.rpcReturnLent(lent);
-      return [false, new TypeError(`The RPC receiver does not implement the method "${name}": entrypoint "${label}" of worker "${internal.workerName}" is not a class extending WorkerEntrypoint.`)];
-    }
+    if (typeof target !== 'function' || !(target.prototype instanceof WorkerEntrypoint))
+      throw new TypeError(`The RPC receiver does not implement the method "${name}": entrypoint "${label}" of worker "${internal.workerName}" is not a class extending WorkerEntrypoint.`);
     const receiver = new target(new ExecutionContext(), internal.env);
     const forbidden = name === 'constructor' || name === 'fetch' && kind === 'get' || Object.prototype.hasOwnProperty.call(Object.prototype, name);
-    try {
-      if (kind === 'get') {
-        if (forbidden || !(name in receiver)) return [true, undefined];
-        return [true, await receiver[name]];
-      }
-      if (forbidden || typeof receiver[name] !== 'function')
-        return [false, new TypeError(`The RPC receiver does not implement the method "${name}".`)];
-      return [true, await receiver[name](...args)];
-    } catch (err) {
-      // Running out of memory resets the isolate; it is not a result.
-      if (err instanceof InternalError && err.message === 'out of memory') throw err;
-      return [false, err];
-    } finally {
-      internal.rpcReturnLent(lent);
-    }
-  };
+    if (kind === 'get') return forbidden || !(name in receiver) ? undefined : receiver[name];
+    if (forbidden || typeof receiver[name] !== 'function')
+      throw new TypeError(`The RPC receiver does not implement the method "${name}".`);
+    return receiver[name](...args);
+  });
 
   internal.runScheduled = async function (cron, scheduledTime) {
     if (internal.exports) {

@@ -345,11 +345,29 @@
   }
   internal.doEvict = (cls, hex) => instances.delete(`${cls}\u0000${hex}`);
 
-  // Host → JavaScript: run one event on an object; resolves to the reply.
-  internal.doDispatch = async function (cls, hex, name, kind, [a, b, c, d, e]) {
+  // The object, once what blocks its concurrency is done.
+  function ready(cls, hex, name) {
     const { state, object } = instance(cls, hex, name);
     const blocked = state._ready();
-    if (blocked !== null) await blocked;
+    return blocked === null ? object : blocked.then(() => object);
+  }
+
+  // Host → JavaScript: run one event on an object; resolves to the reply.
+  // An RPC call (`a` the method, `b` its arguments, already deserialized)
+  // resolves to its outcome as `rpcCall` gives it.
+  internal.doDispatch = function (cls, hex, name, kind, args) {
+    if (kind !== 'call') return dispatchEvent(cls, hex, name, kind, args);
+    const [method, list] = args;
+    return internal.rpcCall(async () => {
+      const object = await ready(cls, hex, name);
+      if (method === 'constructor' || typeof object[method] !== 'function' || Object.prototype.hasOwnProperty.call(Object.prototype, method))
+        throw new TypeError(`The RPC receiver does not implement the method "${method}".`);
+      return object[method](...list);
+    });
+  };
+
+  async function dispatchEvent(cls, hex, name, kind, [a, b, c, d, e]) {
+    const object = await ready(cls, hex, name);
     switch (kind) {
       case 'fetch': {
         if (typeof object.fetch !== 'function') throw new Error(`Durable Object class "${cls}" has no fetch() handler.`);
@@ -360,22 +378,6 @@
         let body = parts[3];
         if (body instanceof ReadableStream) body = await internal.collectBytes(body);
         return [parts[0], parts[1], parts[2], body, parts[4] ? internal.wsId(parts[4]) : 0];
-      }
-      // `b` is the argument list, already deserialized. Resolves to
-      // [true, result] or [false, exception]; the host serializes either.
-      case 'call': {
-        const method = a;
-        const lent = internal.rpcTakeLent();
-        try {
-          if (method === 'constructor' || typeof object[method] !== 'function' || Object.prototype.hasOwnProperty.call(Object.prototype, method))
-            return [false, new TypeError(`The RPC receiver does not implement the method "${method}".`)];
-          return [true, await object[method](...b)];
-        } catch (err) {
-          // A broken limit is not a result: the host sees it in the engine's state.
-          return [false, err];
-        } finally {
-          internal.rpcReturnLent(lent);
-        }
       }
       case 'alarm':
         if (typeof object.alarm !== 'function') throw new Error(`Durable Object class "${cls}" has no alarm() handler.`);
@@ -400,5 +402,5 @@
       default:
         throw new Error(`unknown Durable Object event ${kind}`);
     }
-  };
+  }
 })();

@@ -717,23 +717,38 @@ pub(crate) fn thrown<'js>(ctx: &Ctx<'js>, error: Value<'js>) -> DoFailure {
     }
 }
 
-/// An RPC call's outcome from `[ok, value]` (see `doDispatch` in durable.js):
-/// the serialized result, or the serialized exception, which is also what a
-/// result that cannot be serialized (a function, a class instance) gives.
+/// An RPC call's outcome from `[ok, value, lent]` (see `rpcCall` in
+/// bindings/services/rpc.js): the serialized result, or the serialized
+/// exception, which is also what a result that cannot be serialized (a
+/// function, a class instance) gives. The stubs lent to the call are
+/// returned once the outcome holds its own references.
 pub(crate) fn call_reply<'js>(ctx: &Ctx<'js>, outcome: Value<'js>) -> DoResult {
-    let parts = outcome
-        .as_array()
-        .and_then(|a| Some((a.get::<bool>(0).ok()?, a.get::<Value>(1).ok()?)));
-    let Some((ok, value)) = parts else {
-        return Err("a Durable Object RPC call ended without an outcome".into());
+    let parts = outcome.as_array().and_then(|a| {
+        Some((
+            a.get::<bool>(0).ok()?,
+            a.get::<Value>(1).ok()?,
+            a.get::<Value>(2).ok()?,
+        ))
+    });
+    let Some((ok, value, lent)) = parts else {
+        return Err("an RPC call ended without an outcome".into());
     };
-    if !ok {
-        return Err(thrown(ctx, value));
+    let reply = if ok {
+        match clone::serialize(ctx, &value, Purpose::Rpc) {
+            Ok(bytes) => Ok(DoReply::Call(bytes)),
+            Err(_) => Err(thrown(ctx, ctx.catch())),
+        }
+    } else {
+        Err(thrown(ctx, value))
+    };
+    let returned = crate::host::isolate::internal(ctx)
+        .and_then(|i| i.get::<_, Function>("rpcReturnLent"))
+        .and_then(|f| f.call::<_, ()>((lent,)));
+    if returned.is_err() {
+        tracing::error!("returning the stubs lent to an RPC call failed");
+        let _ = ctx.catch();
     }
-    match clone::serialize(ctx, &value, Purpose::Rpc) {
-        Ok(bytes) => Ok(DoReply::Call(bytes)),
-        Err(_) => Err(thrown(ctx, ctx.catch())),
-    }
+    reply
 }
 
 fn fetch_reply<'js>(

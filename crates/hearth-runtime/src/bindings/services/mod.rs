@@ -15,6 +15,7 @@ use crate::bindings::durable::natives::rethrow;
 use crate::bindings::durable::{call_reply, DoFailure, DoReply};
 use crate::host::body::{full, BodyError, RequestBody};
 use crate::host::bytes::{bytes_of, new_u8};
+use crate::host::errors::FatalKind;
 use crate::host::event_loop::{current, enter_as, in_chain, next_in_chain, settle, spawn_op};
 use crate::host::isolate::{caught, internal, on_settled, stream_body, Isolate};
 use crate::web::fetch::flat_headers;
@@ -237,12 +238,22 @@ pub(crate) async fn invoke(
             }
         };
         let (ok_tx, err_tx) = (tx.clone(), tx.clone());
+        let callee = core.clone();
         let attached = on_settled(
             &ctx,
             &promise,
             move |ctx, value| {
                 if let Some(tx) = ok_tx.borrow_mut().take() {
-                    let _ = tx.send(call_reply(ctx, value));
+                    // Code may catch the memory limit's refusal; the limit
+                    // still ends the call (and condemns the isolate).
+                    let reply = if callee.budget.exceeded() {
+                        let limit = FatalKind::Memory
+                            .explain(callee.cpu_limit, callee.worker.memory_limit());
+                        Err(DoFailure::Failed(limit))
+                    } else {
+                        call_reply(ctx, value)
+                    };
+                    let _ = tx.send(reply);
                 }
             },
             move |ctx, error| {

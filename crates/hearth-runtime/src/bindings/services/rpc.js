@@ -95,7 +95,12 @@
 
   internal.rpcEncode = function (value) {
     const known = descriptors.get(value);
-    if (known !== undefined) return known;
+    if (known !== undefined) {
+      // Passed on, a stub of an export has one holder more, who releases
+      // it as any receiver does.
+      if (known[0] === 'export') native.stubPin(known.slice(2), 1);
+      return known;
+    }
     const isTarget = value instanceof RpcTarget;
     if (typeof value !== 'function' && !isTarget) return null;
     const [shard, worker, token, id] = native.rpcExport();
@@ -113,44 +118,41 @@
     return true;
   };
 
-  // A call that came back to an export: resolves to [true, result] or
-  // [false, exception], as runRpc does.
-  internal.rpcInvoke = async function (id, kind, name, args) {
+  // Runs the body of an RPC call that just arrived (runRpc, doDispatch,
+  // rpcInvoke) with the stubs lent to it, taken before anything awaits.
+  // Resolves to [true, result, lent] or [false, exception, lent]: the host
+  // serializes the outcome, then returns the lent stubs, so one the call
+  // hands back has its new holder before the call lets go of it.
+  internal.rpcCall = async function (body) {
     const lent = internal.rpcTakeLent();
-    const entry = exported.get(id);
-    if (entry === undefined) {
-      internal.rpcReturnLent(lent);
-      return [false, new Error(DISPOSED)];
-    }
-    const { value } = entry;
     try {
-      if (name == null) return [true, await value(...args)];
-      const forbidden = name === 'constructor' || Object.prototype.hasOwnProperty.call(Object.prototype, name);
-      if (kind === 'get') {
-        if (forbidden || !(name in value)) return [true, undefined];
-        return [true, await value[name]];
-      }
-      if (forbidden || typeof value[name] !== 'function')
-        return [false, new TypeError(`The RPC receiver does not implement the method "${name}".`)];
-      return [true, await value[name](...args)];
+      return [true, await body(), lent];
     } catch (err) {
-      // Running out of memory resets the isolate; it is not a result.
-      if (err instanceof InternalError && err.message === 'out of memory') throw err;
-      return [false, err];
-    } finally {
-      internal.rpcReturnLent(lent);
+      return [false, err, lent];
     }
   };
+
+  // A call that came back to an export.
+  internal.rpcInvoke = (id, kind, name, args) => internal.rpcCall(() => {
+    const entry = exported.get(id);
+    if (entry === undefined) throw new Error(DISPOSED);
+    const { value } = entry;
+    if (name == null) return value(...args);
+    const forbidden = name === 'constructor' || Object.prototype.hasOwnProperty.call(Object.prototype, name);
+    if (kind === 'get') return forbidden || !(name in value) ? undefined : value[name];
+    if (forbidden || typeof value[name] !== 'function')
+      throw new TypeError(`The RPC receiver does not implement the method "${name}".`);
+    return value[name](...args);
+  });
 
   // ---- stubs: what another isolate passed by reference ---------------------
   const collector = typeof FinalizationRegistry === 'function'
     ? new FinalizationRegistry((d) => native.stubPin(d.slice(2), -1))
     : null;
 
-  // Stubs decoded from the arguments of the call about to start. The call's
-  // entry point (runRpc, doDispatch, rpcInvoke) takes them as it starts,
-  // right after its arguments were read, and returns them when it ends: they
-  // were lent for the call. The release travels the same way as a `dup()`
+  // Stubs decoded from the arguments of the call about to start. The call
+  // takes them as it starts, right after its arguments were read, and
+  // returns them when it ends (`rpcCall`): they were lent for the call. The release travels the same way as a `dup()`
   // made during the call, so it never overtakes it.
   let arriving = [];
   internal.rpcTakeLent = () => {
