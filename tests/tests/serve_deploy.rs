@@ -327,7 +327,18 @@ fn a_deploy_lets_requests_in_flight_finish_and_sigterm_drains() {
     );
     eprintln!("deploy took effect after {took:?}");
 
-    // SIGTERM while a request runs: it finishes, then hearth exits 0.
+    // SIGTERM while a request runs: it finishes, then hearth exits 0 —
+    // without waiting the 30 s drain timeout for an idle kept-alive
+    // connection (a client's pool), which is closed at once.
+    let mut idle = std::net::TcpStream::connect(("127.0.0.1", s.hearth.port)).unwrap();
+    {
+        use std::io::{Read, Write};
+        idle.write_all(b"GET / HTTP/1.1\r\nHost: live.localhost\r\n\r\n")
+            .unwrap();
+        let mut answer = [0u8; 512];
+        let n = idle.read(&mut answer).unwrap();
+        assert!(String::from_utf8_lossy(&answer[..n]).starts_with("HTTP/1.1 200"));
+    }
     let slow = std::thread::spawn({
         let url = url.clone();
         move || {
@@ -355,4 +366,5 @@ fn a_deploy_lets_requests_in_flight_finish_and_sigterm_drains() {
         .wait(Duration::from_secs(10))
         .expect("hearth exits after draining");
     assert!(exit.success(), "{exit:?}\n{}", s.hearth.logs());
+    drop(idle);
 }
