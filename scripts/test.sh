@@ -17,6 +17,8 @@ command -v initdb >/dev/null || compgen -G '/usr/lib/postgresql/*/bin/initdb' >/
 command -v mariadbd >/dev/null || command -v mysqld >/dev/null ||
   [ -x /usr/sbin/mariadbd ] || [ -x /usr/sbin/mysqld ] || apt_missing+=(mariadb-server)
 command -v openssl >/dev/null || apt_missing+=(openssl)
+# serve_routing.rs: curl resolves `*.localhost` to loopback as browsers do.
+command -v curl >/dev/null || apt_missing+=(curl)
 # clang and lld build the C test module of tests/tests/wasm.rs (--target=wasm32).
 { command -v clang >/dev/null && command -v wasm-ld >/dev/null; } || apt_missing+=(clang lld)
 if ((${#apt_missing[@]})); then

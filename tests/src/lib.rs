@@ -99,7 +99,8 @@ impl Hearth {
         // each server gets its own, unless the test names one.
         let state = (dir.starts_with(repo_root()) && !args.contains(&"--persist-to"))
             .then(|| tempfile::tempdir().unwrap());
-        let mut child = Command::new(hearth_bin())
+        let mut command = Command::new(hearth_bin());
+        command
             .arg("dev")
             .arg(dir)
             .args(["--port", "0"])
@@ -109,9 +110,44 @@ impl Hearth {
                     .iter()
                     .flat_map(|s| [std::ffi::OsStr::new("--persist-to"), s.path().as_os_str()]),
             )
-            .env("HEARTH_LOG", "info")
-            .env("NO_COLOR", "1")
-            .envs(env.iter().copied())
+            .envs(env.iter().copied());
+        Self::launch(command, state)
+    }
+
+    /// Starts `hearth serve --data DATA --port 0 --admin-port 0 ARGS...`
+    /// and waits until it is ready; [`Hearth::admin_url`] is its admin API.
+    pub fn serve(data: &Path, args: &[&str], env: &[(&str, &str)]) -> Hearth {
+        let mut command = Command::new(hearth_bin());
+        command
+            .arg("serve")
+            .arg("--data")
+            .arg(data)
+            .args(["--port", "0", "--admin-port", "0"])
+            .args(args)
+            .envs(env.iter().copied());
+        Self::launch(command, None)
+            .unwrap_or_else(|logs| panic!("hearth serve did not start:\n{logs}"))
+    }
+
+    /// The admin API's URL a `hearth serve` printed.
+    pub fn admin_url(&self) -> String {
+        let logs = self.logs();
+        logs.lines()
+            .find_map(|l| l.strip_prefix("Admin API on "))
+            .unwrap_or_else(|| panic!("no admin API in:\n{logs}"))
+            .trim()
+            .to_string()
+    }
+
+    /// Runs `command` (hearth with its arguments) until it prints "Ready on".
+    fn launch(mut command: Command, state: Option<tempfile::TempDir>) -> Result<Hearth, String> {
+        // The caller's environment wins over these defaults.
+        for (name, value) in [("HEARTH_LOG", "info"), ("NO_COLOR", "1")] {
+            if !command.get_envs().any(|(k, _)| k == name) {
+                command.env(name, value);
+            }
+        }
+        let mut child = command
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -436,14 +472,43 @@ pub fn read_timed(url: &str) -> (u16, Vec<(Duration, Vec<u8>)>) {
 /// Runs `hearth ARGS...` expecting it to exit by itself within `timeout`;
 /// returns its exit status and everything it printed (stdout then stderr).
 pub fn run_to_exit(args: &[&str], timeout: Duration) -> (std::process::ExitStatus, String) {
+    run_with_input(args, None, timeout)
+}
+
+/// Like [`run_to_exit`], writing `input` to hearth's stdin (then closing
+/// it; without input stdin is empty).
+pub fn run_with_input(
+    args: &[&str],
+    input: Option<&[u8]>,
+    timeout: Duration,
+) -> (std::process::ExitStatus, String) {
+    use std::io::Write;
     let mut child = Command::new(hearth_bin())
         .args(args)
         .env("HEARTH_LOG", "info")
         .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawning hearth");
+    let mut stdin = child.stdin.take().unwrap();
+    if let Some(input) = input {
+        stdin.write_all(input).unwrap();
+    }
+    drop(stdin);
+    let mut stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let out = std::thread::spawn(move || {
+        let mut text = String::new();
+        stdout.read_to_string(&mut text).unwrap();
+        text
+    });
+    let err = std::thread::spawn(move || {
+        let mut text = String::new();
+        stderr.read_to_string(&mut text).unwrap();
+        text
+    });
     let deadline = Instant::now() + timeout;
     let status = loop {
         if let Some(status) = child.try_wait().unwrap() {
@@ -456,20 +521,9 @@ pub fn run_to_exit(args: &[&str], timeout: Duration) -> (std::process::ExitStatu
         }
         std::thread::sleep(Duration::from_millis(20));
     };
-    let mut out = String::new();
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut out)
-        .unwrap();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut out)
-        .unwrap();
-    (status, out)
+    let mut text = out.join().unwrap();
+    text.push_str(&err.join().unwrap());
+    (status, text)
 }
 
 /// PEM files of a certificate for `localhost` and `127.0.0.1`, signed by a

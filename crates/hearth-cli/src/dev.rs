@@ -3,6 +3,7 @@
 
 use crate::hyperdrive::LazyHyperdrive;
 use crate::project::{parse_var, persist_dir, LazyKv, ProjectArgs};
+use crate::signals::StopOnSignal;
 use crate::watch::{InputWatcher, Inputs};
 use crate::workers::{load_configs, load_workers};
 use anyhow::{Context, Result};
@@ -11,9 +12,7 @@ use hearth_kv_api::d1::D1Databases;
 use hearth_server::{Server, ServerOptions};
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
-use std::sync::Arc;
 use std::time::Duration;
 
 /// Flags follow `wrangler dev`'s names.
@@ -79,7 +78,7 @@ pub(crate) struct DevArgs {
 }
 
 /// A positive number of seconds, fractions allowed (`0.5`).
-fn parse_seconds(text: &str) -> Result<Duration, String> {
+pub(crate) fn parse_seconds(text: &str) -> Result<Duration, String> {
     match text.parse::<f64>() {
         Ok(secs) if secs > 0.0 && secs.is_finite() => Ok(Duration::from_secs_f64(secs)),
         _ => Err(format!("'{text}' is not a positive number of seconds")),
@@ -103,7 +102,7 @@ pub(crate) fn run(args: DevArgs) -> Result<()> {
     let (events_tx, events) = mpsc::channel::<Event>();
     let stop = {
         let events_tx = events_tx.clone();
-        StopOnSignal::install(move || {
+        StopOnSignal::install(STOP_GRACE, move || {
             let _ = events_tx.send(Event::Stop);
         })?
     };
@@ -165,6 +164,7 @@ pub(crate) fn run(args: DevArgs) -> Result<()> {
                 body: args.body_timeout,
             },
             max_connections: args.max_connections,
+            drain_timeout: hearth_server::DEFAULT_DRAIN_TIMEOUT,
         },
         workers.primary,
         workers.others,
@@ -269,7 +269,7 @@ pub(crate) fn run(args: DevArgs) -> Result<()> {
 /// Runs each configuration's `[build] command` (with `sh -c`, in its `cwd`),
 /// as wrangler does before it starts the worker and on every reload.
 /// Returns whether any ran.
-fn run_builds(configs: &[hearth_config::Config]) -> Result<bool> {
+pub(crate) fn run_builds(configs: &[hearth_config::Config]) -> Result<bool> {
     let mut ran = false;
     for config in configs {
         let Some(build) = &config.build else { continue };
@@ -357,66 +357,4 @@ fn serve_kv_api(
 enum Event {
     Changed,
     Stop,
-}
-
-/// Ctrl-C and SIGTERM handling. Before the server is up a signal exits at
-/// once (there is nothing to shut down cleanly); once serving it asks the
-/// main loop to shut down, and exits anyway after [`STOP_GRACE`] or on a
-/// second signal.
-struct StopOnSignal {
-    serving: Arc<AtomicBool>,
-}
-
-impl StopOnSignal {
-    /// Handles the signals from now on; `stop` asks the main loop to stop.
-    fn install(stop: impl Fn() + Send + 'static) -> Result<StopOnSignal> {
-        use tokio::signal::unix::{signal, SignalKind};
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?;
-        // Registered here, on the caller's thread: a signal arriving before
-        // registration would kill the process with the default action.
-        let (mut int, mut term) = {
-            let _entered = rt.enter();
-            (
-                signal(SignalKind::interrupt()).context("cannot handle SIGINT")?,
-                signal(SignalKind::terminate()).context("cannot handle SIGTERM")?,
-            )
-        };
-        let serving = Arc::new(AtomicBool::new(false));
-        let up = serving.clone();
-        std::thread::Builder::new()
-            .name("hearth-signals".into())
-            .spawn(move || {
-                rt.block_on(async {
-                    let next = async {
-                        tokio::select! {
-                            _ = int.recv() => {}
-                            _ = term.recv() => {}
-                        }
-                    };
-                    next.await;
-                    if !up.load(Ordering::SeqCst) {
-                        std::process::exit(0);
-                    }
-                    stop();
-                    tokio::select! {
-                        _ = int.recv() => {}
-                        _ = term.recv() => {}
-                        _ = tokio::time::sleep(STOP_GRACE) => {
-                            tracing::warn!(
-                                "did not shut down within {STOP_GRACE:?}; exiting anyway"
-                            );
-                        }
-                    }
-                    std::process::exit(0);
-                })
-            })?;
-        Ok(StopOnSignal { serving })
-    }
-
-    /// The server is up: from now on a signal shuts it down cleanly.
-    fn serving(&self) {
-        self.serving.store(true, Ordering::SeqCst);
-    }
 }

@@ -1,10 +1,13 @@
 //! The `hearth` command.
 
+mod client;
 mod d1;
 mod dev;
 mod hyperdrive;
 mod kv;
 mod project;
+mod serve;
+mod signals;
 mod state_lock;
 mod watch;
 mod workers;
@@ -28,6 +31,18 @@ enum Command {
     Kv(kv::KvArgs),
     /// Query D1 databases, apply migrations, export, time travel.
     D1(d1::D1Args),
+    /// Serve every worker deployed to this server (production).
+    Serve(serve::ServeArgs),
+    /// Upload the project as a new version and deploy it at 100%.
+    Deploy(client::DeployArgs),
+    /// Upload, list, view and deploy versions.
+    Versions(client::VersionsArgs),
+    /// List deployments and show the current one.
+    Deployments(client::DeploymentsArgs),
+    /// Deploy an earlier version at 100%.
+    Rollback(client::RollbackArgs),
+    /// Set, list and delete a worker's secrets.
+    Secret(client::SecretArgs),
 }
 
 fn main() -> ExitCode {
@@ -46,6 +61,12 @@ fn main() -> ExitCode {
         Command::Dev(args) => dev::run(args),
         Command::Kv(args) => kv::run(args),
         Command::D1(args) => d1::run(args),
+        Command::Serve(args) => serve::run(args),
+        Command::Deploy(args) => client::deploy(args),
+        Command::Versions(args) => client::versions(args),
+        Command::Deployments(args) => client::deployments(args),
+        Command::Rollback(args) => client::rollback(args),
+        Command::Secret(args) => client::secret(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

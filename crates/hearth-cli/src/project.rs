@@ -61,7 +61,8 @@ pub(crate) fn load_config(args: &ProjectArgs, announce: bool) -> Result<Config> 
     Ok(config)
 }
 
-/// Loads the worker the configuration describes.
+/// Loads the worker the configuration describes, with the project's
+/// `.dev.vars` / `.env` secrets.
 pub(crate) fn load_worker(
     args: &ProjectArgs,
     config: Config,
@@ -69,21 +70,44 @@ pub(crate) fn load_worker(
     kv: &LazyKv,
     hyperdrive: &LazyHyperdrive,
 ) -> Result<Worker> {
+    let secrets = hearth_config::load_dev_vars(&config.root, args.env.as_deref())?;
+    load_worker_with(
+        config,
+        args.vars.clone(),
+        secrets,
+        state_dir,
+        kv,
+        hyperdrive,
+        None,
+    )
+}
+
+/// Loads a worker from its configuration with the given vars and secrets:
+/// `hearth dev`'s project, or a version `hearth serve` stored.
+pub(crate) fn load_worker_with(
+    config: Config,
+    var_overrides: Vec<(String, String)>,
+    secrets: std::collections::BTreeMap<String, String>,
+    state_dir: &Path,
+    kv: &LazyKv,
+    hyperdrive: &LazyHyperdrive,
+    version: Option<hearth_runtime::DeployedVersion>,
+) -> Result<Worker> {
     let kv = if config.kv_namespaces.is_empty() {
         None
     } else {
         Some(kv.get()?)
     };
-    let secrets = hearth_config::load_dev_vars(&config.root, args.env.as_deref())?;
     let hyperdrive = hyperdrive.bindings(&config)?;
     let worker = Worker::load(WorkerOptions {
         config,
-        var_overrides: args.vars.clone(),
+        var_overrides,
         secrets,
         state_dir: state_dir.to_path_buf(),
         kv,
         memory_limit: hearth_runtime::DEFAULT_MEMORY_LIMIT,
         hyperdrive,
+        version,
     })?;
     Ok(worker)
 }

@@ -60,6 +60,8 @@ pub(crate) const KEYS: &[(&str, Scope, Use)] = {
         ("d1_databases", NonInheritable, Used),
         ("services", NonInheritable, Used),
         ("version_metadata", NonInheritable, Used),
+        ("route", Inheritable, Used),
+        ("routes", Inheritable, Used),
         // Deploy-time metadata: nothing to do locally.
         ("$schema", TopOnly, Silent),
         ("keep_vars", TopOnly, Silent),
@@ -68,8 +70,6 @@ pub(crate) const KEYS: &[(&str, Scope, Use)] = {
         ("account_id", Inheritable, Silent),
         ("workers_dev", Inheritable, Silent),
         ("preview_urls", Inheritable, Silent),
-        ("route", Inheritable, Silent),
-        ("routes", Inheritable, Silent),
         ("zone_id", Inheritable, Silent),
         ("minify", Inheritable, Silent),
         ("keep_names", Inheritable, Silent),

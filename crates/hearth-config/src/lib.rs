@@ -90,6 +90,9 @@ pub struct Config {
     pub services: Vec<ServiceBinding>,
     /// `version_metadata`: the binding's name.
     pub version_metadata: Option<String>,
+    /// `route` / `routes`: where `hearth serve` sends requests to this
+    /// worker (`hearth dev` ignores them, as `wrangler dev` does).
+    pub routes: Vec<Route>,
     /// hearth extension: raw TCP listeners from `[[tcp_listeners]]`
     /// (inheritable, like other non-binding settings).
     pub tcp_listeners: Vec<TcpListener>,
@@ -243,6 +246,18 @@ pub struct ServiceBinding {
     pub service: String,
     /// The named export it reaches (`None`: the default export).
     pub entrypoint: Option<String>,
+}
+
+/// One `routes` entry (or `route`): a pattern such as `example.com/api/*`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    /// The pattern: a hostname (a leading `*` allowed), then optionally a
+    /// path (a trailing `*` allowed).
+    pub pattern: String,
+    /// `zone_name`, when given.
+    pub zone_name: Option<String>,
+    /// `custom_domain = true`: the pattern is a hostname, every path of it.
+    pub custom_domain: bool,
 }
 
 /// hearth extension: `[[tcp_listeners]] address = "127.0.0.1:6380"`.
@@ -676,6 +691,11 @@ impl Loader<'_> {
             }
             None => None,
         };
+        let routes = match (source("routes"), source("route")) {
+            (Some((n, key)), _) => self.each(n, &key, Self::route)?,
+            (None, Some((n, key))) => vec![self.route(n, &key)?],
+            (None, None) => Vec::new(),
+        };
         let tcp_listeners = match source("tcp_listeners") {
             Some((n, key)) => self.each(n, &key, Self::tcp_listener)?,
             None => Vec::new(),
@@ -707,6 +727,7 @@ impl Loader<'_> {
             d1_databases,
             services,
             version_metadata,
+            routes,
             tcp_listeners,
             outbound,
             warnings: std::mem::take(&mut self.warnings),
@@ -1102,6 +1123,86 @@ impl Loader<'_> {
     fn triggers(&mut self, node: &Node, key: &str) -> Result<Vec<String>> {
         self.fields(node, key, &[("crons", None)])?;
         self.opt_strings(node, key, "crons")
+    }
+
+    /// A route: a pattern string, or `{ pattern, zone_name | zone_id,
+    /// custom_domain }` as wrangler takes them.
+    fn route(&mut self, node: &Node, key: &str) -> Result<Route> {
+        if let Kind::Str(pattern) = &node.kind {
+            return self.route_pattern(node, key, pattern.clone(), false, None);
+        }
+        self.fields(
+            node,
+            key,
+            &[
+                ("pattern", None),
+                ("zone_name", None),
+                ("zone_id", None),
+                ("custom_domain", None),
+            ],
+        )?;
+        let pattern = self.req_string(
+            node,
+            key,
+            "pattern",
+            "the route's pattern, e.g. pattern = \"example.com/api/*\"",
+        )?;
+        let custom_domain = match node.get("custom_domain") {
+            None => false,
+            Some(Node {
+                kind: Kind::Bool(b),
+                ..
+            }) => *b,
+            Some(other) => {
+                return Err(self.invalid(
+                    other,
+                    &format!("{key}.custom_domain"),
+                    format!("expected true or false, found {}", other.type_name()),
+                ))
+            }
+        };
+        let zone_name = self.opt_string(node, key, "zone_name")?;
+        self.route_pattern(node, key, pattern, custom_domain, zone_name)
+    }
+
+    /// Checks a route's pattern with Cloudflare's rules: a hostname, a `*`
+    /// only at the start of the hostname or the end of the path, and a
+    /// custom domain is a bare hostname.
+    fn route_pattern(
+        &self,
+        node: &Node,
+        key: &str,
+        pattern: String,
+        custom_domain: bool,
+        zone_name: Option<String>,
+    ) -> Result<Route> {
+        let bare = pattern
+            .strip_prefix("https://")
+            .or_else(|| pattern.strip_prefix("http://"))
+            .unwrap_or(&pattern);
+        let (host, path) = match bare.find('/') {
+            Some(i) => (&bare[..i], &bare[i..]),
+            None => (bare, ""),
+        };
+        let problem = if host.is_empty() || host == "*" {
+            Some("the pattern needs a hostname, e.g. \"example.com/*\"")
+        } else if host.chars().skip(1).any(|c| c == '*') {
+            Some("a `*` is allowed only at the start of the hostname")
+        } else if path.trim_end_matches('*').contains('*') {
+            Some("a `*` is allowed only at the end of the path")
+        } else if custom_domain && (!path.is_empty() || host.contains('*')) {
+            Some("a custom domain is a hostname without a path or wildcard, e.g. \"shop.example.com\"")
+        } else {
+            None
+        };
+        match problem {
+            Some(why) => Err(self.invalid(node, key, format!("route `{pattern}`: {why}"))),
+            None => Ok(Route {
+                pattern,
+                zone_name,
+                custom_domain,
+            }),
+        }
     }
 
     fn limits(&mut self, node: &Node, key: &str) -> Result<Limits> {

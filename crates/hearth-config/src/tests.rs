@@ -795,3 +795,53 @@ fn a_service_binding_without_its_worker_names_the_key() {
     );
     assert!(msg.contains("services[0].service"), "{msg}");
 }
+
+#[test]
+fn parses_routes_in_wranglers_forms() {
+    let cfg = load_str(
+        "wrangler.toml",
+        r#"name = "app"
+routes = [
+  "example.com/api/*",
+  { pattern = "*.example.com/*", zone_name = "example.com" },
+  { pattern = "shop.example.com", custom_domain = true },
+]
+"#,
+        None,
+    )
+    .unwrap();
+    let patterns: Vec<(&str, bool)> = cfg
+        .routes
+        .iter()
+        .map(|r| (r.pattern.as_str(), r.custom_domain))
+        .collect();
+    assert_eq!(
+        patterns,
+        [
+            ("example.com/api/*", false),
+            ("*.example.com/*", false),
+            ("shop.example.com", true)
+        ]
+    );
+    assert_eq!(cfg.routes[1].zone_name.as_deref(), Some("example.com"));
+    assert!(cfg.warnings.is_empty(), "{:?}", cfg.warnings);
+    let single = load_str("wrangler.toml", "route = \"a.com/*\"\n", None).unwrap();
+    assert_eq!(single.routes[0].pattern, "a.com/*");
+}
+
+#[test]
+fn bad_route_patterns_name_the_key() {
+    let e = err_str("wrangler.toml", "routes = [\"a.com/x*y\"]\n", None);
+    assert!(
+        e.contains("routes[0]") && e.contains("end of the path"),
+        "{e}"
+    );
+    let e = err_str(
+        "wrangler.toml",
+        "routes = [{ pattern = \"a.com/*\", custom_domain = true }]\n",
+        None,
+    );
+    assert!(e.contains("custom domain"), "{e}");
+    let e = err_str("wrangler.toml", "route = \"/*\"\n", None);
+    assert!(e.contains("hostname"), "{e}");
+}

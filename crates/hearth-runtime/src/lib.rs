@@ -18,8 +18,12 @@ mod web;
 mod worker;
 
 pub use host::body::{RequestBody, ResponseBody};
+pub use host::egress::reserve as reserve_address;
 pub use host::errors::StartupError;
 pub use host::isolate::{Isolate, ScheduledOutcome};
 pub use host::upgrade::UpgradeLink;
 pub use web::websocket::accept_key;
-pub use worker::{kv_namespace_id, HyperdriveBinding, Worker, WorkerOptions, DEFAULT_MEMORY_LIMIT};
+pub use worker::{
+    kv_namespace_id, DeployedVersion, HyperdriveBinding, Worker, WorkerOptions,
+    DEFAULT_MEMORY_LIMIT,
+};

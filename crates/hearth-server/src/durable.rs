@@ -32,9 +32,9 @@ pub(crate) async fn serve(shard: Shard, slot: Rc<Slot>) {
         tokio::task::spawn_local(async move {
             loop {
                 let next = slot
-                    .worker_names()
-                    .iter()
-                    .filter_map(|name| fire_due_alarms(index, slot.isolate_of(Some(name)).ok()?))
+                    .durable_isolates()
+                    .into_iter()
+                    .filter_map(|iso| fire_due_alarms(index, iso))
                     .reduce(f64::min);
                 let wait = next
                     .map(|ms| Duration::from_millis(ms.max(0.0) as u64))
@@ -52,10 +52,8 @@ pub(crate) async fn serve(shard: Shard, slot: Rc<Slot>) {
         tokio::task::spawn_local(async move {
             loop {
                 tokio::time::sleep(eviction_tick()).await;
-                for name in slot.worker_names() {
-                    if let Ok(iso) = slot.isolate_of(Some(&name)) {
-                        iso.evict_idle_objects();
-                    }
+                for iso in slot.durable_isolates() {
+                    iso.evict_idle_objects();
                 }
             }
         })

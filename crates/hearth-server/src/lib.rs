@@ -16,6 +16,7 @@ use hearth_runtime::{StartupError, Worker};
 use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
 use std::thread::JoinHandle;
+use std::time::Duration;
 use tokio::sync::watch;
 
 /// Request bodies larger than this are refused with 413, as on Cloudflare's
@@ -39,20 +40,67 @@ pub struct ServerOptions {
     /// in the listen backlog until one closes, as with nginx's
     /// `worker_connections`.
     pub max_connections: usize,
+    /// How long a shutdown waits for requests in flight to finish.
+    pub drain_timeout: Duration,
 }
 
 /// Default of [`ServerOptions::max_connections`].
 pub const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
 
+/// Default of [`ServerOptions::drain_timeout`] for `hearth dev`.
+pub const DEFAULT_DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// For a server of many workers (`hearth serve`): which loaded worker
+/// version serves each request, asked on every request, so a deployment
+/// takes effect on the next request while requests in flight finish on the
+/// version they started on.
+pub trait Dispatch: Send + Sync + 'static {
+    /// The worker version serving a request for `uri` with `headers` (its
+    /// `Host`, version overrides and keys).
+    fn route(&self, uri: &http::Uri, headers: &http::HeaderMap) -> Result<Routed, Unrouted>;
+    /// The version of worker `name` serving now (service bindings, Durable
+    /// Objects).
+    fn by_name(&self, name: &str) -> Option<Routed>;
+    /// Changes whenever a deployment changes which versions are live;
+    /// threads then drop their isolates of versions no longer live.
+    fn generation(&self) -> u64;
+    /// Whether the version loaded as `key` ([`Routed::key`]) may still serve.
+    fn is_live(&self, key: &str) -> bool;
+}
+
+/// A loaded worker version picked by [`Dispatch`].
+#[derive(Clone)]
+pub struct Routed {
+    /// Names this load of the version: threads keep one isolate per key.
+    pub key: String,
+    /// The loaded worker.
+    pub worker: Worker,
+}
+
+/// Why no worker serves a request.
+#[derive(Debug)]
+pub enum Unrouted {
+    /// No route and no worker hostname matches: a 404 with this text.
+    NotFound(String),
+    /// The worker's version could not be loaded: a 500 with this text.
+    Failed(String),
+}
+
+/// What the threads serve.
+pub(crate) enum Served {
+    /// `hearth dev`: a primary worker serving HTTP and the TCP listeners,
+    /// and further workers (`hearth dev -c a -c b`) reached through
+    /// bindings such as a Durable Object binding's `script_name`.
+    Fixed { worker: Worker, others: Vec<Worker> },
+    /// `hearth serve`: every request routed by a [`Dispatch`].
+    Routed(Arc<dyn Dispatch>),
+}
+
 /// The workers currently served, replaced on reload. Threads compare the
 /// generation with their isolates' and rebuild lazily.
 pub(crate) struct Current {
     pub(crate) generation: u64,
-    /// The primary worker: it serves HTTP and the TCP listeners.
-    pub(crate) worker: Worker,
-    /// Further workers (`hearth dev -c a -c b`), reached through bindings
-    /// such as a Durable Object binding's `script_name`.
-    pub(crate) others: Vec<Worker>,
+    pub(crate) served: Served,
 }
 
 pub(crate) type SharedWorker = Arc<RwLock<Current>>;
@@ -78,10 +126,22 @@ impl Server {
         worker: Worker,
         others: Vec<Worker>,
     ) -> Result<Server, ServerError> {
+        Self::start_serving(options, Served::Fixed { worker, others })
+    }
+
+    /// Binds the listener and serves every request with the worker version
+    /// `dispatch` picks. Versions are loaded and instantiated on first use.
+    pub fn start_routed(
+        options: ServerOptions,
+        dispatch: Arc<dyn Dispatch>,
+    ) -> Result<Server, ServerError> {
+        Self::start_serving(options, Served::Routed(dispatch))
+    }
+
+    fn start_serving(options: ServerOptions, served: Served) -> Result<Server, ServerError> {
         let current: SharedWorker = Arc::new(RwLock::new(Current {
             generation: 0,
-            worker,
-            others,
+            served,
         }));
         let (shutdown, shutdown_rx) = watch::channel(false);
         let threads = options.threads.max(1);
@@ -155,13 +215,12 @@ impl Server {
         }
         let mut current = self.current.write().expect("worker slot poisoned");
         current.generation += 1;
-        current.worker = worker;
-        current.others = others;
+        current.served = Served::Fixed { worker, others };
         Ok(())
     }
 
-    /// Stops accepting connections, lets in-flight requests finish (for a
-    /// few seconds at most) and joins the threads.
+    /// Stops accepting connections, lets in-flight requests finish (for
+    /// [`ServerOptions::drain_timeout`] at most) and joins the threads.
     pub fn shutdown(self) {
         let _ = self.shutdown.send(true);
         for handle in self.threads {
@@ -184,13 +243,10 @@ fn bind_tcp_listeners(
     current: &SharedWorker,
     threads: usize,
 ) -> Result<(Vec<SocketAddr>, Vec<Vec<TcpListenerSlot>>), ServerError> {
-    let entries = current
-        .read()
-        .expect("worker slot poisoned")
-        .worker
-        .config()
-        .tcp_listeners
-        .clone();
+    let entries = match &current.read().expect("worker slot poisoned").served {
+        Served::Fixed { worker, .. } => worker.config().tcp_listeners.clone(),
+        Served::Routed(_) => Vec::new(),
+    };
     let mut addrs = Vec::new();
     let mut per_thread: Vec<Vec<TcpListenerSlot>> = (0..threads).map(|_| Vec::new()).collect();
     for entry in entries {
@@ -243,8 +299,9 @@ fn bind_reason(e: &std::io::Error) -> String {
     }
 }
 
-/// Instantiates the worker on a scratch thread to surface startup errors.
-fn check_worker_starts(worker: &Worker) -> Result<(), ServerError> {
+/// Instantiates the worker on a scratch thread to surface startup errors
+/// (a syntax error, a top-level throw, a missing export).
+pub fn check_worker_starts(worker: &Worker) -> Result<(), ServerError> {
     let worker = worker.clone();
     std::thread::Builder::new()
         .stack_size(16 * 1024 * 1024)

@@ -2,9 +2,12 @@
 //! thread's isolate.
 
 use crate::conn::{BodyFailure, Clock, Guarded, Prefixed, TimedBody, Tracked};
-use crate::{ServerOptions, SharedWorker, TcpListenerSlot, MAX_REQUEST_BODY};
+use crate::{
+    Dispatch, Routed, Served, ServerOptions, SharedWorker, TcpListenerSlot, Unrouted,
+    MAX_REQUEST_BODY,
+};
 use bytes::Bytes;
-use hearth_runtime::{Isolate, RequestBody, ResponseBody, ScheduledOutcome, UpgradeLink};
+use hearth_runtime::{Isolate, RequestBody, ResponseBody, ScheduledOutcome, UpgradeLink, Worker};
 use http::{Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
@@ -17,32 +20,85 @@ use std::net::SocketAddr;
 use std::rc::Rc;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::sync::watch;
 
-/// How long shutdown waits for in-flight requests.
-const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// This thread's isolates, one per served worker (by name), each with the
-/// generation it was built from.
+/// This thread's isolates, one per served worker (by name; under
+/// `hearth serve` by loaded version), each with the generation it was built
+/// from.
 pub(crate) struct Slot {
     shared: SharedWorker,
     built: RefCell<HashMap<String, (u64, Rc<Isolate>)>>,
+    /// The [`Dispatch::generation`] the cache was last pruned at.
+    pruned: std::cell::Cell<u64>,
 }
 
 impl Slot {
-    /// The primary worker's isolate (the one serving HTTP).
-    pub(crate) fn isolate(&self) -> Result<Rc<Isolate>, String> {
-        self.isolate_of(None)
-    }
-
     /// The names of every served worker, the primary first.
     pub(crate) fn worker_names(&self) -> Vec<String> {
-        let current = self.shared.read().expect("worker slot poisoned");
-        std::iter::once(&current.worker)
-            .chain(&current.others)
-            .map(|w| w.name().to_string())
+        match &self.shared.read().expect("worker slot poisoned").served {
+            Served::Fixed { worker, others } => std::iter::once(worker)
+                .chain(others)
+                .map(|w| w.name().to_string())
+                .collect(),
+            Served::Routed(_) => Vec::new(),
+        }
+    }
+
+    /// The isolates whose Durable Objects this thread looks after (alarms,
+    /// eviction): every served worker's under `hearth dev`; under
+    /// `hearth serve` those already running here (versions load lazily).
+    pub(crate) fn durable_isolates(&self) -> Vec<Rc<Isolate>> {
+        if self.dispatch().is_some() {
+            return self
+                .built
+                .borrow()
+                .values()
+                .map(|(_, i)| i.clone())
+                .collect();
+        }
+        self.worker_names()
+            .iter()
+            .filter_map(|name| self.isolate_of(Some(name)).ok())
             .collect()
+    }
+
+    fn dispatch(&self) -> Option<Arc<dyn Dispatch>> {
+        match &self.shared.read().expect("worker slot poisoned").served {
+            Served::Routed(dispatch) => Some(dispatch.clone()),
+            Served::Fixed { .. } => None,
+        }
+    }
+
+    /// The isolate serving a request for `uri` with `headers`.
+    pub(crate) fn isolate_for(
+        &self,
+        uri: &http::Uri,
+        headers: &http::HeaderMap,
+    ) -> Result<Rc<Isolate>, Unrouted> {
+        match self.dispatch() {
+            None => self.isolate_of(None).map_err(Unrouted::Failed),
+            Some(dispatch) => {
+                let routed = dispatch.route(uri, headers)?;
+                self.routed_isolate(&*dispatch, routed)
+                    .map_err(Unrouted::Failed)
+            }
+        }
+    }
+
+    /// The isolate of a version picked by the dispatcher, built on first use;
+    /// isolates of versions no longer live are dropped first.
+    fn routed_isolate(
+        &self,
+        dispatch: &dyn Dispatch,
+        routed: Routed,
+    ) -> Result<Rc<Isolate>, String> {
+        let generation = dispatch.generation();
+        if self.pruned.replace(generation) != generation {
+            self.built
+                .borrow_mut()
+                .retain(|key, _| dispatch.is_live(key));
+        }
+        self.cached(&routed.key, 0, &routed.worker)
     }
 
     /// The isolate of worker `name` (`None`: the primary) to use now,
@@ -50,10 +106,22 @@ impl Slot {
     pub(crate) fn isolate_of(&self, name: Option<&str>) -> Result<Rc<Isolate>, String> {
         let (generation, worker) = {
             let current = self.shared.read().expect("worker slot poisoned");
+            let (worker, others) = match &current.served {
+                Served::Fixed { worker, others } => (worker, others),
+                Served::Routed(dispatch) => {
+                    let dispatch = dispatch.clone();
+                    drop(current);
+                    let name = name.ok_or("hearth serve has no primary worker")?;
+                    let routed = dispatch.by_name(name).ok_or_else(|| {
+                        format!("no worker named \"{name}\" is deployed on this hearth server")
+                    })?;
+                    return self.routed_isolate(&*dispatch, routed);
+                }
+            };
             let worker = match name {
-                None => &current.worker,
-                Some(name) => std::iter::once(&current.worker)
-                    .chain(&current.others)
+                None => worker,
+                Some(name) => std::iter::once(worker)
+                    .chain(others)
                     .find(|w| w.name() == name)
                     .ok_or_else(|| {
                         format!("no worker named \"{name}\" is running in this hearth server")
@@ -61,8 +129,14 @@ impl Slot {
             };
             (current.generation, worker.clone())
         };
+        self.cached(worker.name(), generation, &worker)
+    }
+
+    /// The isolate cached under `key` if it was built from `generation` and
+    /// is healthy, else a new one.
+    fn cached(&self, key: &str, generation: u64, worker: &Worker) -> Result<Rc<Isolate>, String> {
         let mut built = self.built.borrow_mut();
-        if let Some((g, isolate)) = built.get(worker.name()) {
+        if let Some((g, isolate)) = built.get(key) {
             match isolate.fatal_error() {
                 None if *g == generation => return Ok(isolate.clone()),
                 Some(reason) => {
@@ -71,8 +145,8 @@ impl Slot {
                 None => {}
             }
         }
-        let isolate = Rc::new(Isolate::new(&worker).map_err(|e| e.to_string())?);
-        built.insert(worker.name().to_string(), (generation, isolate.clone()));
+        let isolate = Rc::new(Isolate::new(worker).map_err(|e| e.to_string())?);
+        built.insert(key.to_string(), (generation, isolate.clone()));
         Ok(isolate)
     }
 }
@@ -98,6 +172,7 @@ pub(crate) fn run(
         let slot = Rc::new(Slot {
             shared,
             built: RefCell::new(HashMap::new()),
+            pruned: std::cell::Cell::new(0),
         });
         // RPC stubs name the thread whose isolate exported them.
         hearth_runtime::bindings::durable::set_this_shard(shard.index);
@@ -144,6 +219,7 @@ pub(crate) fn run(
             let options = options.clone();
             let open = open.clone();
             let in_flight = in_flight.clone();
+            let mut stopping = shutdown.clone();
             open.set(open.get() + 1);
             tokio::task::spawn_local(async move {
                 let clock = Clock::new(options.timeouts);
@@ -171,7 +247,18 @@ pub(crate) fn run(
                     .half_close(true)
                     .serve_connection(TokioIo::new(io), service)
                     .with_upgrades();
-                if let Err(e) = conn.await {
+                let mut conn = std::pin::pin!(conn);
+                // On shutdown an idle kept-alive connection closes at once
+                // and a busy one after its response, so draining waits for
+                // requests, not for clients' connection pools.
+                let ended = tokio::select! {
+                    ended = conn.as_mut() => ended,
+                    _ = stopping.changed() => {
+                        conn.as_mut().graceful_shutdown();
+                        conn.await
+                    }
+                };
+                if let Err(e) = ended {
                     tracing::debug!("connection from {peer} ended: {e}");
                 }
                 drop(permit);
@@ -179,7 +266,7 @@ pub(crate) fn run(
                 in_flight.notify_waiters();
             });
         }
-        let _ = tokio::time::timeout(DRAIN_TIMEOUT, async {
+        let _ = tokio::time::timeout(options.drain_timeout, async {
             while open.get() > 0 {
                 in_flight.notified().await;
             }
@@ -219,7 +306,7 @@ async fn accept_sockets(
         let slot = slot.clone();
         let handler = handler.clone();
         tokio::task::spawn_local(async move {
-            let isolate = match slot.isolate() {
+            let isolate = match slot.isolate_of(None) {
                 Ok(isolate) => isolate,
                 Err(message) => {
                     tracing::error!("dropping TCP connection from {peer}: {message}");
@@ -252,9 +339,12 @@ async fn handle(
             ),
         );
     }
-    let isolate = match slot.isolate() {
+    let isolate = match slot.isolate_for(req.uri(), req.headers()) {
         Ok(isolate) => isolate,
-        Err(message) => {
+        Err(Unrouted::NotFound(message)) => {
+            return plain(StatusCode::NOT_FOUND, format!("{message}\n"));
+        }
+        Err(Unrouted::Failed(message)) => {
             tracing::error!("{message}");
             return plain(StatusCode::INTERNAL_SERVER_ERROR, format!("{message}\n"));
         }

@@ -164,6 +164,13 @@ impl Egress {
         let mut last_error = None;
         let mut stream = None;
         for addr in &addrs {
+            if is_reserved(*addr) {
+                last_error = Some(format!(
+                    "{what} to {target} is refused: that address is the hearth server's own \
+                     admin API, which worker code may not reach"
+                ));
+                continue;
+            }
             let names = policy_names(addr.ip());
             let denied = names.iter().any(|n| policy.denies(n, port));
             if denied || !(host_allowed || names.iter().any(|n| policy.allows(n, port))) {
@@ -288,6 +295,32 @@ impl tower_service::Service<http::Uri> for Connector {
             Ok(TokioIo::new(dialed.conn))
         })
     }
+}
+
+/// Addresses no worker may connect to, whatever its `[outbound]` policy:
+/// `hearth serve`'s admin API.
+static RESERVED: std::sync::RwLock<Vec<SocketAddr>> = std::sync::RwLock::new(Vec::new());
+
+/// Refuses every outbound connection of every worker to `addr` (and, for a
+/// loopback or unspecified `addr`, to every local spelling of its port:
+/// `0.0.0.0`, `[::]`, `127.0.0.1`, `::ffff:127.0.0.1` all reach it).
+pub fn reserve(addr: SocketAddr) {
+    RESERVED.write().expect("reserved list poisoned").push(addr);
+}
+
+/// Whether dialing `addr` would reach a [`reserve`]d address.
+fn is_reserved(addr: SocketAddr) -> bool {
+    let ip = addr.ip().to_canonical();
+    let local = ip.is_loopback() || ip.is_unspecified();
+    RESERVED
+        .read()
+        .expect("reserved list poisoned")
+        .iter()
+        .any(|r| {
+            let rip = r.ip().to_canonical();
+            r.port() == addr.port()
+                && (rip == ip || local && (rip.is_loopback() || rip.is_unspecified()))
+        })
 }
 
 /// The spellings under which a connection to `ip` is checked against the

@@ -35,6 +35,21 @@ pub struct WorkerOptions {
     pub memory_limit: usize,
     /// The pools behind the `hyperdrive` bindings, in configuration order.
     pub hyperdrive: Vec<HyperdriveBinding>,
+    /// The deployed version this load is (`hearth serve`), for the
+    /// `version_metadata` binding; `None`: each load is a fresh version.
+    pub version: Option<DeployedVersion>,
+}
+
+/// A version stored by `hearth serve`, as the `version_metadata` binding
+/// shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeployedVersion {
+    /// The version's id (a UUID).
+    pub id: String,
+    /// Its tag (`--tag`), empty when none.
+    pub tag: String,
+    /// When it was uploaded, ISO 8601.
+    pub timestamp: String,
 }
 
 /// A `hyperdrive` binding: `env.BINDING` describes how to reach the
@@ -104,7 +119,7 @@ struct Inner {
 pub(crate) struct VersionMetadata {
     /// A random UUID (version 4), as Cloudflare's version ids are.
     pub(crate) id: String,
-    /// Version tags are set by `wrangler versions upload`; there is none.
+    /// Set by `hearth versions upload --tag` under `hearth serve`; empty otherwise.
     pub(crate) tag: String,
     /// When this version was loaded, as an ISO 8601 string.
     pub(crate) timestamp: String,
@@ -176,6 +191,7 @@ impl Worker {
             kv,
             memory_limit,
             hyperdrive,
+            version,
         } = options;
         let assets = load_assets(&config)?;
         let (main, main_source, has_script) = match (&config.main, &assets) {
@@ -307,7 +323,13 @@ impl Worker {
             durable_classes,
             alarm_index,
             memory_limit,
-            version: VersionMetadata::fresh(),
+            version: version
+                .map(|v| VersionMetadata {
+                    id: v.id,
+                    tag: v.tag,
+                    timestamp: v.timestamp,
+                })
+                .unwrap_or_else(VersionMetadata::fresh),
             sources: Mutex::new(sources),
         })))
     }
