@@ -58,6 +58,7 @@ pub(crate) const KEYS: &[(&str, Scope, Use)] = {
         ("durable_objects", NonInheritable, Used),
         ("hyperdrive", NonInheritable, Used),
         ("d1_databases", NonInheritable, Used),
+        ("r2_buckets", NonInheritable, Used),
         ("services", NonInheritable, Used),
         ("version_metadata", NonInheritable, Used),
         // Deploy-time metadata: nothing to do locally.
@@ -110,7 +111,6 @@ pub(crate) const KEYS: &[(&str, Scope, Use)] = {
         ("define", NonInheritable, Ignored("global constant replacement is not applied")),
         ("tail_consumers", NonInheritable, Ignored("tail events are not forwarded")),
         ("streaming_tail_consumers", NonInheritable, Ignored("tail events are not forwarded")),
-        ("r2_buckets", NonInheritable, Ignored(BINDING)),
         ("queues", NonInheritable, Ignored(BINDING)),
         ("analytics_engine_datasets", NonInheritable, Ignored(BINDING)),
         ("workflows", NonInheritable, Ignored(BINDING)),
