@@ -43,6 +43,15 @@ if [ ! -d "$browser_tools/node_modules/playwright-core" ]; then
   npm install --silent --no-audit --no-fund --prefix "$browser_tools" playwright-core@1.52.0
 fi
 
+# boto3, the AWS SDK for Python, is the real S3 client R2's S3-compatible API
+# is tested with (tests/tests/r2_s3.rs). Pinned; installed into an ignored venv.
+py_tools=.tools/py
+if [ ! -x "$py_tools/bin/python" ] || ! "$py_tools/bin/python" -c 'import boto3' 2>/dev/null; then
+  command -v python3 >/dev/null || { apt-get update -qq && apt-get install -y -qq python3 python3-venv >/dev/null; }
+  python3 -m venv "$py_tools"
+  "$py_tools/bin/pip" install -q boto3==1.43.11
+fi
+
 # npm projects the TypeScript/npm, database-driver, wasm and framework tests
 # run (tests/tests/npm_ts.rs, pg_drivers.rs, mysql_drivers.rs, node_http.rs,
 # wasm.rs, examples_wasm.rs, frameworks.rs): their node_modules are

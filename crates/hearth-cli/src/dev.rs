@@ -56,6 +56,21 @@ pub(crate) struct DevArgs {
     /// Bearer token the REST API requires.
     #[arg(long, env = "HEARTH_API_TOKEN", hide_env_values = true)]
     api_token: Option<String>,
+    /// Access key id of R2's S3-compatible API on --api-port (off unless given).
+    #[arg(
+        long,
+        env = "HEARTH_R2_ACCESS_KEY_ID",
+        requires = "r2_secret_access_key"
+    )]
+    r2_access_key_id: Option<String>,
+    /// Its secret access key.
+    #[arg(
+        long,
+        env = "HEARTH_R2_SECRET_ACCESS_KEY",
+        hide_env_values = true,
+        requires = "r2_access_key_id"
+    )]
+    r2_secret_access_key: Option<String>,
     /// Do not reload when files change.
     #[arg(long)]
     no_watch: bool,
@@ -184,8 +199,23 @@ pub(crate) fn run(args: DevArgs) -> Result<()> {
             .clone()
             .context("--api-port needs a token: pass --api-token or set HEARTH_API_TOKEN")?;
         let addr = SocketAddr::new(args.ip, port);
-        let api_addr = serve_kv_api(kv.get()?, d1_databases(&configs_d1, &state)?, addr, token)?;
+        let s3 = args
+            .r2_access_key_id
+            .clone()
+            .zip(args.r2_secret_access_key.clone())
+            .map(|key| hearth_kv_api::s3::S3::new(state.to_path_buf(), vec![key]));
+        let has_s3 = s3.is_some();
+        let api_addr = serve_kv_api(
+            kv.get()?,
+            d1_databases(&configs_d1, &state)?,
+            s3,
+            addr,
+            token,
+        )?;
         println!("KV REST API on http://{api_addr}/client/v4");
+        if has_s3 {
+            println!("R2 S3 API on http://{api_addr}");
+        }
     }
     stop.serving();
     let mut watcher = match watching {
@@ -332,6 +362,7 @@ fn d1_databases(
 fn serve_kv_api(
     kv: KvStore,
     d1: D1Databases,
+    s3: Option<hearth_kv_api::s3::S3>,
     addr: SocketAddr,
     token: String,
 ) -> Result<SocketAddr> {
@@ -348,7 +379,7 @@ fn serve_kv_api(
             rt.block_on(async move {
                 let listener = tokio::net::TcpListener::from_std(listener)
                     .expect("registering the KV API listener");
-                hearth_kv_api::rest::serve_with_d1(kv, d1, listener, token).await;
+                hearth_kv_api::rest::serve_with_s3(kv, d1, s3, listener, token).await;
             })
         })?;
     Ok(local)

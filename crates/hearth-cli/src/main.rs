@@ -8,6 +8,7 @@ mod kv;
 mod project;
 mod serve;
 mod signals;
+mod r2;
 mod state_lock;
 mod watch;
 mod workers;
@@ -43,6 +44,8 @@ enum Command {
     Rollback(client::RollbackArgs),
     /// Set, list and delete a worker's secrets.
     Secret(client::SecretArgs),
+    /// Manage R2 buckets and objects in the local state.
+    R2(r2::R2Args),
 }
 
 fn main() -> ExitCode {
@@ -67,6 +70,7 @@ fn main() -> ExitCode {
         Command::Deployments(args) => client::deployments(args),
         Command::Rollback(args) => client::rollback(args),
         Command::Secret(args) => client::secret(args),
+        Command::R2(args) => r2::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

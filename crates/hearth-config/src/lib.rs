@@ -86,6 +86,8 @@ pub struct Config {
     pub build: Option<Build>,
     /// `d1_databases` bindings.
     pub d1_databases: Vec<D1Database>,
+    /// `r2_buckets` bindings.
+    pub r2_buckets: Vec<R2Bucket>,
     /// `services` bindings: other workers, by name.
     pub services: Vec<ServiceBinding>,
     /// `version_metadata`: the binding's name.
@@ -233,6 +235,28 @@ impl D1Database {
             .as_deref()
             .or(self.database_id.as_deref())
             .or(self.database_name.as_deref())
+            .unwrap_or(&self.binding)
+    }
+}
+
+/// One `r2_buckets` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct R2Bucket {
+    /// Name of the binding on `env`.
+    pub binding: String,
+    /// `bucket_name`.
+    pub bucket_name: Option<String>,
+    /// `preview_bucket_name`: used instead of `bucket_name` when set, as for D1's preview id.
+    pub preview_bucket_name: Option<String>,
+}
+
+impl R2Bucket {
+    /// The bucket stored locally: `preview_bucket_name`, else
+    /// `bucket_name`, else the binding name.
+    pub fn local_name(&self) -> &str {
+        self.preview_bucket_name
+            .as_deref()
+            .or(self.bucket_name.as_deref())
             .unwrap_or(&self.binding)
     }
 }
@@ -675,6 +699,10 @@ impl Loader<'_> {
                 .collect(),
             None => Vec::new(),
         };
+        let r2_buckets = match source("r2_buckets") {
+            Some((n, key)) => self.each(n, &key, Self::r2)?,
+            None => Vec::new(),
+        };
         let services = match source("services") {
             Some((n, key)) => self.each(n, &key, Self::service)?,
             None => Vec::new(),
@@ -725,6 +753,7 @@ impl Loader<'_> {
             site,
             build,
             d1_databases,
+            r2_buckets,
             services,
             version_metadata,
             routes,
@@ -1411,6 +1440,36 @@ impl Loader<'_> {
             migrations_table: self
                 .opt_string(node, key, "migrations_table")?
                 .unwrap_or_else(|| "d1_migrations".to_string()),
+        })
+    }
+
+    fn r2(&mut self, node: &Node, key: &str) -> Result<R2Bucket> {
+        self.fields(
+            node,
+            key,
+            &[
+                ("binding", None),
+                ("bucket_name", None),
+                ("preview_bucket_name", None),
+                (
+                    "jurisdiction",
+                    Some("buckets are stored locally, in no jurisdiction"),
+                ),
+                (
+                    "remote",
+                    Some("remote bindings are not supported; a local bucket is used"),
+                ),
+            ],
+        )?;
+        Ok(R2Bucket {
+            binding: self.req_string(
+                node,
+                key,
+                "binding",
+                "each R2 bucket needs a binding name, e.g. binding = \"BUCKET\"",
+            )?,
+            bucket_name: self.opt_string(node, key, "bucket_name")?,
+            preview_bucket_name: self.opt_string(node, key, "preview_bucket_name")?,
         })
     }
 

@@ -482,7 +482,7 @@ account_id = "silent"
 workers_dev = true
 route = "example.com/*"
 usage_model = "bundled"
-r2_buckets = [{ binding = "B", bucket_name = "b" }]
+vectorize = [{ binding = "V", index_name = "i" }]
 naem = "typo"
 [build]
 command = "npm run build"
@@ -499,7 +499,7 @@ bucket = "./public"
         has("wrangler.toml:5:15: usage_model: hearth ignores this key"),
         "{w:#?}"
     );
-    assert!(has("r2_buckets: hearth ignores this key"), "{w:#?}");
+    assert!(has("vectorize: hearth ignores this key"), "{w:#?}");
     // `[build] command` is run by `hearth dev`.
     assert!(!has("build"), "{w:#?}");
     assert_eq!(cfg.build.as_ref().unwrap().command, "npm run build");
@@ -522,7 +522,7 @@ bucket = "./public"
 #[test]
 fn env_warnings() {
     let toml = r#"
-r2_buckets = [{ binding = "B", bucket_name = "x" }]
+vectorize = [{ binding = "V", index_name = "x" }]
 placement = { mode = "smart" }
 [env.dev]
 keep_vars = true
@@ -544,7 +544,7 @@ bogus = 1
     // An empty binding list asks nothing of hearth: no warning.
     assert!(!has("ratelimits"), "{w:#?}");
     // Top-level non-inheritable / overridden keys are not in effect for env.dev.
-    assert!(!has(": r2_buckets") && !has(": placement"), "{w:#?}");
+    assert!(!has(": vectorize") && !has(": placement"), "{w:#?}");
     assert_eq!(w.len(), 4, "{w:#?}");
 }
 
@@ -844,4 +844,28 @@ fn bad_route_patterns_name_the_key() {
     assert!(e.contains("custom domain"), "{e}");
     let e = err_str("wrangler.toml", "route = \"/*\"\n", None);
     assert!(e.contains("hostname"), "{e}");
+fn r2_buckets() {
+    let toml = r#"
+r2_buckets = [
+  { binding = "PHOTOS", bucket_name = "photos", jurisdiction = "eu" },
+  { binding = "DEV", bucket_name = "prod", preview_bucket_name = "dev" },
+  { binding = "BARE" },
+]
+"#;
+    let cfg = load_str("wrangler.toml", toml, None).unwrap();
+    let names: Vec<_> = cfg.r2_buckets.iter().map(|b| b.local_name()).collect();
+    assert_eq!(names, ["photos", "dev", "BARE"]);
+    assert_eq!(cfg.r2_buckets[0].binding, "PHOTOS");
+    let w = &cfg.warnings;
+    assert!(
+        w.len() == 1 && w[0].contains("r2_buckets[0].jurisdiction: hearth ignores this key"),
+        "{w:#?}"
+    );
+    let err = load_str(
+        "wrangler.toml",
+        "r2_buckets = [{ bucket_name = \"x\" }]",
+        None,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("r2_buckets[0].binding"), "{err}");
 }

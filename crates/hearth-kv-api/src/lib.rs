@@ -5,7 +5,8 @@
 //! * [`rest`] — the Cloudflare API v4 compatible REST endpoints (on axum);
 //! * [`cli`] — the logic behind `hearth kv ...`, printing like wrangler 4;
 //! * [`bulk`] — the bulk formats both of them read;
-//! * [`d1`] — D1's query endpoints, served on the same port.
+//! * [`d1`] — D1's query endpoints, served on the same port;
+//! * [`s3`] — R2's S3-compatible API, served on the same port.
 
 #![warn(missing_docs)]
 
@@ -13,3 +14,4 @@ pub mod bulk;
 pub mod cli;
 pub mod d1;
 pub mod rest;
+pub mod s3;

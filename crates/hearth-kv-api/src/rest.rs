@@ -74,6 +74,43 @@ pub async fn serve_with_d1(
     }
 }
 
+/// [`serve_with_d1`], with R2's S3-compatible API (see [`crate::s3`]) when
+/// `s3` is given: requests signed for S3 go there, the rest to the
+/// bearer-token API.
+pub async fn serve_with_s3(
+    store: KvStore,
+    d1: D1Databases,
+    s3: Option<crate::s3::S3>,
+    listener: tokio::net::TcpListener,
+    token: String,
+) {
+    use axum::serve::ListenerExt;
+    let listener = listener.tap_io(|stream| {
+        let _ = stream.set_nodelay(true);
+    });
+    let mut app = router_with_d1(store, d1, token);
+    if let Some(s3) = s3 {
+        let s3 = crate::s3::router(s3);
+        app = app.layer(middleware::from_fn(move |req: Request, next: Next| {
+            let mut s3 = s3.clone();
+            async move {
+                if crate::s3::is_s3_request(req.headers(), req.uri().query()) {
+                    use tower_service::Service;
+                    match s3.call(req).await {
+                        Ok(response) => response,
+                        Err(never) => match never {},
+                    }
+                } else {
+                    next.run(req).await
+                }
+            }
+        }));
+    }
+    if let Err(e) = axum::serve(listener, app).await {
+        tracing::error!("the REST API stopped: {e}");
+    }
+}
+
 /// The REST API as an axum [`Router`], to mount in another server.
 pub fn router(store: KvStore, token: String) -> Router {
     router_with_d1(store, D1Databases::default(), token)

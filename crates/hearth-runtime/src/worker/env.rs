@@ -49,6 +49,11 @@ pub(crate) fn install<'js>(
             let database: Value = d1_class.construct((binding.as_str(),))?;
             env.set(binding.as_str(), database)?;
         }
+        let r2_class: rquickjs::Constructor = internal.get("R2Bucket")?;
+        for (binding, _) in worker.r2_bindings() {
+            let bucket: Value = r2_class.construct((binding.as_str(),))?;
+            env.set(binding.as_str(), bucket)?;
+        }
         if let Some(binding) = worker
             .config()
             .assets

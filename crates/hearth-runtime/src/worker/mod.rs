@@ -9,6 +9,7 @@ use hearth_config::{Config, ModuleKind};
 use hearth_d1::D1Database;
 use hearth_durable::AlarmIndex;
 use hearth_kv::KvStore;
+use hearth_r2::Bucket;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -102,6 +103,7 @@ struct Inner {
     kv: Option<KvStore>,
     kv_bindings: Vec<(String, String)>,
     d1_bindings: Vec<(String, D1Database)>,
+    r2_bindings: Vec<(String, Bucket)>,
     hyperdrive: Vec<HyperdriveBinding>,
     durable_classes: Vec<String>,
     alarm_index: Option<Arc<AlarmIndex>>,
@@ -273,6 +275,18 @@ impl Worker {
             d1_bindings.push((db.binding.clone(), opened));
         }
 
+        let mut r2_bindings = Vec::new();
+        for b in &config.r2_buckets {
+            let opened = Bucket::open(&state_dir, b.local_name()).map_err(|e| {
+                StartupError::new(format!(
+                    "{}: r2_buckets binding {}: {e}",
+                    config.path.display(),
+                    b.binding
+                ))
+            })?;
+            r2_bindings.push((b.binding.clone(), opened));
+        }
+
         let durable_classes = hosted_classes(&config);
         let alarm_index = if durable_classes.is_empty() {
             None
@@ -319,6 +333,7 @@ impl Worker {
             kv,
             kv_bindings,
             d1_bindings,
+            r2_bindings,
             hyperdrive,
             durable_classes,
             alarm_index,
@@ -430,6 +445,20 @@ impl Worker {
             .iter()
             .find(|(b, _)| b == binding)
             .map(|(_, db)| db)
+    }
+
+    /// `(binding name, bucket)` for each R2 binding.
+    pub(crate) fn r2_bindings(&self) -> &[(String, Bucket)] {
+        &self.0.r2_bindings
+    }
+
+    /// The bucket behind R2 binding `binding`.
+    pub(crate) fn r2(&self, binding: &str) -> Option<&Bucket> {
+        self.0
+            .r2_bindings
+            .iter()
+            .find(|(b, _)| b == binding)
+            .map(|(_, bucket)| bucket)
     }
 
     /// The `hyperdrive` bindings.
