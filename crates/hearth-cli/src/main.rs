@@ -5,6 +5,7 @@ mod dev;
 mod hyperdrive;
 mod kv;
 mod project;
+mod queues;
 mod state_lock;
 mod watch;
 mod workers;
@@ -28,6 +29,8 @@ enum Command {
     Kv(kv::KvArgs),
     /// Query D1 databases, apply migrations, export, time travel.
     D1(d1::D1Args),
+    /// List, create and delete queues in the local state.
+    Queues(queues::QueuesArgs),
 }
 
 fn main() -> ExitCode {
@@ -46,6 +49,7 @@ fn main() -> ExitCode {
         Command::Dev(args) => dev::run(args),
         Command::Kv(args) => kv::run(args),
         Command::D1(args) => d1::run(args),
+        Command::Queues(args) => queues::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

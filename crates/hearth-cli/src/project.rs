@@ -69,6 +69,14 @@ pub(crate) fn load_worker(
     kv: &LazyKv,
     hyperdrive: &LazyHyperdrive,
 ) -> Result<Worker> {
+    let queues = if config.queues.producers.is_empty() && config.queues.consumers.is_empty() {
+        None
+    } else {
+        // Every worker of the process shares the primary's queues.
+        let store = hearth_queues::QueueStore::open(&kv.dir)
+            .with_context(|| format!("cannot open queue storage in {}", kv.dir.display()))?;
+        Some(store)
+    };
     let kv = if config.kv_namespaces.is_empty() {
         None
     } else {
@@ -84,6 +92,7 @@ pub(crate) fn load_worker(
         kv,
         memory_limit: hearth_runtime::DEFAULT_MEMORY_LIMIT,
         hyperdrive,
+        queues,
     })?;
     Ok(worker)
 }

@@ -60,6 +60,7 @@ pub(crate) const KEYS: &[(&str, Scope, Use)] = {
         ("d1_databases", NonInheritable, Used),
         ("services", NonInheritable, Used),
         ("version_metadata", NonInheritable, Used),
+        ("queues", NonInheritable, Used),
         // Deploy-time metadata: nothing to do locally.
         ("$schema", TopOnly, Silent),
         ("keep_vars", TopOnly, Silent),
@@ -111,7 +112,6 @@ pub(crate) const KEYS: &[(&str, Scope, Use)] = {
         ("tail_consumers", NonInheritable, Ignored("tail events are not forwarded")),
         ("streaming_tail_consumers", NonInheritable, Ignored("tail events are not forwarded")),
         ("r2_buckets", NonInheritable, Ignored(BINDING)),
-        ("queues", NonInheritable, Ignored(BINDING)),
         ("analytics_engine_datasets", NonInheritable, Ignored(BINDING)),
         ("workflows", NonInheritable, Ignored(BINDING)),
         ("containers", NonInheritable, Ignored("containers are not supported")),

@@ -17,6 +17,7 @@ mod dev_vars;
 mod error;
 mod keys;
 mod node;
+pub mod queues;
 mod rules;
 #[cfg(test)]
 mod tests;
@@ -90,6 +91,8 @@ pub struct Config {
     pub services: Vec<ServiceBinding>,
     /// `version_metadata`: the binding's name.
     pub version_metadata: Option<String>,
+    /// `queues`: producer bindings and consumers.
+    pub queues: queues::Queues,
     /// hearth extension: raw TCP listeners from `[[tcp_listeners]]`
     /// (inheritable, like other non-binding settings).
     pub tcp_listeners: Vec<TcpListener>,
@@ -676,6 +679,10 @@ impl Loader<'_> {
             }
             None => None,
         };
+        let queues = match source("queues") {
+            Some((n, key)) => self.queues(n, &key)?,
+            None => queues::Queues::default(),
+        };
         let tcp_listeners = match source("tcp_listeners") {
             Some((n, key)) => self.each(n, &key, Self::tcp_listener)?,
             None => Vec::new(),
@@ -707,6 +714,7 @@ impl Loader<'_> {
             d1_databases,
             services,
             version_metadata,
+            queues,
             tcp_listeners,
             outbound,
             warnings: std::mem::take(&mut self.warnings),

@@ -526,7 +526,7 @@ r2_buckets = [{ binding = "B", bucket_name = "x" }]
 placement = { mode = "smart" }
 [env.dev]
 keep_vars = true
-queues = { producers = [{ binding = "Q", queue = "q" }] }
+vectorize = [{ binding = "V", index_name = "v" }]
 ratelimits = []
 placement = { mode = "off" }
 bogus = 1
@@ -538,7 +538,7 @@ bogus = 1
         has("env.dev.keep_vars: only allowed at the top level"),
         "{w:#?}"
     );
-    assert!(has("env.dev.queues: hearth ignores"), "{w:#?}");
+    assert!(has("env.dev.vectorize: hearth ignores"), "{w:#?}");
     assert!(has("env.dev.placement: hearth ignores"), "{w:#?}");
     assert!(has("env.dev.bogus: unknown key"), "{w:#?}");
     // An empty binding list asks nothing of hearth: no warning.
@@ -794,4 +794,41 @@ fn a_service_binding_without_its_worker_names_the_key() {
         None,
     );
     assert!(msg.contains("services[0].service"), "{msg}");
+}
+
+#[test]
+fn queues_producers_and_consumers() {
+    let toml = r#"
+[[queues.producers]]
+binding = "JOBS"
+queue = "jobs"
+delivery_delay = 2
+[[queues.consumers]]
+queue = "jobs"
+max_batch_size = 100
+dead_letter_queue = "jobs-dlq"
+[[queues.consumers]]
+queue = "pulled"
+type = "http_pull"
+"#;
+    let cfg = load_str("wrangler.toml", toml, None).unwrap();
+    assert!(cfg.warnings.is_empty(), "{:#?}", cfg.warnings);
+    let q = &cfg.queues;
+    assert_eq!(q.producers[0].binding, "JOBS");
+    assert_eq!(q.producers[0].delivery_delay, 2);
+    let c = &q.consumers[0];
+    assert_eq!(
+        (c.max_batch_size, c.max_retries, c.max_batch_timeout),
+        (100, 3, 5.0)
+    );
+    assert_eq!(c.dead_letter_queue.as_deref(), Some("jobs-dlq"));
+    assert_eq!(q.consumers[1].kind, crate::queues::ConsumerType::HttpPull);
+    let e = load_str(
+        "wrangler.toml",
+        "[[queues.consumers]]\nqueue = \"q\"\nmax_batch_size = 101\n",
+        None,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("queues.consumers[0].max_batch_size"), "{e}");
 }

@@ -2,6 +2,7 @@
 //! and a real WebSocket client (tungstenite over a plain TCP stream).
 #![allow(dead_code)]
 
+pub use hearth_tests::kill_9;
 use hearth_tests::{copy_project, fixture, request, Hearth};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
@@ -118,17 +119,4 @@ pub fn eventually<T>(timeout: Duration, mut f: impl FnMut() -> Option<T>) -> Opt
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-}
-
-/// SIGKILLs a running hearth and waits for it to die.
-pub fn kill_9(mut h: Hearth) {
-    let status = std::process::Command::new("kill")
-        .args(["-9", &h.pid().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    assert!(
-        h.wait(Duration::from_secs(10)).is_some(),
-        "hearth did not die"
-    );
 }

@@ -7,6 +7,7 @@ pub(crate) mod assets;
 pub(crate) mod d1;
 pub mod durable;
 pub(crate) mod kv;
+pub mod queues;
 pub mod services;
 pub(crate) mod site;
 pub(crate) mod sockets;

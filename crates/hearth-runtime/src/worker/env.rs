@@ -49,6 +49,11 @@ pub(crate) fn install<'js>(
             let database: Value = d1_class.construct((binding.as_str(),))?;
             env.set(binding.as_str(), database)?;
         }
+        let queue_class: rquickjs::Constructor = internal.get("WorkerQueue")?;
+        for p in &worker.config().queues.producers {
+            let queue: Value = queue_class.construct((p.binding.as_str(),))?;
+            env.set(p.binding.as_str(), queue)?;
+        }
         if let Some(binding) = worker
             .config()
             .assets
@@ -106,6 +111,7 @@ fn install_compat<'js>(
         "nodejs_compat_v2",
         "nodejs_compat_populate_process_env",
         "enable_nodejs_http_server_modules",
+        "queues_json_messages",
     ] {
         flags.set(flag, compatibility.is_on(flag))?;
     }

@@ -9,6 +9,7 @@ use hearth_config::{Config, ModuleKind};
 use hearth_d1::D1Database;
 use hearth_durable::AlarmIndex;
 use hearth_kv::KvStore;
+use hearth_queues::QueueStore;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -35,6 +36,9 @@ pub struct WorkerOptions {
     pub memory_limit: usize,
     /// The pools behind the `hyperdrive` bindings, in configuration order.
     pub hyperdrive: Vec<HyperdriveBinding>,
+    /// The process's queues; required when the configuration has `queues`
+    /// producers or consumers.
+    pub queues: Option<QueueStore>,
 }
 
 /// A `hyperdrive` binding: `env.BINDING` describes how to reach the
@@ -88,6 +92,7 @@ struct Inner {
     kv_bindings: Vec<(String, String)>,
     d1_bindings: Vec<(String, D1Database)>,
     hyperdrive: Vec<HyperdriveBinding>,
+    queues: Option<QueueStore>,
     durable_classes: Vec<String>,
     alarm_index: Option<Arc<AlarmIndex>>,
     memory_limit: usize,
@@ -176,6 +181,7 @@ impl Worker {
             kv,
             memory_limit,
             hyperdrive,
+            queues,
         } = options;
         let assets = load_assets(&config)?;
         let (main, main_source, has_script) = match (&config.main, &assets) {
@@ -257,6 +263,8 @@ impl Worker {
             d1_bindings.push((db.binding.clone(), opened));
         }
 
+        let queues = open_queues(&config, queues)?;
+
         let durable_classes = hosted_classes(&config);
         let alarm_index = if durable_classes.is_empty() {
             None
@@ -304,6 +312,7 @@ impl Worker {
             kv_bindings,
             d1_bindings,
             hyperdrive,
+            queues,
             durable_classes,
             alarm_index,
             memory_limit,
@@ -408,6 +417,21 @@ impl Worker {
             .iter()
             .find(|(b, _)| b == binding)
             .map(|(_, db)| db)
+    }
+
+    /// The queues, when the worker produces to or consumes any.
+    pub fn queue_store(&self) -> Option<&QueueStore> {
+        self.0.queues.as_ref()
+    }
+
+    /// The `queues.producers` entry of binding `binding`.
+    pub(crate) fn queue_producer(&self, binding: &str) -> Option<&hearth_config::queues::Producer> {
+        self.0
+            .config
+            .queues
+            .producers
+            .iter()
+            .find(|p| p.binding == binding)
     }
 
     /// The `hyperdrive` bindings.
@@ -533,6 +557,36 @@ fn load_assets(config: &Config) -> Result<Option<Arc<hearth_assets::Assets>>, St
         tracing::warn!("{warning}");
     }
     Ok(Some(Arc::new(loaded)))
+}
+
+/// The queue store for a configuration with `queues`, each named queue
+/// created in it (as `wrangler dev` does); `None` without `queues`.
+fn open_queues(
+    config: &Config,
+    store: Option<QueueStore>,
+) -> Result<Option<QueueStore>, StartupError> {
+    let q = &config.queues;
+    if q.producers.is_empty() && q.consumers.is_empty() {
+        return Ok(None);
+    }
+    let store = store
+        .ok_or_else(|| StartupError::new("queues are configured but no queue store was opened"))?;
+    let names = q
+        .producers
+        .iter()
+        .map(|p| &p.queue)
+        .chain(q.consumers.iter().map(|c| &c.queue))
+        .chain(
+            q.consumers
+                .iter()
+                .filter_map(|c| c.dead_letter_queue.as_ref()),
+        );
+    for name in names {
+        store
+            .ensure_queue(name)
+            .map_err(|e| StartupError::new(format!("{}: queues: {e}", config.path.display())))?;
+    }
+    Ok(Some(store))
 }
 
 /// The namespace id a binding uses locally: its `id`, else its `preview_id`,
