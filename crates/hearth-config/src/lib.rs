@@ -18,6 +18,7 @@ mod error;
 mod keys;
 mod node;
 pub mod queues;
+pub mod ratelimits;
 mod rules;
 #[cfg(test)]
 mod tests;
@@ -93,6 +94,9 @@ pub struct Config {
     pub version_metadata: Option<String>,
     /// `queues`: producer bindings and consumers.
     pub queues: queues::Queues,
+    /// Rate limiting bindings: `ratelimits` and `unsafe.bindings` of type
+    /// `ratelimit`.
+    pub ratelimits: Vec<ratelimits::RateLimit>,
     /// hearth extension: raw TCP listeners from `[[tcp_listeners]]`
     /// (inheritable, like other non-binding settings).
     pub tcp_listeners: Vec<TcpListener>,
@@ -683,6 +687,13 @@ impl Loader<'_> {
             Some((n, key)) => self.queues(n, &key)?,
             None => queues::Queues::default(),
         };
+        let mut ratelimits = match source("ratelimits") {
+            Some((n, key)) => self.each(n, &key, Self::ratelimit)?,
+            None => Vec::new(),
+        };
+        if let Some((n, key)) = source("unsafe") {
+            ratelimits.extend(self.unsafe_ratelimits(n, &key)?);
+        }
         let tcp_listeners = match source("tcp_listeners") {
             Some((n, key)) => self.each(n, &key, Self::tcp_listener)?,
             None => Vec::new(),
@@ -715,6 +726,7 @@ impl Loader<'_> {
             services,
             version_metadata,
             queues,
+            ratelimits,
             tcp_listeners,
             outbound,
             warnings: std::mem::take(&mut self.warnings),

@@ -832,3 +832,35 @@ type = "http_pull"
     .to_string();
     assert!(e.contains("queues.consumers[0].max_batch_size"), "{e}");
 }
+
+#[test]
+fn ratelimits_both_forms() {
+    let toml = r#"
+[[ratelimits]]
+name = "RL"
+namespace_id = "1001"
+simple = { limit = 100, period = 60 }
+[[unsafe.bindings]]
+name = "OLD"
+type = "ratelimit"
+namespace_id = 1002
+simple = { limit = 5, period = 10 }
+[[unsafe.bindings]]
+name = "X"
+type = "something"
+"#;
+    let cfg = load_str("wrangler.toml", toml, None).unwrap();
+    let r = &cfg.ratelimits;
+    assert_eq!(
+        (r[0].name.as_str(), r[0].limit, r[0].period),
+        ("RL", 100, 60)
+    );
+    assert_eq!((r[1].namespace_id.as_str(), r[1].period), ("1002", 10));
+    assert!(
+        cfg.warnings
+            .iter()
+            .any(|w| w.contains("unsafe.bindings[1]")),
+        "{:#?}",
+        cfg.warnings
+    );
+}

@@ -54,6 +54,11 @@ pub(crate) fn install<'js>(
             let queue: Value = queue_class.construct((p.binding.as_str(),))?;
             env.set(p.binding.as_str(), queue)?;
         }
+        let ratelimit_class: rquickjs::Constructor = internal.get("RateLimit")?;
+        for r in &worker.config().ratelimits {
+            let limiter: Value = ratelimit_class.construct((r.name.as_str(),))?;
+            env.set(r.name.as_str(), limiter)?;
+        }
         if let Some(binding) = worker
             .config()
             .assets
