@@ -2,7 +2,6 @@
 //! and a real WebSocket client (tungstenite over a plain TCP stream).
 #![allow(dead_code)]
 
-pub use hearth_tests::kill_9;
 use hearth_tests::{copy_project, fixture, request, Hearth};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
