@@ -266,6 +266,19 @@ impl Hearth {
     }
 }
 
+/// SIGKILLs a running hearth and waits for it to die.
+pub fn kill_9(mut h: Hearth) {
+    let status = Command::new("kill")
+        .args(["-9", &h.pid().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert!(
+        h.wait(Duration::from_secs(10)).is_some(),
+        "hearth did not die"
+    );
+}
+
 impl Drop for Hearth {
     fn drop(&mut self) {
         let _ = self.child.kill();

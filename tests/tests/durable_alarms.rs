@@ -4,7 +4,8 @@
 
 mod durable_support;
 
-use durable_support::{eventually, json, kill_9, Project};
+use durable_support::{eventually, json, Project};
+use hearth_tests::kill_9;
 use serde_json::Value;
 use std::time::Duration;
 

@@ -5,7 +5,8 @@
 
 mod durable_support;
 
-use durable_support::{kill_9, Project};
+use durable_support::Project;
+use hearth_tests::kill_9;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -7,8 +7,9 @@
 
 mod durable_support;
 
-use durable_support::{json, kill_9, next_text, send_text, ws_connect, Project};
+use durable_support::{json, next_text, send_text, ws_connect, Project};
 use hearth_tests::fixture;
+use hearth_tests::kill_9;
 use std::time::{Duration, Instant};
 
 /// Writes 1..=rounds through `kind`'s object, reading each answer, then

@@ -9,6 +9,7 @@ mod project;
 mod serve;
 mod signals;
 mod r2;
+mod queues;
 mod state_lock;
 mod watch;
 mod workers;
@@ -46,6 +47,8 @@ enum Command {
     Secret(client::SecretArgs),
     /// Manage R2 buckets and objects in the local state.
     R2(r2::R2Args),
+    /// List, create and delete queues in the local state.
+    Queues(queues::QueuesArgs),
 }
 
 fn main() -> ExitCode {
@@ -71,6 +74,7 @@ fn main() -> ExitCode {
         Command::Rollback(args) => client::rollback(args),
         Command::Secret(args) => client::secret(args),
         Command::R2(args) => r2::run(args),
+        Command::Queues(args) => queues::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -93,6 +93,14 @@ pub(crate) fn load_worker_with(
     hyperdrive: &LazyHyperdrive,
     version: Option<hearth_runtime::DeployedVersion>,
 ) -> Result<Worker> {
+    let queues = if config.queues.producers.is_empty() && config.queues.consumers.is_empty() {
+        None
+    } else {
+        // Every worker of the process shares the primary's queues.
+        let store = hearth_queues::QueueStore::open(&kv.dir)
+            .with_context(|| format!("cannot open queue storage in {}", kv.dir.display()))?;
+        Some(store)
+    };
     let kv = if config.kv_namespaces.is_empty() {
         None
     } else {
@@ -108,6 +116,7 @@ pub(crate) fn load_worker_with(
         memory_limit: hearth_runtime::DEFAULT_MEMORY_LIMIT,
         hyperdrive,
         version,
+        queues,
     })?;
     Ok(worker)
 }

@@ -492,13 +492,14 @@ pub static FLAGS: &[Flag] = &[
         None,
         Missing,
     ),
-    // Products hearth does not provide.
+    // Queues' default content type (bindings/queues).
     flag(
         "queues_json_messages",
         Some("no_queues_json_messages"),
         Some("2024-03-18"),
-        Missing,
+        Implemented,
     ),
+    // Products hearth does not provide.
     flag("r2_list_honor_include", None, Some("2022-08-04"), Missing),
     flag(
         "vectorize_query_metadata_optional",

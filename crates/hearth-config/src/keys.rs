@@ -63,6 +63,9 @@ pub(crate) const KEYS: &[(&str, Scope, Use)] = {
         ("version_metadata", NonInheritable, Used),
         ("route", Inheritable, Used),
         ("routes", Inheritable, Used),
+        ("queues", NonInheritable, Used),
+        ("ratelimits", NonInheritable, Used),
+        ("unsafe", NonInheritable, Used),
         // Deploy-time metadata: nothing to do locally.
         ("$schema", TopOnly, Silent),
         ("keep_vars", TopOnly, Silent),
@@ -111,7 +114,6 @@ pub(crate) const KEYS: &[(&str, Scope, Use)] = {
         ("define", NonInheritable, Ignored("global constant replacement is not applied")),
         ("tail_consumers", NonInheritable, Ignored("tail events are not forwarded")),
         ("streaming_tail_consumers", NonInheritable, Ignored("tail events are not forwarded")),
-        ("queues", NonInheritable, Ignored(BINDING)),
         ("analytics_engine_datasets", NonInheritable, Ignored(BINDING)),
         ("workflows", NonInheritable, Ignored(BINDING)),
         ("containers", NonInheritable, Ignored("containers are not supported")),
@@ -126,7 +128,6 @@ pub(crate) const KEYS: &[(&str, Scope, Use)] = {
         ("dispatch_namespaces", NonInheritable, Ignored(BINDING)),
         ("pipelines", NonInheritable, Ignored(BINDING)),
         ("secrets_store_secrets", NonInheritable, Ignored(BINDING)),
-        ("ratelimits", NonInheritable, Ignored(BINDING)),
         ("worker_loaders", NonInheritable, Ignored(BINDING)),
         ("vpc_services", NonInheritable, Ignored(BINDING)),
         ("unsafe_hello_world", NonInheritable, Ignored(BINDING)),
@@ -143,7 +144,6 @@ pub(crate) const KEYS: &[(&str, Scope, Use)] = {
         ("access", Inheritable, Ignored("Cloudflare Access is not applied locally")),
         ("cache", Inheritable, Ignored("the zone cache settings are not applied locally")),
         ("secrets", NonInheritable, Ignored("secret declarations are not checked; put local values in .dev.vars")),
-        ("unsafe", NonInheritable, Ignored("`unsafe` bindings and metadata are not supported")),
     ]
 };
 

@@ -17,6 +17,8 @@ mod dev_vars;
 mod error;
 mod keys;
 mod node;
+pub mod queues;
+pub mod ratelimits;
 mod rules;
 #[cfg(test)]
 mod tests;
@@ -95,6 +97,11 @@ pub struct Config {
     /// `route` / `routes`: where `hearth serve` sends requests to this
     /// worker (`hearth dev` ignores them, as `wrangler dev` does).
     pub routes: Vec<Route>,
+    /// `queues`: producer bindings and consumers.
+    pub queues: queues::Queues,
+    /// Rate limiting bindings: `ratelimits` and `unsafe.bindings` of type
+    /// `ratelimit`.
+    pub ratelimits: Vec<ratelimits::RateLimit>,
     /// hearth extension: raw TCP listeners from `[[tcp_listeners]]`
     /// (inheritable, like other non-binding settings).
     pub tcp_listeners: Vec<TcpListener>,
@@ -724,6 +731,17 @@ impl Loader<'_> {
             (None, Some((n, key))) => vec![self.route(n, &key)?],
             (None, None) => Vec::new(),
         };
+        let queues = match source("queues") {
+            Some((n, key)) => self.queues(n, &key)?,
+            None => queues::Queues::default(),
+        };
+        let mut ratelimits = match source("ratelimits") {
+            Some((n, key)) => self.each(n, &key, Self::ratelimit)?,
+            None => Vec::new(),
+        };
+        if let Some((n, key)) = source("unsafe") {
+            ratelimits.extend(self.unsafe_ratelimits(n, &key)?);
+        }
         let tcp_listeners = match source("tcp_listeners") {
             Some((n, key)) => self.each(n, &key, Self::tcp_listener)?,
             None => Vec::new(),
@@ -757,6 +775,8 @@ impl Loader<'_> {
             services,
             version_metadata,
             routes,
+            queues,
+            ratelimits,
             tcp_listeners,
             outbound,
             warnings: std::mem::take(&mut self.warnings),

@@ -526,7 +526,7 @@ vectorize = [{ binding = "V", index_name = "x" }]
 placement = { mode = "smart" }
 [env.dev]
 keep_vars = true
-queues = { producers = [{ binding = "Q", queue = "q" }] }
+vectorize = [{ binding = "V", index_name = "v" }]
 ratelimits = []
 placement = { mode = "off" }
 bogus = 1
@@ -538,7 +538,7 @@ bogus = 1
         has("env.dev.keep_vars: only allowed at the top level"),
         "{w:#?}"
     );
-    assert!(has("env.dev.queues: hearth ignores"), "{w:#?}");
+    assert!(has("env.dev.vectorize: hearth ignores"), "{w:#?}");
     assert!(has("env.dev.placement: hearth ignores"), "{w:#?}");
     assert!(has("env.dev.bogus: unknown key"), "{w:#?}");
     // An empty binding list asks nothing of hearth: no warning.
@@ -868,4 +868,70 @@ r2_buckets = [
     )
     .unwrap_err();
     assert!(err.to_string().contains("r2_buckets[0].binding"), "{err}");
+fn queues_producers_and_consumers() {
+    let toml = r#"
+[[queues.producers]]
+binding = "JOBS"
+queue = "jobs"
+delivery_delay = 2
+[[queues.consumers]]
+queue = "jobs"
+max_batch_size = 100
+dead_letter_queue = "jobs-dlq"
+[[queues.consumers]]
+queue = "pulled"
+type = "http_pull"
+"#;
+    let cfg = load_str("wrangler.toml", toml, None).unwrap();
+    assert!(cfg.warnings.is_empty(), "{:#?}", cfg.warnings);
+    let q = &cfg.queues;
+    assert_eq!(q.producers[0].binding, "JOBS");
+    assert_eq!(q.producers[0].delivery_delay, 2);
+    let c = &q.consumers[0];
+    assert_eq!(
+        (c.max_batch_size, c.max_retries, c.max_batch_timeout),
+        (100, 3, 5.0)
+    );
+    assert_eq!(c.dead_letter_queue.as_deref(), Some("jobs-dlq"));
+    assert_eq!(q.consumers[1].kind, crate::queues::ConsumerType::HttpPull);
+    let e = load_str(
+        "wrangler.toml",
+        "[[queues.consumers]]\nqueue = \"q\"\nmax_batch_size = 101\n",
+        None,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("queues.consumers[0].max_batch_size"), "{e}");
+}
+
+#[test]
+fn ratelimits_both_forms() {
+    let toml = r#"
+[[ratelimits]]
+name = "RL"
+namespace_id = "1001"
+simple = { limit = 100, period = 60 }
+[[unsafe.bindings]]
+name = "OLD"
+type = "ratelimit"
+namespace_id = 1002
+simple = { limit = 5, period = 10 }
+[[unsafe.bindings]]
+name = "X"
+type = "something"
+"#;
+    let cfg = load_str("wrangler.toml", toml, None).unwrap();
+    let r = &cfg.ratelimits;
+    assert_eq!(
+        (r[0].name.as_str(), r[0].limit, r[0].period),
+        ("RL", 100, 60)
+    );
+    assert_eq!((r[1].namespace_id.as_str(), r[1].period), ("1002", 10));
+    assert!(
+        cfg.warnings
+            .iter()
+            .any(|w| w.contains("unsafe.bindings[1]")),
+        "{:#?}",
+        cfg.warnings
+    );
 }

@@ -26,6 +26,8 @@ pub(crate) fn natives<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Object<'js>> {
     crate::bindings::assets::install(ctx, &native)?;
     crate::bindings::d1::install(ctx, &native)?;
     crate::bindings::r2::install(ctx, &native)?;
+    crate::bindings::queues::install(ctx, &native)?;
+    crate::bindings::ratelimit::install(ctx, &native)?;
     crate::bindings::site::install(ctx, &native)?;
     crate::bindings::sockets::install(ctx, &native)?;
     crate::bindings::services::install(ctx, &native)?;

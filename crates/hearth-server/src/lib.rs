@@ -8,6 +8,7 @@
 mod conn;
 mod durable;
 mod listener;
+mod queues;
 mod thread;
 
 pub use conn::Timeouts;

@@ -192,6 +192,10 @@ pub(crate) fn run(
                 .iter()
                 .try_for_each(|name| slot.isolate_of(Some(name)).map(drop)),
         );
+        // One thread dispatches queue batches, so each batch is formed once.
+        if shard.index == 0 {
+            tokio::task::spawn_local(crate::queues::serve(slot.clone()));
+        }
         tokio::task::spawn_local(crate::durable::serve(shard, slot.clone()));
         for listener in tcp {
             tokio::task::spawn_local(accept_sockets(listener, slot.clone(), shutdown.clone()));

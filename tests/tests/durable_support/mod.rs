@@ -119,16 +119,3 @@ pub fn eventually<T>(timeout: Duration, mut f: impl FnMut() -> Option<T>) -> Opt
         std::thread::sleep(Duration::from_millis(50));
     }
 }
-
-/// SIGKILLs a running hearth and waits for it to die.
-pub fn kill_9(mut h: Hearth) {
-    let status = std::process::Command::new("kill")
-        .args(["-9", &h.pid().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    assert!(
-        h.wait(Duration::from_secs(10)).is_some(),
-        "hearth did not die"
-    );
-}

@@ -8,6 +8,8 @@ pub(crate) mod d1;
 pub mod durable;
 pub(crate) mod kv;
 pub(crate) mod r2;
+pub mod queues;
+pub(crate) mod ratelimit;
 pub mod services;
 pub(crate) mod site;
 pub(crate) mod sockets;

@@ -54,6 +54,16 @@ pub(crate) fn install<'js>(
             let bucket: Value = r2_class.construct((binding.as_str(),))?;
             env.set(binding.as_str(), bucket)?;
         }
+        let queue_class: rquickjs::Constructor = internal.get("WorkerQueue")?;
+        for p in &worker.config().queues.producers {
+            let queue: Value = queue_class.construct((p.binding.as_str(),))?;
+            env.set(p.binding.as_str(), queue)?;
+        }
+        let ratelimit_class: rquickjs::Constructor = internal.get("RateLimit")?;
+        for r in &worker.config().ratelimits {
+            let limiter: Value = ratelimit_class.construct((r.name.as_str(),))?;
+            env.set(r.name.as_str(), limiter)?;
+        }
         if let Some(binding) = worker
             .config()
             .assets
@@ -111,6 +121,7 @@ fn install_compat<'js>(
         "nodejs_compat_v2",
         "nodejs_compat_populate_process_env",
         "enable_nodejs_http_server_modules",
+        "queues_json_messages",
     ] {
         flags.set(flag, compatibility.is_on(flag))?;
     }

@@ -10,6 +10,7 @@ use hearth_d1::D1Database;
 use hearth_durable::AlarmIndex;
 use hearth_kv::KvStore;
 use hearth_r2::Bucket;
+use hearth_queues::QueueStore;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -36,6 +37,9 @@ pub struct WorkerOptions {
     pub memory_limit: usize,
     /// The pools behind the `hyperdrive` bindings, in configuration order.
     pub hyperdrive: Vec<HyperdriveBinding>,
+    /// The process's queues; required when the configuration has `queues`
+    /// producers or consumers.
+    pub queues: Option<QueueStore>,
     /// The deployed version this load is (`hearth serve`), for the
     /// `version_metadata` binding; `None`: each load is a fresh version.
     pub version: Option<DeployedVersion>,
@@ -105,6 +109,7 @@ struct Inner {
     d1_bindings: Vec<(String, D1Database)>,
     r2_bindings: Vec<(String, Bucket)>,
     hyperdrive: Vec<HyperdriveBinding>,
+    queues: Option<QueueStore>,
     durable_classes: Vec<String>,
     alarm_index: Option<Arc<AlarmIndex>>,
     memory_limit: usize,
@@ -194,6 +199,7 @@ impl Worker {
             memory_limit,
             hyperdrive,
             version,
+            queues,
         } = options;
         let assets = load_assets(&config)?;
         let (main, main_source, has_script) = match (&config.main, &assets) {
@@ -286,6 +292,7 @@ impl Worker {
             })?;
             r2_bindings.push((b.binding.clone(), opened));
         }
+        let queues = open_queues(&config, queues)?;
 
         let durable_classes = hosted_classes(&config);
         let alarm_index = if durable_classes.is_empty() {
@@ -335,6 +342,7 @@ impl Worker {
             d1_bindings,
             r2_bindings,
             hyperdrive,
+            queues,
             durable_classes,
             alarm_index,
             memory_limit,
@@ -461,6 +469,21 @@ impl Worker {
             .map(|(_, bucket)| bucket)
     }
 
+    /// The queues, when the worker produces to or consumes any.
+    pub fn queue_store(&self) -> Option<&QueueStore> {
+        self.0.queues.as_ref()
+    }
+
+    /// The `queues.producers` entry of binding `binding`.
+    pub(crate) fn queue_producer(&self, binding: &str) -> Option<&hearth_config::queues::Producer> {
+        self.0
+            .config
+            .queues
+            .producers
+            .iter()
+            .find(|p| p.binding == binding)
+    }
+
     /// The `hyperdrive` bindings.
     pub(crate) fn hyperdrive(&self) -> &[HyperdriveBinding] {
         &self.0.hyperdrive
@@ -584,6 +607,36 @@ fn load_assets(config: &Config) -> Result<Option<Arc<hearth_assets::Assets>>, St
         tracing::warn!("{warning}");
     }
     Ok(Some(Arc::new(loaded)))
+}
+
+/// The queue store for a configuration with `queues`, each named queue
+/// created in it (as `wrangler dev` does); `None` without `queues`.
+fn open_queues(
+    config: &Config,
+    store: Option<QueueStore>,
+) -> Result<Option<QueueStore>, StartupError> {
+    let q = &config.queues;
+    if q.producers.is_empty() && q.consumers.is_empty() {
+        return Ok(None);
+    }
+    let store = store
+        .ok_or_else(|| StartupError::new("queues are configured but no queue store was opened"))?;
+    let names = q
+        .producers
+        .iter()
+        .map(|p| &p.queue)
+        .chain(q.consumers.iter().map(|c| &c.queue))
+        .chain(
+            q.consumers
+                .iter()
+                .filter_map(|c| c.dead_letter_queue.as_ref()),
+        );
+    for name in names {
+        store
+            .ensure_queue(name)
+            .map_err(|e| StartupError::new(format!("{}: queues: {e}", config.path.display())))?;
+    }
+    Ok(Some(store))
 }
 
 /// The namespace id a binding uses locally: its `id`, else its `preview_id`,

@@ -240,6 +240,26 @@
     await Promise.all(event.waits);
   };
 
+  // A batch for the queue() handler (bindings/queues). Resolves to
+  // [decisions, failed, thrown]: what the handler decided for its messages
+  // also counts when it throws (messages it acked stay acked).
+  internal.runQueue = async function (queue, rows) {
+    const [batch, decisions] = internal.queueBatch(queue, rows);
+    try {
+      const waits = [];
+      const ctx = new ExecutionContext();
+      ctx.waitUntil = (p) => waits.push(Promise.resolve(p));
+      if (!internal.exports) throw new Error('No queue handler: the script does not export a default handler with a queue() method.');
+      await callEntry('queue', [batch, internal.env, ctx], ctx);
+      await Promise.all(waits);
+      return [decisions(), false, undefined];
+    } catch (err) {
+      // Running out of memory resets the isolate; it is not a result.
+      if (err instanceof InternalError && err.message === 'out of memory') throw err;
+      return [decisions(), true, err];
+    }
+  };
+
   // Standard globals are not enumerable (as in V8): the prelude, evaluated
   // before this point, defined some by assignment.
   for (const name of Object.keys(globalThis)) {
