@@ -47,7 +47,8 @@ fi
 # is tested with (tests/tests/r2_s3.rs). Pinned; installed into an ignored venv.
 py_tools=.tools/py
 if [ ! -x "$py_tools/bin/python" ] || ! "$py_tools/bin/python" -c 'import boto3' 2>/dev/null; then
-  command -v python3 >/dev/null || { apt-get update -qq && apt-get install -y -qq python3 python3-venv >/dev/null; }
+  { command -v python3 >/dev/null && python3 -c 'import ensurepip' 2>/dev/null; } ||
+    { apt-get update -qq && apt-get install -y -qq python3 python3-venv >/dev/null; }
   python3 -m venv "$py_tools"
   "$py_tools/bin/pip" install -q boto3==1.43.11
 fi

@@ -844,6 +844,9 @@ fn bad_route_patterns_name_the_key() {
     assert!(e.contains("custom domain"), "{e}");
     let e = err_str("wrangler.toml", "route = \"/*\"\n", None);
     assert!(e.contains("hostname"), "{e}");
+}
+
+#[test]
 fn r2_buckets() {
     let toml = r#"
 r2_buckets = [
@@ -868,6 +871,9 @@ r2_buckets = [
     )
     .unwrap_err();
     assert!(err.to_string().contains("r2_buckets[0].binding"), "{err}");
+}
+
+#[test]
 fn queues_producers_and_consumers() {
     let toml = r#"
 [[queues.producers]]
