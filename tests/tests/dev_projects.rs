@@ -133,14 +133,14 @@ fn ignored_keys_with_values_still_warn() {
     let dir = write_project(&[
         (
             "wrangler.toml",
-            "name = \"x\"\nmain = \"index.js\"\nr2_buckets = []\n[[queues.producers]]\nbinding = \"Q\"\nqueue = \"q\"\n",
+            "name = \"x\"\nmain = \"index.js\"\nvectorize = []\n[[workflows]]\nname = \"w\"\nbinding = \"W\"\nclass_name = \"W\"\n",
         ),
         ("index.js", "export default { fetch() { return new Response('ok'); } };"),
     ]);
     let h = Hearth::start(dir.path(), &[]);
     let logs = h.logs();
-    assert!(logs.contains("queues"), "{logs}");
-    assert!(!logs.contains("r2_buckets"), "{logs}");
+    assert!(logs.contains("workflows"), "{logs}");
+    assert!(!logs.contains("vectorize"), "{logs}");
 }
 
 #[test]
