@@ -12,4 +12,6 @@
 pub mod bulk;
 pub mod cli;
 pub mod d1;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod rest;
