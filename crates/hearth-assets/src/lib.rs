@@ -19,6 +19,8 @@
 
 #![warn(missing_docs)]
 
+#[doc(hidden)]
+pub mod fuzzing;
 mod http_body;
 mod rules;
 mod scan;

@@ -15,6 +15,8 @@ pub mod assets;
 pub mod compat;
 mod dev_vars;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 mod keys;
 mod node;
 pub mod queues;
@@ -493,13 +495,24 @@ pub fn load(path: &Path, env: Option<&str>) -> std::result::Result<Config, Confi
         path: path.to_path_buf(),
         source,
     })?;
+    parse(&text, path, env)
+}
+
+/// Parses `text` as the configuration file at `path` (which only names the
+/// file in errors, picks the format as [`load`] does and anchors relative
+/// paths; it is not read).
+pub fn parse(
+    text: &str,
+    path: &Path,
+    env: Option<&str>,
+) -> std::result::Result<Config, ConfigError> {
     let abs = absolute(path);
     let root = abs.parent().map(Path::to_path_buf).unwrap_or_default();
     let is_toml = path.extension().is_some_and(|e| e == "toml");
     let parsed = if is_toml {
-        node::parse_toml(&text)
+        node::parse_toml(text)
     } else {
-        node::parse_json(&text)
+        node::parse_json(text)
     };
     let doc = parsed.map_err(|e| ConfigError::Syntax {
         path: path.to_path_buf(),

@@ -5,7 +5,7 @@
 use std::io;
 
 /// Largest message body kept for inspection (ReadyForQuery, ParameterStatus).
-const MAX_KEPT_BODY: usize = 64 * 1024;
+pub(crate) const MAX_KEPT_BODY: usize = 64 * 1024;
 
 /// What the framer reports while walking bytes.
 pub(crate) enum Event<'a> {

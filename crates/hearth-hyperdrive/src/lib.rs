@@ -15,6 +15,8 @@
 
 mod client;
 mod framer;
+#[doc(hidden)]
+pub mod fuzzing;
 mod origin;
 mod pool;
 mod relay;

@@ -13,5 +13,7 @@
 pub mod bulk;
 pub mod cli;
 pub mod d1;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod rest;
 pub mod s3;

@@ -642,7 +642,7 @@ async fn put_value(
 }
 
 /// The `value` and `metadata` fields of a multipart value upload.
-async fn read_multipart(req: Request) -> Result<(Vec<u8>, Option<String>), KvError> {
+pub(crate) async fn read_multipart(req: Request) -> Result<(Vec<u8>, Option<String>), KvError> {
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)

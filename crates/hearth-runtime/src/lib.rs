@@ -11,6 +11,8 @@
 
 pub mod bindings;
 mod extensions;
+#[doc(hidden)]
+pub mod fuzzing;
 mod host;
 mod loader;
 mod node;

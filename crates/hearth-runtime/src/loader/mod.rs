@@ -19,7 +19,7 @@
 //! - `node:*` builtins (and bare `buffer`, `events`, ...) come from
 //!   `src/node/*.js` when the `nodejs_compat` flag is set.
 
-mod cjs;
+pub(crate) mod cjs;
 pub(crate) mod data;
 mod define;
 pub(crate) mod transpile;

@@ -1,0 +1,1 @@
+ÿþexports.â‚¬ = require("Ã(")

@@ -1,0 +1,10 @@
+"use strict";
+exports.a = 1;
+exports['b'] = function () {};
+module.exports.c = class {};
+Object.defineProperty(exports, "d", { enumerable: true, get: function () { return 4; } });
+Object.defineProperty(module.exports, '__esModule', { value: true });
+exports.default = 5;
+const x = require("./x.js"), y = require('node:path');
+require(`./template`);
+require(dynamic + "name");
