@@ -1,5 +1,6 @@
 //! Entry points of the fuzz targets in `fuzz/` (cargo-fuzz), shared with the
-//! test that replays their committed corpus, so both run the same code.
+//! test that replays their committed corpus (`tests/tests/fuzz_corpus.rs`),
+//! so both run the same code.
 
 use axum::body::Body;
 use axum::extract::Request;
@@ -33,34 +34,4 @@ pub fn kv_multipart(data: &[u8]) {
         .build()
         .expect("a current-thread runtime");
     let _ = runtime.block_on(crate::rest::read_multipart(req));
-}
-
-#[cfg(test)]
-mod tests {
-    use std::path::Path;
-
-    /// Every committed input of a target (its corpus and the crashes it
-    /// found, in `fuzz/regressions/`) returns without panicking.
-    fn replay(target: &str, entry: fn(&[u8])) {
-        let fuzz = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz");
-        let mut count = 0;
-        for dir in ["corpus", "regressions"] {
-            let Ok(files) = std::fs::read_dir(fuzz.join(dir).join(target)) else {
-                continue;
-            };
-            for file in files {
-                let path = file.expect("corpus entry").path();
-                entry(&std::fs::read(&path).expect("corpus file"));
-                count += 1;
-            }
-        }
-        assert!(count > 0, "no corpus for the fuzz target {target}");
-    }
-
-    #[test]
-    fn fuzz_corpus_replays() {
-        replay("kv_bulk_put", super::kv_bulk_put);
-        replay("kv_bulk_delete", super::kv_bulk_delete);
-        replay("kv_multipart", super::kv_multipart);
-    }
 }
