@@ -78,22 +78,12 @@ fn kv_kill_9_loses_no_acknowledged_write() {
         before_kill > 100,
         "too few writes acknowledged: {before_kill}"
     );
-    let status = std::process::Command::new("kill")
-        .args(["-9", &h.pid().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let mut h = h;
-    assert!(
-        h.wait(Duration::from_secs(10)).is_some(),
-        "hearth did not die"
-    );
+    hearth_tests::kill_9(h);
     stop.store(true, Ordering::SeqCst);
     for c in clients {
         c.join().unwrap();
     }
     let acked = acked.lock().unwrap().clone();
-    drop(h);
 
     // Restart on the same state and check every acknowledged write.
     let h = Hearth::start(dir.path(), &[]);

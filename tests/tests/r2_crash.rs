@@ -50,21 +50,11 @@ fn r2_kill_9_loses_no_acknowledged_put_and_leaves_no_partial_object() {
     while puts.load(Ordering::SeqCst) < 300 && std::time::Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(20));
     }
-    let killed = std::process::Command::new("kill")
-        .args(["-9", &h.pid().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let mut h = h;
-    assert!(
-        h.wait(Duration::from_secs(10)).is_some(),
-        "hearth did not die"
-    );
+    hearth_tests::kill_9(h);
     stop.store(true, Ordering::SeqCst);
     for c in clients {
         let _ = c.join();
     }
-    drop(h);
     let acked = acked.lock().unwrap().clone();
     assert!(
         acked.len() >= 40,

@@ -237,6 +237,22 @@ enum SecretCommand {
 }
 
 impl Server {
+    /// GETs `path` of the admin API and prints it: as JSON with `--json`,
+    /// else with `print`.
+    fn show<T: serde::de::DeserializeOwned + serde::Serialize>(
+        &self,
+        path: &str,
+        json: bool,
+        print: impl Fn(&T),
+    ) -> Result<()> {
+        let value: T = self.call(http::Method::GET, path, None)?;
+        if json {
+            return print_json(&value);
+        }
+        print(&value);
+        Ok(())
+    }
+
     /// Sends a request to the admin API and decodes its JSON answer; an
     /// error answer becomes an error with the server's message.
     fn call<T: serde::de::DeserializeOwned>(
@@ -418,18 +434,13 @@ pub(crate) fn versions(args: VersionsArgs) -> Result<()> {
             server,
         } => {
             let worker = target.worker()?;
-            let list: Vec<Version> = server.call(
-                http::Method::GET,
-                &format!("/api/workers/{worker}/versions"),
-                None,
-            )?;
-            if json {
-                return print_json(&list);
-            }
-            for v in &list {
-                print_version(v);
-                println!();
-            }
+            let path = format!("/api/workers/{worker}/versions");
+            server.show(&path, json, |list: &Vec<Version>| {
+                for item in list {
+                    print_version(item);
+                    println!();
+                }
+            })?;
         }
         VersionsCommand::View {
             id,
@@ -438,15 +449,8 @@ pub(crate) fn versions(args: VersionsArgs) -> Result<()> {
             server,
         } => {
             let worker = target.worker()?;
-            let v: Version = server.call(
-                http::Method::GET,
-                &format!("/api/workers/{worker}/versions/{id}"),
-                None,
-            )?;
-            if json {
-                return print_json(&v);
-            }
-            print_version(&v);
+            let path = format!("/api/workers/{worker}/versions/{id}");
+            server.show(&path, json, print_version)?;
         }
         VersionsCommand::Deploy {
             versions,
@@ -483,18 +487,13 @@ pub(crate) fn deployments(args: DeploymentsArgs) -> Result<()> {
             server,
         } => {
             let worker = target.worker()?;
-            let list: Vec<Deployment> = server.call(
-                http::Method::GET,
-                &format!("/api/workers/{worker}/deployments"),
-                None,
-            )?;
-            if json {
-                return print_json(&list);
-            }
-            for d in &list {
-                print_deployment(d);
-                println!();
-            }
+            let path = format!("/api/workers/{worker}/deployments");
+            server.show(&path, json, |list: &Vec<Deployment>| {
+                for item in list {
+                    print_deployment(item);
+                    println!();
+                }
+            })?;
         }
         DeploymentsCommand::Status {
             target,
@@ -502,15 +501,8 @@ pub(crate) fn deployments(args: DeploymentsArgs) -> Result<()> {
             server,
         } => {
             let worker = target.worker()?;
-            let d: Deployment = server.call(
-                http::Method::GET,
-                &format!("/api/workers/{worker}/deployments/current"),
-                None,
-            )?;
-            if json {
-                return print_json(&d);
-            }
-            print_deployment(&d);
+            let path = format!("/api/workers/{worker}/deployments/current");
+            server.show(&path, json, print_deployment)?;
         }
     }
     Ok(())
