@@ -1034,6 +1034,22 @@ impl Loader<'_> {
             .transpose()
     }
 
+    /// `field` of `table` as a boolean, `false` when absent.
+    fn opt_bool(&self, table: &Node, parent: &str, field: &str) -> Result<bool> {
+        match table.get(field) {
+            None => Ok(false),
+            Some(Node {
+                kind: Kind::Bool(b),
+                ..
+            }) => Ok(*b),
+            Some(other) => Err(self.invalid(
+                other,
+                &format!("{parent}.{field}"),
+                format!("expected true or false, found {}", other.type_name()),
+            )),
+        }
+    }
+
     /// A Durable Object class name: the name of an exported class, so a
     /// JavaScript identifier. It names the class's storage folder, so nothing
     /// else (`../x`) may get through.
@@ -1156,20 +1172,7 @@ impl Loader<'_> {
                     ))
                 }
             };
-            let fallthrough = match item.get("fallthrough") {
-                None => false,
-                Some(Node {
-                    kind: Kind::Bool(b),
-                    ..
-                }) => *b,
-                Some(other) => {
-                    return Err(self.invalid(
-                        other,
-                        &format!("{key}.fallthrough"),
-                        format!("expected true or false, found {}", other.type_name()),
-                    ))
-                }
-            };
+            let fallthrough = self.opt_bool(item, &key, "fallthrough")?;
             let rule = Rule::new(kind, globs, fallthrough).map_err(|(j, err)| {
                 self.invalid(
                     item,
@@ -1209,20 +1212,7 @@ impl Loader<'_> {
             "pattern",
             "the route's pattern, e.g. pattern = \"example.com/api/*\"",
         )?;
-        let custom_domain = match node.get("custom_domain") {
-            None => false,
-            Some(Node {
-                kind: Kind::Bool(b),
-                ..
-            }) => *b,
-            Some(other) => {
-                return Err(self.invalid(
-                    other,
-                    &format!("{key}.custom_domain"),
-                    format!("expected true or false, found {}", other.type_name()),
-                ))
-            }
-        };
+        let custom_domain = self.opt_bool(node, key, "custom_domain")?;
         let zone_name = self.opt_string(node, key, "zone_name")?;
         self.route_pattern(node, key, pattern, custom_domain, zone_name)
     }
