@@ -253,6 +253,21 @@ impl Server {
         Ok(())
     }
 
+    /// [`Server::show`] for a list, its items apart.
+    fn show_list<T: serde::de::DeserializeOwned + serde::Serialize>(
+        &self,
+        path: &str,
+        json: bool,
+        print: fn(&T),
+    ) -> Result<()> {
+        self.show(path, json, |list: &Vec<T>| {
+            for item in list {
+                print(item);
+                println!();
+            }
+        })
+    }
+
     /// Sends a request to the admin API and decodes its JSON answer; an
     /// error answer becomes an error with the server's message.
     fn call<T: serde::de::DeserializeOwned>(
@@ -435,12 +450,7 @@ pub(crate) fn versions(args: VersionsArgs) -> Result<()> {
         } => {
             let worker = target.worker()?;
             let path = format!("/api/workers/{worker}/versions");
-            server.show(&path, json, |list: &Vec<Version>| {
-                for item in list {
-                    print_version(item);
-                    println!();
-                }
-            })?;
+            server.show_list(&path, json, print_version)?;
         }
         VersionsCommand::View {
             id,
@@ -457,7 +467,7 @@ pub(crate) fn versions(args: VersionsArgs) -> Result<()> {
             target,
             message,
             yes,
-            no_judge: _,
+            no_judge,
             server,
         } => {
             let worker = target.worker()?;
@@ -465,6 +475,13 @@ pub(crate) fn versions(args: VersionsArgs) -> Result<()> {
                 .iter()
                 .map(|s| parse_split(s))
                 .collect::<Result<Vec<_>>>()?;
+            if versions.len() > 1 && !no_judge {
+                // Said rather than left silent: the split is served, unjudged.
+                eprintln!(
+                    "warning: hearth serve does not run the canary judge yet: this split is not \
+                     judged and nothing is rolled back automatically (pass --no-judge to silence this)"
+                );
+            }
             confirm(&format!("Deploy these versions of {worker}?"), yes)?;
             let body = serde_json::to_vec(&DeployRequest { versions, message })?;
             let d: Deployment = server.call(
@@ -488,12 +505,7 @@ pub(crate) fn deployments(args: DeploymentsArgs) -> Result<()> {
         } => {
             let worker = target.worker()?;
             let path = format!("/api/workers/{worker}/deployments");
-            server.show(&path, json, |list: &Vec<Deployment>| {
-                for item in list {
-                    print_deployment(item);
-                    println!();
-                }
-            })?;
+            server.show_list(&path, json, print_deployment)?;
         }
         DeploymentsCommand::Status {
             target,
